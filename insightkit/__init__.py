@@ -1,0 +1,70 @@
+"""insightkit: qualitative analysis of interview transcripts and free-text survey answers.
+
+The public API is re-exported here and imported lazily, so ``import insightkit`` stays fast and
+heavy dependencies (torch, spaCy, BERTopic) load only when a stage that needs them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # the segment table
+    "SEGMENT_COLUMNS": "insightkit.segments",
+    "REJECTED_COLUMNS": "insightkit.segments",
+    "format_attribution": "insightkit.segments",
+    "validate_segments": "insightkit.segments",
+    "AlignedText": "insightkit.alignment",
+    "apply_edits": "insightkit.alignment",
+    "InsightkitError": "insightkit.errors",
+    "InputError": "insightkit.errors",
+    "ModelError": "insightkit.errors",
+    # reading and cleaning
+    "read": "insightkit.io",
+    "ReadResult": "insightkit.io",
+    "read_txt": "insightkit.io",
+    "read_vtt": "insightkit.io",
+    "read_srt": "insightkit.io",
+    "read_docx": "insightkit.io",
+    "read_survey": "insightkit.io",
+    "read_participants": "insightkit.io",
+    "read_source_text": "insightkit.io",
+    "clean": "insightkit.clean",
+    "CleaningConfig": "insightkit.clean",
+    "split_sentences": "insightkit.clean",
+    "Redactor": "insightkit.clean.redact",
+    "redact": "insightkit.clean.redact",
+    # themes
+    "Codebook": "insightkit.codebook",
+    "Theme": "insightkit.codebook",
+    "ThemeClassifier": "insightkit.classify",
+    "load_model": "insightkit.classify",
+    "Embedder": "insightkit.embed",
+    "get_embedder": "insightkit.embed",
+    "evaluate_predictions": "insightkit.evaluate",
+    "agreement": "insightkit.evaluate",
+    # topics, quotes, reports
+    "TopicModel": "insightkit.topics",
+    "discover_topics": "insightkit.topics",
+    "select_quotes": "insightkit.quotes",
+    "verify_quotes": "insightkit.quotes",
+    "theme_prevalence": "insightkit.report",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'insightkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,5 @@
+import sys
+
+from insightkit.cli import main
+
+sys.exit(main())

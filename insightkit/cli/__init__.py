@@ -1,0 +1,55 @@
+"""The ``insightkit`` command line: a thin layer over the Python API.
+
+Each command lives in its own module here with ``register(subparsers)``; a command's ``run(args)``
+returns an exit code. Errors of the user's input print as one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from insightkit import __version__
+from insightkit.errors import InsightkitError
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS = ["clean", "train", "tag", "evaluate", "agreement", "topics", "quotes", "report"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="insightkit",
+        description="Qualitative analysis of interview transcripts and free-text survey answers.",
+    )
+    parser.add_argument("--version", action="version", version=f"insightkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"insightkit.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"insightkit.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except InsightkitError as exc:
+        print(f"insightkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"insightkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""One progress bar style for long work (stderr, rate and time left; silent when asked)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Iterable, TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+
+def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "",
+             unit: str = "it", disable: bool | None = None) -> tqdm:
+    """A tqdm bar on stderr; off when INSIGHTKIT_PROGRESS=0 or ``disable`` is true."""
+    if disable is None:
+        disable = os.environ.get("INSIGHTKIT_PROGRESS", "1") == "0"
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr,
+                dynamic_ncols=True, mininterval=0.5)

@@ -1,0 +1,178 @@
+"""The segment table: the one table every stage reads and extends.
+
+Column meanings are documented in ``docs/segments.md``; this module is their single source in code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "REJECTED_COLUMNS",
+    "REDACTION_COLUMNS",
+    "ATTRIBUTE_COLUMNS",
+    "DEFAULT_ATTRIBUTION_TEMPLATE",
+    "KINDS",
+    "ROLES",
+    "make_doc_id",
+    "make_segment_id",
+    "format_attribution",
+    "empty_segments",
+    "empty_rejected",
+    "empty_redactions",
+    "validate_segments",
+    "SegmentTableError",
+]
+
+KINDS = ("transcript", "survey")
+ROLES = ("interviewer", "participant", "respondent")
+
+#: Columns every segment table has, in this order. Participant attributes and any other columns a
+#: survey carries follow them.
+SEGMENT_COLUMNS: list[str] = [
+    "doc_id",  # stable id of the source document: file stem + hash of its bytes
+    "segment_id",  # stable id of the segment, derived from doc_id and the source span
+    "source",  # file name of the source document
+    "kind",  # "transcript" | "survey"
+    "turn",  # transcript: 0-based turn index; survey: 0-based data row index
+    "line",  # 1-based line in the decoded source where the span starts (XLSX: sheet row)
+    "speaker",  # pseudonym: P01/I01 in a transcript, R0001 in a survey (never a real name)
+    "participant_id",  # one person across the corpus: "<doc_id>/<speaker>" or "<doc_id>/<respondent>"
+    "role",  # "interviewer" | "participant" | "respondent"
+    "question",  # survey: the free-text column the answer came from; transcript: ""
+    "timestamp",  # transcript: the turn's first timestamp where the source has one, else ""
+    "text",  # cleaned and redacted text
+    "start",  # character offset of the span in the decoded source text (XLSX: in the cell value)
+    "end",  # end offset (exclusive); source_text[start:end] is the span the segment came from
+    "edits",  # JSON list of [src_start, src_end, replacement]: replaying them on the span gives text
+    "attribution",  # display string beside a quote, e.g. "Acute trust, South East"; never a name
+]
+
+#: Attributes we know by name; any other metadata column is kept too.
+ATTRIBUTE_COLUMNS: list[str] = ["trust_type", "region", "job_role"]
+
+REJECTED_COLUMNS: list[str] = [
+    "doc_id",
+    "source",
+    "kind",
+    "line",
+    "turn",
+    "speaker",
+    "role",
+    "question",
+    "text",  # redacted when redaction is on
+    "start",
+    "end",
+    "reason",  # short machine-friendly reason, e.g. "non_answer", "duplicate_answer", "empty"
+    "detail",  # human-readable detail
+]
+
+REDACTION_COLUMNS: list[str] = [
+    "doc_id",
+    "segment_id",
+    "source",
+    "type",  # PERSON, EMAIL, PHONE, NHS_NUMBER, POSTCODE, URL, ORG
+    "start",  # source offsets of the redacted span
+    "end",
+    "placeholder",
+    "original",  # the personal data itself: this table is never exported unless asked
+    "method",  # which detector found it (regex, speaker_label, participants_file, ner, ...)
+]
+
+DEFAULT_ATTRIBUTION_TEMPLATE = "{trust_type}, {region}"
+
+_SLUG_RX = re.compile(r"[^A-Za-z0-9]+")
+
+
+class SegmentTableError(ValueError):
+    """A table does not have the shape of a segment table."""
+
+
+def make_doc_id(source: str | Path, data: bytes) -> str:
+    """Stable document id: readable stem plus the first 8 hex digits of the bytes' sha1."""
+    stem = _SLUG_RX.sub("-", Path(str(source)).stem).strip("-").lower()[:40] or "doc"
+    return f"{stem}-{hashlib.sha1(data).hexdigest()[:8]}"
+
+
+def make_segment_id(doc_id: str, start: int, end: int, locator: str = "") -> str:
+    """Stable segment id from its document and span (``locator`` e.g. an XLSX cell reference)."""
+    loc = f"{locator}:" if locator else ""
+    return f"{doc_id}#{loc}{int(start)}-{int(end)}"
+
+
+def _trust_phrase(value: str) -> str:
+    v = value.strip()
+    if not v:
+        return v
+    if not re.search(r"\btrusts?$", v, re.I):
+        v = f"{v} trust"
+    return v[0].upper() + v[1:]
+
+
+def format_attribution(
+    attributes: Mapping[str, object],
+    template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
+    fallback: str = "Participant",
+) -> str:
+    """Build the display string for a quote from participant attributes.
+
+    Missing or empty fields are dropped with their separator, so "{trust_type}, {region}" with no
+    region gives "Acute trust". ``trust_type`` values gain " trust" when they lack it, in the seeds'
+    style ("Acute" -> "Acute trust").
+    """
+    fields = re.findall(r"{(\w+)}", template)
+    values: dict[str, str] = {}
+    for f in fields:
+        raw = attributes.get(f, "")
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            raw = ""
+        raw = str(raw).strip()
+        values[f] = _trust_phrase(raw) if f == "trust_type" else raw
+    # split the template into literal/field chunks and drop separators next to empty fields
+    parts = re.split(r"({\w+})", template)
+    out: list[str] = []
+    pending_sep = ""
+    for part in parts:
+        m = re.fullmatch(r"{(\w+)}", part)
+        if m:
+            val = values.get(m.group(1), "")
+            if val:
+                if out:
+                    out.append(pending_sep)
+                out.append(val)
+            pending_sep = ""
+        else:
+            pending_sep += part
+    text = "".join(out).strip()
+    return text or fallback
+
+
+def empty_segments(extra: Iterable[str] = ()) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in [*SEGMENT_COLUMNS, *extra]})
+
+
+def empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECTED_COLUMNS})
+
+
+def empty_redactions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in REDACTION_COLUMNS})
+
+
+def validate_segments(df: pd.DataFrame, required: Iterable[str] = ("segment_id", "text")) -> pd.DataFrame:
+    """Check that ``df`` is a segment table (at least the ``required`` columns, unique ids)."""
+    if not isinstance(df, pd.DataFrame):
+        raise SegmentTableError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise SegmentTableError(f"segment table is missing column(s): {', '.join(missing)}")
+    if "segment_id" in df.columns and df["segment_id"].duplicated().any():
+        dup = df.loc[df["segment_id"].duplicated(), "segment_id"].iloc[0]
+        raise SegmentTableError(f"segment_id values must be unique; {dup!r} repeats")
+    return df
