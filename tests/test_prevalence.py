@@ -62,3 +62,18 @@ def test_likert_summary_dedupes_and_suppresses():
     assert acute.agree_percent == pytest.approx(60.0)
     community = out[out.trust_type == "Community"].iloc[0]
     assert community.suppressed
+
+
+def test_plots_are_real_images_of_the_data(tmp_path):
+    from PIL import Image
+
+    from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure
+
+    prev = theme_prevalence(_tagged(), by="trust_type", min_count=3)
+    files = save_figure(prevalence_heatmap(prev), tmp_path / "heat") + save_figure(prevalence_bars(prev, "trust_type", "All"), tmp_path / "bars")
+    for f in files:
+        assert f.stat().st_size > 1000
+    img = Image.open(tmp_path / "heat.png")
+    assert img.size[0] > 200 and len(set(img.convert("L").getdata())) > 10
+    svg = (tmp_path / "heat.svg").read_text()
+    assert "67%" in svg or "67" in svg

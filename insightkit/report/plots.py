@@ -1,0 +1,100 @@
+"""Figures for reports: heatmap of themes by group, prevalence bars with intervals, topic sizes.
+
+Each function draws from a table the library already produced (so a figure is always a picture of
+data a reader can also open) and writes PNG and/or SVG with matplotlib's headless backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["prevalence_heatmap", "prevalence_bars", "topic_sizes", "save_figure"]
+
+
+def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``; returns the files written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        target = path.with_suffix(f".{fmt}")
+        fig.savefig(target, dpi=150, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+        out.append(target)
+    plt.close(fig)
+    return out
+
+
+def _labels(theme_labels: Mapping[str, str] | None, ids: list[str]) -> list[str]:
+    return [theme_labels.get(t, t) if theme_labels else t for t in ids]
+
+
+def prevalence_heatmap(prevalence: pd.DataFrame, by: str = "trust_type", theme_labels: Mapping[str, str] | None = None,
+                       title: str = "Share of people raising each theme"):
+    """Themes (rows) by group (columns), percent of people; suppressed cells shown hatched as '*'."""
+    prev = prevalence[prevalence[by] != "All"] if "All" in set(prevalence[by]) else prevalence
+    themes = list(dict.fromkeys(prev["theme"]))
+    groups = list(dict.fromkeys(prev[by]))
+    grid = np.full((len(themes), len(groups)), np.nan)
+    for _, r in prev.iterrows():
+        grid[themes.index(r["theme"]), groups.index(r[by])] = r["percent"]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(groups), 1.2 + 0.55 * len(themes)))
+    masked = np.ma.masked_invalid(grid)
+    cmap = plt.get_cmap("Blues").copy()
+    cmap.set_bad("#eeeeee")
+    im = ax.imshow(masked, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    for i in range(len(themes)):
+        for j in range(len(groups)):
+            v = grid[i, j]
+            ax.text(j, i, "*" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center",
+                    color="white" if (not np.isnan(v) and v > 60) else "black", fontsize=9)
+    ax.set_xticks(range(len(groups)), [str(g) for g in groups], rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(themes)), _labels(theme_labels, themes), fontsize=8)
+    ax.set_title(f"{title}\n(* suppressed: too few people to show)", fontsize=10)
+    fig.colorbar(im, ax=ax, label="% of people", shrink=0.8)
+    return fig
+
+
+def prevalence_bars(prevalence: pd.DataFrame, group_column: str | None = None, group: str = "All",
+                    theme_labels: Mapping[str, str] | None = None, title: str = "Theme prevalence (95% Wilson interval)"):
+    """Horizontal bars of percent of people per theme with interval whiskers for one group."""
+    prev = prevalence if group_column is None else prevalence[prevalence[group_column] == group]
+    prev = prev.reset_index(drop=True)
+    ids = list(prev["theme"])
+    pct = prev["percent"].to_numpy(dtype=float)
+    lo = prev["ci_low"].to_numpy(dtype=float)
+    hi = prev["ci_high"].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.45 * len(ids)))
+    y = np.arange(len(ids))
+    shown = ~np.isnan(pct)
+    ax.barh(y[shown], pct[shown], color="#4a78a8")
+    ax.errorbar(pct[shown], y[shown], xerr=[pct[shown] - lo[shown], hi[shown] - pct[shown]], fmt="none", ecolor="black", capsize=3)
+    for yy in y[~shown]:
+        ax.text(1, yy, "* suppressed", va="center", fontsize=8)
+    ax.set_yticks(y, _labels(theme_labels, ids), fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of people who raised the theme")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def topic_sizes(topics: pd.DataFrame, max_topics: int = 20, title: str = "Topics by size"):
+    """Bars of topic sizes; emergent topics (not in the codebook) in a contrasting colour."""
+    t = topics[topics["topic"] != -1].sort_values("size", ascending=False).head(max_topics)
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.4 * max(1, len(t))))
+    colours = ["#d9822b" if bool(e) else "#4a78a8" for e in t.get("emergent", pd.Series(False, index=t.index))]
+    labels = [str(lbl)[:60] for lbl in t["label"]]
+    ax.barh(range(len(t)), t["size"], color=colours)
+    ax.set_yticks(range(len(t)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("segments")
+    ax.set_title(title + " (orange: emergent, not in the codebook)", fontsize=10)
+    return fig
