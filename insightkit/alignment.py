@@ -67,6 +67,33 @@ class AlignedText:
         return cls(pieces)
 
     @classmethod
+    def from_edits(cls, text: str, start: int, end: int, edits: Iterable[Sequence]) -> "AlignedText":
+        """Rebuild the alignment of a stored segment from its ``text``, span and ``edits``.
+
+        The source is not needed: between edits the text is verbatim source, so its characters are
+        the next characters of ``text``. Raises ValueError when the pieces do not add up.
+        """
+        pieces: list[Piece] = []
+        pos, k = int(start), 0
+        for s, e, new in sorted(((int(a), int(b), str(t)) for a, b, t in edits), key=lambda t: (t[0], t[1])):
+            n = s - pos
+            if n < 0:
+                raise ValueError("edits overlap")
+            pieces.append(Piece(text[k : k + n], pos, s, True))
+            k += n
+            if text[k : k + len(new)] != new:
+                raise ValueError("text does not match its edits")
+            pieces.append(Piece(new, s, e, False))
+            k += len(new)
+            pos = e
+        tail = int(end) - pos
+        pieces.append(Piece(text[k : k + tail], pos, int(end), True))
+        k += tail
+        if k != len(text) or len(pieces[-1].text) != tail:
+            raise ValueError("text length does not match its span and edits")
+        return cls(pieces)
+
+    @classmethod
     def concat(cls, parts: Sequence["AlignedText"], source: str, joiner: str = " ") -> "AlignedText":
         """Join aligned texts that come from one source, in source order."""
         pieces: list[Piece] = []

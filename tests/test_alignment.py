@@ -76,3 +76,29 @@ def test_transform_to_any_string_replays(src, target):
     at = AlignedText.from_source(src).transform(lambda _: target)
     assert at.text == target
     assert apply_edits(src, at.src_start, at.src_end, at.edits()) == target
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    src=st.text(alphabet="ab. \n", min_size=1, max_size=40),
+    steps=st.lists(st.sampled_from([r"a+", r"\s+", r"b\.", r" a"]), max_size=3),
+    repl=st.sampled_from(["", " ", "[P]"]),
+)
+def test_from_edits_rebuilds_the_alignment(src, steps, repl):
+    at = AlignedText.from_source(src)
+    for pat in steps:
+        at = at.sub(pat, repl)
+    if not at.pieces:
+        return
+    back = AlignedText.from_edits(at.text, at.src_start, at.src_end, at.edits())
+    assert back.text == at.text and back.edits() == at.edits()
+    for i in range(len(at.text) + 1):
+        for j in range(i, len(at.text) + 1):
+            assert back.source_span(i, j) == at.source_span(i, j)
+
+
+def test_from_edits_rejects_text_that_does_not_match():
+    import pytest
+
+    with pytest.raises(ValueError):
+        AlignedText.from_edits("abc[P]", 0, 10, [(3, 6, "[X]")])
