@@ -1,0 +1,230 @@
+"""Cleaning: small named steps over an :class:`~insightkit.alignment.AlignedText`, each one optional.
+
+Levels:
+
+* ``verbatim`` -- unicode repair and whitespace normalisation only;
+* ``clean`` (default) -- also drops inline timestamps, transcriber tags ([inaudible], [crosstalk]),
+  fillers (um, uh, er, erm) and immediate word repeats ("the the"). No other word is changed.
+
+Every step edits the aligned text, so the cleaned text always replays from the source
+(``apply_edits(source, start, end, edits) == text``). Non-answers and exact duplicate answers are
+not edited away: the readers send them to the rejected table with a reason.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field, fields, replace
+
+import pandas as pd
+
+from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json
+from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
+from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
+from insightkit.clean.repeats import DEFAULT_REPEAT_EXCEPTIONS, remove_repeats
+from insightkit.clean.tags import DEFAULT_TAGS, remove_tags
+from insightkit.clean.timestamps import remove_timestamps
+from insightkit.clean.unicode import normalise_whitespace, repair_unicode
+from insightkit.io.base import trim
+
+__all__ = [
+    "LEVELS",
+    "STEPS",
+    "CleaningConfig",
+    "CleanResult",
+    "clean",
+    "clean_aligned",
+    "aligned_from_row",
+    "split_sentences",
+    "is_non_answer",
+    "duplicate_key",
+]
+
+LEVELS = ("verbatim", "clean")
+#: the steps in the order they run; "unicode" and "whitespace" run at both levels
+STEPS = ("unicode", "whitespace", "timestamps", "tags", "fillers", "repeats")
+
+
+@dataclass(frozen=True)
+class CleaningConfig:
+    """What cleaning does. Turn a step off (``fillers=False``) or change its word list."""
+
+    unicode: bool = True
+    whitespace: bool = True
+    timestamps: bool = True
+    tags: bool = True
+    fillers: bool = True
+    repeats: bool = True
+    non_answers: bool = True  # survey answers such as "N/A" -> rejected (reason non_answer)
+    duplicates: bool = True  # exact repeats of an earlier answer to the same question -> rejected
+    filler_words: tuple[str, ...] = DEFAULT_FILLERS
+    tag_words: tuple[str, ...] = DEFAULT_TAGS
+    non_answer_phrases: tuple[str, ...] = DEFAULT_NON_ANSWERS
+    repeat_exceptions: tuple[str, ...] = DEFAULT_REPEAT_EXCEPTIONS
+    _non_answer_keys: frozenset = field(default=frozenset(), repr=False, compare=False)
+
+    def __post_init__(self):
+        for name in ("filler_words", "tag_words", "non_answer_phrases", "repeat_exceptions"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "_non_answer_keys", frozenset(non_answer_key(p) for p in self.non_answer_phrases))
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CleaningConfig":
+        """Build from a mapping (e.g. parsed YAML); unknown keys are an error naming them."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            from insightkit.errors import InputError
+
+            raise InputError(None, f"unknown cleaning option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def without(self, *steps: str) -> "CleaningConfig":
+        """A copy with the named steps switched off."""
+        return replace(self, **{s: False for s in steps})
+
+    def steps(self, level: str) -> list[str]:
+        if level not in LEVELS:
+            from insightkit.errors import InputError
+
+            raise InputError(None, f"unknown cleaning level {level!r}; use one of: {', '.join(LEVELS)}")
+        wanted = STEPS if level == "clean" else ("unicode", "whitespace")
+        return [s for s in wanted if getattr(self, s)]
+
+    def non_answer(self, text: str) -> str | None:
+        return is_non_answer(text, self._non_answer_keys) if self.non_answers else None
+
+
+DEFAULT_CONFIG = CleaningConfig()
+
+
+def clean_aligned(at: AlignedText, level: str = "clean", config: CleaningConfig | None = None) -> AlignedText:
+    """Run the level's steps over ``at``; whitespace is normalised again after removals."""
+    config = config or DEFAULT_CONFIG
+    steps = config.steps(level)
+    removed = False
+    for step in steps:
+        if step == "unicode":
+            at = repair_unicode(at)
+        elif step == "whitespace":
+            at = normalise_whitespace(at)
+        elif step == "timestamps":
+            at, removed = _track(at, remove_timestamps(at), removed)
+        elif step == "tags":
+            at, removed = _track(at, remove_tags(at, config.tag_words), removed)
+        elif step == "fillers":
+            at, removed = _track(at, remove_fillers(at, config.filler_words), removed)
+        elif step == "repeats":
+            at, removed = _track(at, remove_repeats(at, config.repeat_exceptions), removed)
+    if removed:  # removals leave doubled spaces and bare ends behind
+        at = normalise_whitespace(at) if "whitespace" in steps else trim(at)
+    return at
+
+
+def _track(old: AlignedText, new: AlignedText, flag: bool):
+    return new, flag or new is not old
+
+
+def aligned_from_row(text: str, start: int, end: int, edits) -> AlignedText:
+    """Rebuild a segment's AlignedText from its table row alone (no source needed)."""
+    text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    pieces: list[Piece] = []
+    pos_src, pos_txt = int(start), 0
+    for s, e, rep in sorted(edits_from_json(edits), key=lambda t: (t[0], t[1])):
+        run = s - pos_src
+        if run < 0:
+            raise ValueError("edits overlap")
+        if run:
+            pieces.append(Piece(text[pos_txt:pos_txt + run], pos_src, s, True))
+        pieces.append(Piece(rep, s, e, False))
+        pos_txt += run + len(rep)
+        pos_src = e
+    run = int(end) - pos_src
+    if run:
+        pieces.append(Piece(text[pos_txt:pos_txt + run], pos_src, int(end), True))
+    pos_txt += max(run, 0)
+    if pos_txt != len(text):
+        raise ValueError(f"text length {len(text)} does not match its span and edits ({pos_txt})")
+    return AlignedText(pieces)
+
+
+@dataclass
+class CleanResult:
+    """Re-cleaned segments and the rows that cleaning emptied (reason ``empty``)."""
+
+    segments: pd.DataFrame
+    rejected: pd.DataFrame
+
+    def __iter__(self):
+        yield self.segments
+        yield self.rejected
+
+
+def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
+    """Re-clean a segment table (or one string) with ``level`` and ``config``.
+
+    Works from each row's ``text``/``start``/``end``/``edits``, so the new edits still replay from
+    the source. What an earlier, stronger cleaning removed cannot come back: to go from ``clean``
+    to ``verbatim`` read the sources again with ``read(..., level="verbatim")``. Rows left empty go
+    to ``rejected`` with reason ``empty``. A plain string gives the cleaned string.
+    """
+    config = config or DEFAULT_CONFIG
+    if isinstance(segments, str):
+        return clean_aligned(AlignedText.from_source(segments), level, config).text
+    if isinstance(segments, AlignedText):
+        return clean_aligned(segments, level, config)
+    from insightkit.segments import REJECTED_COLUMNS, empty_rejected, validate_segments
+
+    df = validate_segments(segments, required=("segment_id", "text"))
+    has_span = all(c in df.columns for c in ("start", "end", "edits"))
+    out = df.copy()
+    texts, edits, starts, ends, keep = [], [], [], [], []
+    rejected_rows = []
+    for idx, row in enumerate(df.itertuples(index=False)):
+        r = row._asdict()
+        if has_span:
+            at = aligned_from_row(r["text"], r["start"], r["end"], r["edits"])
+        else:
+            at = AlignedText.from_source(str(r["text"]))
+        new = clean_aligned(at, level, config)
+        if not new.text:
+            rejected_rows.append({c: r.get(c, "") for c in REJECTED_COLUMNS} |
+                                 {"text": "", "reason": "empty", "detail": "nothing left after cleaning"})
+            keep.append(False)
+        else:
+            keep.append(True)
+        texts.append(new.text)
+        edits.append(edits_to_json(new.edits()))
+        starts.append(new.src_start if new.text else r.get("start", 0))
+        ends.append(new.src_end if new.text else r.get("end", 0))
+    out["text"] = texts
+    if has_span:
+        out["edits"] = edits
+        out["start"] = starts
+        out["end"] = ends
+    out = out[keep].reset_index(drop=True)
+    rejected = pd.DataFrame(rejected_rows, columns=REJECTED_COLUMNS) if rejected_rows else empty_rejected()
+    return CleanResult(out, rejected)
+
+
+def __getattr__(name: str):
+    if name == "split_sentences":  # spaCy loads only when sentences are asked for
+        from insightkit.clean.sentences import split_sentences
+
+        return split_sentences
+    raise AttributeError(name)
+
+
+class _CallableModule(types.ModuleType):
+    """``insightkit.clean(...)`` works even after this package was imported as a module."""
+
+    def __call__(self, *args, **kwargs):
+        return clean(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

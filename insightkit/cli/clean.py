@@ -1,0 +1,128 @@
+"""``insightkit clean``: read, clean and redact transcripts and surveys into a segment table.
+
+A batch with some unreadable files still writes the table for the others, then prints one line per
+bad file and exits with code 2, so a script notices while the work done is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections import Counter
+from pathlib import Path
+
+from insightkit.errors import InputError
+
+HELP = "read, clean and redact transcripts and survey exports into a segment table"
+
+_STEPS = ("timestamps", "tags", "fillers", "repeats", "non_answers", "duplicates")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "clean",
+        help=HELP,
+        description=(
+            "Read transcripts (.txt, .vtt, .srt, .docx) and survey exports (.csv, .xlsx), clean and redact "
+            "them, and write the segment table plus the rejected rows beside it "
+            "(segments.csv -> segments.rejected.csv). Folders are read recursively; a CSV with 'source' and "
+            "'speaker' columns found among the inputs is used as the participants file."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or survey files, or folders holding them")
+    p.add_argument("--participants", metavar="FILE",
+                   help="participants file (CSV/XLSX: source, speaker, role, then attributes such as "
+                        "trust_type, region, job_role)")
+    p.add_argument("--text-column", action="append", default=None, metavar="COL", dest="text_columns",
+                   help="survey column holding free-text answers (repeat for several; default: detected)")
+    p.add_argument("--id-column", metavar="COL", help="survey column holding the respondent id (default: detected)")
+    p.add_argument("--level", choices=("verbatim", "clean"), default="clean",
+                   help="verbatim: repair unicode and whitespace only; clean (default): also drop timestamps, "
+                        "transcriber tags, fillers and repeated words")
+    p.add_argument("--no-redact", action="store_true",
+                   help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts)")
+    p.add_argument("--interviewer", action="append", default=[], metavar="NAME", dest="interviewers",
+                   help="speaker label of an interviewer (repeatable), beside the participants file's roles")
+    p.add_argument("--no-guess-interviewer", action="store_true",
+                   help="do not take the speaker who asks the most questions as the interviewer when nothing "
+                        "else identifies one")
+    p.add_argument("--keep", action="append", default=[], choices=_STEPS, metavar="STEP",
+                   help=f"switch a cleaning step off (repeatable): {', '.join(_STEPS)}")
+    p.add_argument("--attribution", metavar="TEMPLATE", default=None,
+                   help="template of the attribution shown beside quotes (default: '{trust_type}, {region}')")
+    p.add_argument("--redaction-log", metavar="FILE",
+                   help="also write the redaction log (it holds the personal data that was removed)")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="output table: .csv, .parquet or .xlsx (the rejected rows go beside it)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars and no summary")
+    p.set_defaults(func=run)
+
+
+def rejected_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.rejected{out.suffix}")
+
+
+def _counts(series) -> str:
+    c = Counter(series)
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(c.items())) if c else "none"
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.clean import CleaningConfig
+    from insightkit.export import TABLE_EXTENSIONS, write_table
+    from insightkit.io import _read
+    from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
+
+    out = Path(args.out)
+    if out.suffix.lower() not in TABLE_EXTENSIONS:
+        raise InputError(out, f"unsupported output type {out.suffix or '(none)'!r}; use .csv, .parquet or .xlsx")
+    config = CleaningConfig().without(*args.keep) if args.keep else CleaningConfig()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _read(
+            args.paths, args.participants, text_columns=args.text_columns, id_column=args.id_column,
+            level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
+            attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=config,
+            show_progress=False if args.quiet else None, guess_interviewers=not args.no_guess_interviewer,
+            raise_if_none=False, warn=False,
+        )
+    for w in caught:
+        if not args.quiet:
+            print(f"insightkit clean: warning: {w.message}", file=sys.stderr)
+    if not result.documents:
+        for err in result.errors:
+            print(f"insightkit clean: error: {err.message}", file=sys.stderr)
+        return 2
+    seg, rej = result.segments, result.rejected
+    write_table(seg, out)
+    rej_out = rejected_path(out)
+    write_table(rej, rej_out)
+    if args.redaction_log:
+        write_table(result.redactions, args.redaction_log)
+    if not args.quiet:
+        n_docs = len(result.documents)
+        print(f"documents: {n_docs:,} ({_counts(_doc_kinds(result))})")
+        print(f"segments: {len(seg):,} ({_counts(seg['kind'] + '/' + seg['role'])})")
+        print(f"rejected: {len(rej):,} ({_counts(rej['reason'])})")
+        if args.no_redact:
+            print("redactions: off (--no-redact)")
+        else:
+            print(f"redactions: {len(result.redactions):,} ({_counts(result.redactions['type'])})")
+        extra = f", {args.redaction_log}" if args.redaction_log else ""
+        print(f"wrote {out}, {rej_out}{extra}")
+    for err in result.errors:
+        print(f"insightkit clean: error: {err.message}", file=sys.stderr)
+    return 2 if result.errors else 0
+
+
+def _doc_kinds(result) -> list[str]:
+    kinds = []
+    for doc_id in result.documents:
+        rows = result.segments.loc[result.segments["doc_id"] == doc_id, "kind"]
+        if len(rows):
+            kinds.append(rows.iloc[0])
+        else:
+            r = result.rejected.loc[result.rejected["doc_id"] == doc_id, "kind"]
+            kinds.append(r.iloc[0] if len(r) else "empty")
+    return kinds

@@ -1,0 +1,125 @@
+"""Writing tables safely: CSV that spreadsheets cannot execute, Parquet, XLSX, all written atomically.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to Excel
+and LibreOffice (CSV injection): a survey answer such as ``=HYPERLINK(...)`` would run when the file
+is opened. CSV and XLSX output therefore give such cells a leading apostrophe; Parquet keeps values
+exactly. :func:`read_table` reads our own files back and removes the apostrophe again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from insightkit.errors import InputError
+
+__all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "safe_csv", "write_table", "read_table", "TABLE_EXTENSIONS"]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TABLE_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".xlsx")
+_INT_COLUMNS = ("turn", "line", "start", "end", "index", "src_start", "src_end")
+# characters XML 1.0 (and so XLSX) cannot hold
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _neutral(v):
+    if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
+        return "'" + v
+    return v
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with an apostrophe."""
+    out = df.copy()
+    for c in _text_columns(out):
+        out[c] = out[c].map(_neutral)
+    return out
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic(path: str | Path, write) -> Path:
+    """Call ``write(tmp_path)`` then move the finished file into place, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        # mkstemp makes the file private (0600); give it the mode a normal write would have
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def safe_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
+    """Write ``df`` as UTF-8 CSV with formulas neutralised, atomically."""
+    safe = neutralise_formulas(df)
+    return _atomic(path, lambda tmp: safe.to_csv(tmp, index=False, sep=sep, encoding="utf-8", lineterminator="\n"))
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as CSV, TSV, Parquet or XLSX, chosen by the file extension."""
+    ext = Path(path).suffix.lower()
+    if ext == ".csv":
+        return safe_csv(df, path)
+    if ext == ".tsv":
+        return safe_csv(df, path, sep="\t")
+    if ext in (".parquet", ".pq"):
+        return _atomic(path, lambda tmp: df.to_parquet(tmp, index=False))
+    if ext == ".xlsx":
+        safe = neutralise_formulas(df)
+        for c in _text_columns(safe):
+            safe[c] = safe[c].map(lambda v: _ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
+        return _atomic(path, lambda tmp: safe.to_excel(tmp, index=False, engine="openpyxl"))
+    raise InputError(path, f"unsupported output type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
+
+
+def _restore(v):
+    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r":
+        return v[1:]
+    return v
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table` (CSV cells as text, offsets as integers)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    ext = p.suffix.lower()
+    if ext in (".parquet", ".pq"):
+        return pd.read_parquet(p)
+    if ext in (".csv", ".tsv"):
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, sep="\t" if ext == ".tsv" else ",")
+    elif ext == ".xlsx":
+        df = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl")
+    else:
+        raise InputError(p, f"unsupported table type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
+    for c in df.columns:
+        df[c] = df[c].map(_restore)
+    for c in _INT_COLUMNS:
+        if c in df.columns:
+            try:
+                df[c] = df[c].astype("int64")
+            except (ValueError, TypeError):
+                pass
+    return df

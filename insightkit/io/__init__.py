@@ -1,0 +1,702 @@
+"""Reading transcripts and survey exports into the segment table.
+
+``read(paths, participants=None, ...)`` reads every file (folders expand to the supported files in
+them), cleans and redacts the text, and returns a :class:`ReadResult`: the segments, the rejected
+rows (each with a reason), the redaction log (kept apart: it holds the personal data), the decoded
+source documents and the files that could not be read. ``segments, rejected = read(...)`` works.
+
+Every segment satisfies ``apply_edits(source_text, start, end, edits) == text`` where
+``source_text`` is the decoded file (for .docx the text defined in :mod:`insightkit.io.docx`, for
+.xlsx the cell value named by the ``cell`` column); see docs/segments.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
+from insightkit.errors import InputError
+from insightkit.io.base import SurveyParse, TranscriptParse
+from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
+from insightkit.io.participants import Participants, name_variants, read_participants
+from insightkit.io.turns import label_keys, speaker_keys
+from insightkit.segments import (
+    ATTRIBUTE_COLUMNS,
+    DEFAULT_ATTRIBUTION_TEMPLATE,
+    REDACTION_COLUMNS,
+    REJECTED_COLUMNS,
+    SEGMENT_COLUMNS,
+    format_attribution,
+    make_doc_id,
+    make_segment_id,
+)
+
+__all__ = [
+    "read",
+    "ReadResult",
+    "FileError",
+    "read_txt",
+    "read_vtt",
+    "read_srt",
+    "read_docx",
+    "read_survey",
+    "read_participants",
+    "read_source_text",
+    "SUPPORTED_EXTENSIONS",
+    "EXTRA_SEGMENT_COLUMNS",
+]
+
+#: file extension -> reader
+SUPPORTED_EXTENSIONS = {
+    ".txt": "txt", ".vtt": "vtt", ".srt": "srt", ".docx": "docx",
+    ".csv": "survey", ".tsv": "survey", ".xlsx": "survey",
+}
+#: columns every table from ``read`` has after SEGMENT_COLUMNS, before the attributes
+EXTRA_SEGMENT_COLUMNS = ["cell", "role_source"]
+_RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
+
+
+@dataclass
+class FileError:
+    """A file that could not be read; ``message`` is one line naming the file (and line)."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class ReadResult:
+    """What :func:`read` returns. Iterating gives ``(segments, rejected)``."""
+
+    segments: pd.DataFrame
+    rejected: pd.DataFrame
+    redactions: pd.DataFrame  # the redaction log: holds personal data, never exported unless asked
+    documents: dict  # doc_id -> decoded source text; for .xlsx: {cell reference: cell value}
+    errors: list[FileError] = field(default_factory=list)
+
+    def __iter__(self):
+        yield self.segments
+        yield self.rejected
+
+    def source_text(self, doc_id: str, cell: str = "") -> str:
+        """The text a row's ``start``/``end`` index into (the cell value for XLSX rows)."""
+        doc = self.documents[doc_id]
+        if isinstance(doc, dict):
+            return doc.get(cell, "")
+        return doc
+
+    def verify(self) -> list[str]:
+        """Segments whose edits do not replay from the source (should be none)."""
+        bad = []
+        cells = self.segments["cell"] if "cell" in self.segments else [""] * len(self.segments)
+        for (sid, doc_id, s, e, ed, text), cell in zip(
+            self.segments[["segment_id", "doc_id", "start", "end", "edits", "text"]].itertuples(index=False), cells
+        ):
+            src = self.source_text(doc_id, cell or "")
+            if apply_edits(src, int(s), int(e), edits_from_json(ed)) != text:
+                bad.append(sid)
+        return bad
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+def _expand(paths) -> list[tuple[Path, bool]]:
+    """Files to read as (path, given_explicitly); folders give their supported files, sorted."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out: list[tuple[Path, bool]] = []
+    seen = set()
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                           and not f.name.startswith("~$"))
+            items = [(f, False) for f in found]
+        else:
+            items = [(p, True)]
+        for f, explicit in items:
+            key = str(f.resolve()) if f.exists() else str(f)
+            if key not in seen:
+                seen.add(key)
+                out.append((f, explicit))
+    return out
+
+
+def _looks_like_participants(path: Path) -> bool:
+    """A CSV/XLSX whose header has both ``source`` and ``speaker`` columns."""
+    from insightkit.io.survey import snake_case, tokenize_csv
+
+    try:
+        if path.suffix.lower() in (".csv", ".tsv"):
+            with open(path, "rb") as fh:
+                head = fh.read(65536)
+            text, _ = decode_bytes(head, path)
+            first = text.splitlines()[0] if text.splitlines() else ""
+            delim = "\t" if path.suffix.lower() == ".tsv" else max(",;\t|", key=first.count)
+            recs = tokenize_csv(first, delim)
+            names = {snake_case(f.value(first)) for f in recs[0][2]} if recs else set()
+        elif path.suffix.lower() == ".xlsx":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                row = next(ws.iter_rows(max_row=1, values_only=True), ())
+                names = {snake_case(v) for v in row if v is not None}
+            finally:
+                wb.close()
+        else:
+            return False
+    except Exception:
+        return False
+    return {"source", "speaker"} <= names
+
+
+def read_source_text(path: str | Path, cell: str | None = None) -> str:
+    """The decoded text that ``start``/``end`` of a segment from ``path`` index into.
+
+    Text files: the decoded file, newlines untranslated. .docx: paragraphs joined as described in
+    :mod:`insightkit.io.docx`. .xlsx: the value of ``cell`` (e.g. "Responses!G12").
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == ".docx":
+        from insightkit.io.docx import docx_text
+
+        if not p.exists():
+            raise InputError(p, "no such file")
+        return docx_text(p, p.read_bytes())
+    if ext == ".xlsx":
+        from insightkit.io.survey import parse_xlsx
+
+        if not p.exists():
+            raise InputError(p, "no such file")
+        parsed = parse_xlsx(p.read_bytes(), p)
+        if cell is None:
+            raise InputError(p, "an .xlsx file has no single source text: name a cell, e.g. cell='Responses!G12'")
+        return parsed.cells.get(cell, "")
+    return read_text_file(p)[0]
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    doc_id: str
+    source: str  # file name
+    path: Path
+    kind: str  # transcript | survey
+    fmt: str
+    text: object  # str, or {cell: value} for xlsx
+    names: list[str] = field(default_factory=list)  # names to redact in every item of this document
+    items: list["_Item"] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    doc: _Doc
+    kind: str
+    at: AlignedText
+    turn: int
+    line: int
+    fallback: tuple[int, int]
+    label: str = ""
+    timestamp: str = ""
+    question: str = ""
+    cell: str = ""
+    reason: str = ""
+    detail: str = ""
+    speaker: str = ""
+    role: str = ""
+    role_source: str = ""
+    attrs: dict = field(default_factory=dict)
+    raw_text: str = ""
+    redactions: list = field(default_factory=list)
+
+
+def _load_transcript(path: Path, fmt: str, data_text: str, participants: Participants,
+                     interviewers: Sequence[str]) -> TranscriptParse:
+    known = participants.known_labels(path.name) + list(interviewers)
+    if fmt == "txt":
+        from insightkit.io.txt import parse_txt
+
+        return parse_txt(data_text, path, known)
+    if fmt == "vtt":
+        from insightkit.io.vtt import parse_vtt
+
+        return parse_vtt(data_text, path, known)
+    if fmt == "srt":
+        from insightkit.io.srt import parse_srt
+
+        return parse_srt(data_text, path, known)
+    from insightkit.io.docx import parse_docx_text
+
+    return parse_docx_text(data_text, path, known)
+
+
+def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a folder with no supported files")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    if not data:
+        raise InputError(path, "the file is empty")
+    doc_id = make_doc_id(path.name, data)
+    participants: Participants = opts["participants"]
+    if fmt == "survey":
+        return _load_survey(path, data, doc_id, opts)
+    if fmt == "docx":
+        from insightkit.io.docx import docx_text
+
+        text = docx_text(path, data)
+    else:
+        text, _ = decode_bytes(data, path)
+    parsed = _load_transcript(path, fmt, text, participants, opts["interviewers"])
+    doc = _Doc(doc_id, path.name, path, "transcript", fmt, text)
+    starts = line_starts(text)
+    for s, e in parsed.header:
+        doc.items.append(_Item(doc, "transcript", AlignedText.from_source(text, s, e), -1, line_of(starts, s), (s, e),
+                               reason="header", detail="header line before the first speaker turn"))
+    for n, t in enumerate(parsed.turns):
+        fb = (t.at.src_start, t.at.src_end) if t.at.text else (t.line_offset, t.line_offset)
+        doc.items.append(_Item(doc, "transcript", t.at, n, line_of(starts, t.line_offset), fb, label=t.label,
+                               timestamp=t.timestamp, raw_text=t.at.text))
+    names: list[str] = []
+    for label in dict.fromkeys(t.label for t in parsed.turns):
+        names += name_variants(label)
+    for nm in parsed.extra_names:
+        names += name_variants(nm)
+    doc.names = list(dict.fromkeys(names))
+    _assign_speakers(doc, participants, opts)
+    return doc
+
+
+def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
+    from insightkit.io.survey import (
+        PERSONAL_COLUMNS,
+        attribute_name,
+        detect_id_column,
+        detect_text_columns,
+        email_like_column,
+        parse_csv,
+        parse_xlsx,
+        resolve_column,
+        snake_case,
+    )
+
+    if path.suffix.lower() == ".xlsx":
+        parsed: SurveyParse = parse_xlsx(data, path)
+        source_text: object = parsed.cells
+    else:
+        text, _ = decode_bytes(data, path)
+        parsed = parse_csv(text, path)
+        source_text = text
+    cols = parsed.columns
+    id_col = resolve_column(cols, opts["id_column"], path, "id column") if opts["id_column"] else \
+        detect_id_column(cols, parsed.rows)
+    if opts["text_columns"]:
+        text_cols = [resolve_column(cols, c, path, "text column") for c in opts["text_columns"]]
+    else:
+        text_cols = detect_text_columns(cols, parsed.rows, exclude=[id_col] if id_col else [])
+        if not text_cols:
+            listed = ", ".join(repr(c) for c in cols)
+            raise InputError(path, f"could not tell which columns hold free-text answers; name them with "
+                                   f"--text-column (text_columns=...); the columns are: {listed}")
+    doc = _Doc(doc_id, path.name, path, "survey", "survey", source_text)
+    # attribute columns: every other column, snake_case, personal-data columns dropped when redacting
+    attr_cols: list[tuple[int, str]] = []
+    used: set[str] = set()
+    dropped = []
+    # free text in a column not read as answers would reach the table unredacted: leave it out
+    unread_text = set(detect_text_columns(cols, parsed.rows, exclude=[*text_cols, id_col or ""])) \
+        if opts["redact"] and opts["text_columns"] else set()
+    for j, c in enumerate(cols):
+        if c in text_cols:
+            continue
+        values = [r[j].value for r in parsed.rows]
+        if opts["redact"] and (snake_case(c) in PERSONAL_COLUMNS or email_like_column(values) or c in unread_text):
+            dropped.append(c)
+            continue
+        name = attribute_name(c)
+        if name in _RESERVED:
+            name = f"survey_{name}"
+        base, k = name, 2
+        while name in used:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
+        attr_cols.append((j, name))
+    if dropped:
+        doc.warnings.append(f"{path.name}: left out column(s) that may hold personal data (names, contacts, "
+                            f"free text not read as answers): {', '.join(dropped)}")
+    idx = {c: j for j, c in enumerate(cols)}
+    width = len(str(len(parsed.rows)))
+    for i, row in enumerate(parsed.rows):
+        respondent = f"R{i + 1:0{max(4, width)}d}"
+        attrs = {name: " ".join(row[j].value.split()) for j, name in attr_cols}
+        for col in text_cols:
+            cell = row[idx[col]]
+            at = cell.at if (cell.at is not None and cell.value.strip()) else AlignedText([])
+            fb = (at.src_start, at.src_end) if at.text else (cell.offset, cell.offset)
+            item = _Item(doc, "survey", at, i, cell.line, fb, question=col, cell=cell.cell,
+                         speaker=respondent, role="respondent", role_source="survey", attrs=attrs,
+                         raw_text=cell.value)
+            if not cell.value.strip():
+                item.reason, item.detail = "empty", "blank answer"
+            doc.items.append(item)
+    for line, at, why, ref in parsed.bad_rows:
+        doc.items.append(_Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
+                               reason="malformed_row", detail=why, raw_text=at.text))
+    return doc
+
+
+def _name_match(label: str, name: str) -> bool:
+    a, b = label_keys(label), label_keys(name)
+    if a & b:
+        return True
+    fa = {k.split()[0] for k in a if k}
+    fb = {k.split()[0] for k in b if k}
+    one_word = any(len(k.split()) == 1 for k in a) or any(len(k.split()) == 1 for k in b)
+    return bool(fa & fb) and one_word
+
+
+def _assign_speakers(doc: _Doc, participants: Participants, opts: dict) -> None:
+    """Roles, attributes and pseudonyms (P01/I01 by first appearance) for a transcript's speakers."""
+    from insightkit.io.participants import drop_personal
+    from insightkit.io.turns import is_role_word, normalise_label
+
+    turns = [it for it in doc.items if it.reason != "header"]
+    canon = speaker_keys([it.label for it in turns])
+    info: dict[str, dict] = {}
+    for it in turns:
+        key = canon.get(it.label, "")
+        if key in info:
+            info[key]["turns"].append(it)
+            continue
+        entry = {"label": it.label, "turns": [it], "attrs": {}}
+        row = participants.match(doc.source, it.label) if it.label else None
+        if row is not None:
+            entry["role"], entry["source"], entry["row"] = row["role"], "participants_file", row
+            attrs = {k: row.get(k, "") for k in participants.attribute_columns}
+            entry["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+        elif it.label and any(_name_match(it.label, n) for n in opts["interviewers"]):
+            entry["role"], entry["source"] = "interviewer", "interviewer_names"
+        elif it.label and is_role_word(it.label):
+            entry["role"], entry["source"] = is_role_word(it.label), "label"
+        else:
+            entry["role"], entry["source"] = "participant", "default"
+        info[key] = entry
+    if opts["guess_interviewers"] and len(info) >= 2 and not any(e["role"] == "interviewer" for e in info.values()):
+        scores = []
+        for key, e in info.items():
+            if e["source"] != "default":
+                continue
+            n = len(e["turns"])
+            q = sum(1 for t in e["turns"] if "?" in t.raw_text)
+            scores.append((q / n if n else 0.0, n, key))
+        scores.sort(reverse=True)
+        if scores and scores[0][1] >= 2 and scores[0][0] >= 0.3 and \
+                (len(scores) == 1 or scores[0][0] - scores[1][0] >= 0.15):
+            e = info[scores[0][2]]
+            e["role"], e["source"] = "interviewer", "heuristic"
+    _pair_by_elimination(doc, info, participants, opts)
+    counters = {"interviewer": 0, "participant": 0}
+    unmatched = []
+    for key, e in info.items():
+        counters[e["role"]] += 1
+        e["speaker"] = f"{'I' if e['role'] == 'interviewer' else 'P'}{counters[e['role']]:02d}"
+        if e["source"] == "default" and participants.table is not None and not e.get("paired"):
+            unmatched.append(e["speaker"])
+        for it in e["turns"]:
+            it.speaker, it.role, it.role_source, it.attrs = e["speaker"], e["role"], e["source"], e["attrs"]
+    if unmatched:
+        doc.warnings.append(f"{doc.source}: speaker(s) {', '.join(unmatched)} not found in the participants file")
+
+
+def _pair_by_elimination(doc: _Doc, info: dict, participants: Participants, opts: dict) -> None:
+    """Attach attributes when labels do not name people ("Interviewer:"/"Participant:") but the
+    participants file lists exactly one unmatched person of that role for this transcript."""
+    from insightkit.io.participants import drop_personal
+
+    rows = [r for r in participants.rows_for(doc.source) if r["source"]]
+    if not rows:
+        return
+    matched = {(e["row"]["source"], e["row"]["speaker"]) for e in info.values() if e.get("row") is not None}
+    for role in ("interviewer", "participant"):
+        free_rows = [r for r in rows if r["role"] == role and (r["source"], r["speaker"]) not in matched]
+        speakers = [e for e in info.values() if e["source"] != "participants_file" and e["role"] == role and e["label"]]
+        if len(free_rows) == 1 and len(speakers) == 1:
+            attrs = {k: free_rows[0].get(k, "") for k in participants.attribute_columns}
+            speakers[0]["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+            speakers[0]["paired"] = True
+
+
+def _clean_items(docs: list[_Doc], level: str, config, show: bool | None) -> None:
+    from insightkit.clean import clean_aligned, duplicate_key
+    from insightkit.progress import progress
+
+    items = [it for d in docs for it in d.items]
+    for it in progress(items, desc="cleaning", unit="seg", disable=_disable(show, len(items))):
+        if it.reason in ("header", "malformed_row"):
+            it.at = clean_aligned(it.at, "verbatim", config) if it.at.text else it.at
+            continue
+        if it.at.text:
+            it.at = clean_aligned(it.at, level, config)
+        if it.reason:
+            continue
+        if not it.at.text:
+            it.reason = "empty"
+            it.detail = "nothing left after cleaning" if it.raw_text.strip() else "no text"
+            continue
+        if it.kind == "survey":
+            why = config.non_answer(it.at.text)
+            if why:
+                it.reason, it.detail = "non_answer", why
+    if config.duplicates:
+        for d in docs:
+            if d.kind != "survey":
+                continue
+            first: dict[str, str] = {}
+            for it in d.items:
+                if it.reason:
+                    continue
+                key = duplicate_key(it.at.text)  # across the survey's text columns: a pasted answer counts
+                if key in first:
+                    it.reason, it.detail = "duplicate_answer", f"same answer as {first[key]}"
+                else:
+                    first[key] = f"{it.speaker} ({it.question})"
+
+
+def _disable(show: bool | None, n: int) -> bool | None:
+    if show is None:
+        return True if (n < 50 or not sys.stderr.isatty()) else None
+    return not show
+
+
+def _redact_items(docs: list[_Doc], extra_names: list[str], show: bool | None, redactor=None) -> None:
+    from insightkit.progress import progress
+
+    if redactor is None:
+        from insightkit.clean.redact import Redactor
+
+        redactor = Redactor(types=None, use_ner=True)
+    items = [it for d in docs for it in d.items if it.at.text]
+    if not items:
+        return
+    batch = 512
+    bar = progress(total=len(items), desc="redacting", unit="seg", disable=_disable(show, len(items)))
+    try:
+        for k in range(0, len(items), batch):
+            chunk = items[k:k + batch]
+            names = [list(dict.fromkeys(it.doc.names + extra_names)) for it in chunk]
+            results = redactor.redact_batch([it.at for it in chunk], names)
+            for it, (new_at, log) in zip(chunk, results):
+                it.at = new_at
+                it.redactions = list(log)
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+
+
+def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    seg_rows, rej_rows, red_rows = [], [], []
+    attr_order: list[str] = list(ATTRIBUTE_COLUMNS)
+    for d in docs:
+        for it in d.items:
+            for k in it.attrs:
+                if k not in attr_order:
+                    attr_order.append(k)
+    fallback = {"interviewer": "Interviewer", "participant": "Participant", "respondent": "Respondent"}
+    for d in docs:
+        for it in d.items:
+            has_text = bool(it.at.text)
+            start, end = (it.at.src_start, it.at.src_end) if has_text else it.fallback
+            seg_id = make_segment_id(d.doc_id, start, end, it.cell)
+            for r in it.redactions:
+                red_rows.append({"doc_id": d.doc_id, "segment_id": seg_id, "source": d.source,
+                                 **{k: r.get(k, "") for k in ("type", "start", "end", "placeholder", "original",
+                                                              "method")}})
+            if it.reason:
+                rej_rows.append({
+                    "doc_id": d.doc_id, "source": d.source, "kind": it.kind, "line": it.line, "turn": it.turn,
+                    "speaker": it.speaker, "role": it.role, "question": it.question, "text": it.at.text,
+                    "start": start, "end": end, "reason": it.reason, "detail": it.detail, "cell": it.cell,
+                })
+                continue
+            row = {
+                "doc_id": d.doc_id, "segment_id": seg_id, "source": d.source, "kind": it.kind, "turn": it.turn,
+                "line": it.line, "speaker": it.speaker,
+                "participant_id": f"{d.doc_id}/{it.speaker}", "role": it.role, "question": it.question,
+                "timestamp": it.timestamp, "text": it.at.text, "start": start, "end": end,
+                "edits": edits_to_json(it.at.edits()),
+                "attribution": format_attribution(it.attrs, template, fallback=fallback.get(it.role, "Participant")),
+                "cell": it.cell, "role_source": it.role_source,
+            }
+            for k in attr_order:
+                row[k] = it.attrs.get(k, "")
+            seg_rows.append(row)
+    seg_cols = SEGMENT_COLUMNS + EXTRA_SEGMENT_COLUMNS + attr_order
+    segments = pd.DataFrame(seg_rows, columns=seg_cols)
+    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell"])
+    redactions = pd.DataFrame(red_rows, columns=REDACTION_COLUMNS)
+    for df, cols in ((segments, ("turn", "line", "start", "end")), (rejected, ("turn", "line", "start", "end")),
+                     (redactions, ("start", "end"))):
+        for c in cols:
+            df[c] = df[c].astype("int64")
+    return segments, rejected, redactions
+
+
+def _read(paths, participants=None, *, text_columns=None, id_column=None, level: str = "clean",
+          redact: bool = True, interviewers: Sequence[str] = (),
+          attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=None,
+          show_progress: bool | None = None, guess_interviewers: bool = True, redactor=None,
+          force_format: str | None = None, raise_if_none: bool = True, warn: bool = True) -> ReadResult:
+    from insightkit.clean import CleaningConfig
+    from insightkit.progress import progress
+
+    if cleaning is None:
+        config = CleaningConfig()
+    elif isinstance(cleaning, CleaningConfig):
+        config = cleaning
+    else:
+        config = CleaningConfig.from_dict(cleaning)
+    config.steps(level)  # validates the level
+    if isinstance(text_columns, str):
+        text_columns = [text_columns]
+    if isinstance(interviewers, str):
+        interviewers = [interviewers]
+    files = _expand(paths)
+    if not files:
+        given = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if len(given) == 1:
+            exts = " ".join(sorted(SUPPORTED_EXTENSIONS))
+            raise InputError(given[0], f"no supported files in this folder (expected: {exts})")
+        raise InputError(None, "no input files given")
+    part_path = Path(participants) if participants is not None and not isinstance(participants, pd.DataFrame) else None
+    tables = []
+    if isinstance(participants, pd.DataFrame):
+        tables.append(participants)
+    elif part_path is not None:
+        tables.append(read_participants(part_path))
+    errors: list[FileError] = []
+    todo: list[tuple[Path, str]] = []
+    for f, explicit in files:
+        if part_path is not None and f.exists() and part_path.exists() and f.resolve() == part_path.resolve():
+            continue
+        fmt = force_format or SUPPORTED_EXTENSIONS.get(f.suffix.lower())
+        if fmt is None:
+            exts = " ".join(sorted(SUPPORTED_EXTENSIONS))
+            errors.append(FileError(str(f), str(InputError(f, f"unsupported file type {f.suffix or '(none)'!r}; "
+                                                              f"expected one of: {exts}"))))
+            continue
+        if fmt == "survey" and not force_format and f.exists() and _looks_like_participants(f):
+            if participants is None:
+                tables.append(read_participants(f))
+            continue  # a participants file, not a survey
+        todo.append((f, fmt))
+    table = pd.concat(tables, ignore_index=True).fillna("") if tables else None
+    if table is not None:
+        table = table.astype(str)
+    parts = Participants(table)
+    opts = {"participants": parts, "interviewers": list(interviewers), "text_columns": text_columns,
+            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers}
+    docs: list[_Doc] = []
+    seen_ids: dict[str, str] = {}
+    for f, fmt in progress(todo, desc="reading", unit="file", disable=_disable(show_progress, len(todo) * 10)):
+        try:
+            doc = _load_file(f, fmt, opts)
+        except InputError as exc:
+            errors.append(FileError(str(f), str(exc), exc.line))
+            continue
+        except (ImportError, SyntaxError):
+            raise  # a broken installation, not a bad file
+        except Exception as exc:  # a library choking on a strange file: keep the batch going
+            errors.append(FileError(str(f), f"{f}: could not be read ({type(exc).__name__}: {exc})"))
+            continue
+        if doc.doc_id in seen_ids:
+            warnings.warn(f"{f}: same name and content as {seen_ids[doc.doc_id]}; read once", stacklevel=3)
+            continue
+        seen_ids[doc.doc_id] = str(f)
+        docs.append(doc)
+    if warn and docs:  # when nothing could be read the error is raised instead
+        for err in errors:
+            warnings.warn(err.message, stacklevel=3)
+    for d in docs:
+        for w in d.warnings:
+            warnings.warn(w, stacklevel=3)
+    if not docs and errors and raise_if_none:
+        if len(errors) == 1:
+            err = InputError(None, errors[0].message)
+            err.path, err.line = errors[0].path, errors[0].line
+            raise err
+        raise InputError(None, f"none of the {len(errors)} files could be read: " +
+                         "; ".join(e.message for e in errors))
+    _clean_items(docs, level, config, show_progress)
+    if redact:
+        extra = parts.all_names()
+        for n in interviewers:
+            extra += name_variants(n)
+        _redact_items(docs, list(dict.fromkeys(extra)), show_progress, redactor)
+    segments, rejected, redactions = _build_tables(docs, attribution_template)
+    documents = {d.doc_id: d.text for d in docs}
+    return ReadResult(segments, rejected, redactions, documents, errors)
+
+
+def read(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
+         id_column: str | None = None, level: str = "clean", redact: bool = True,
+         interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
+         cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
+         redactor=None) -> ReadResult:
+    """Read, clean and redact transcripts and survey exports into a segment table.
+
+    paths: a file, a folder (its supported files, recursively) or a list of them. A CSV/XLSX with
+        ``source`` and ``speaker`` columns is taken as the participants file, not a survey.
+    participants: the participants file (CSV/XLSX) or a DataFrame with ``source, speaker, role``.
+    text_columns / id_column: survey columns; text columns are detected when not given.
+    level: ``"clean"`` (default) or ``"verbatim"``. redact: replace personal data with placeholders.
+    interviewers: names of interviewers (as labelled in transcripts), beside the participants file.
+    attribution_template: e.g. ``"{trust_type}, {region}"``. cleaning: a CleaningConfig or a dict.
+    guess_interviewers: when nothing identifies a transcript's interviewer, take the speaker who
+        clearly asks the most questions (rows marked ``role_source == "heuristic"``).
+    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.clean.redact).
+
+    Files that cannot be read are listed in ``errors`` (and warned about) while the others are
+    read; when none can be read an :class:`InputError` is raised.
+    """
+    return _read(paths, participants, text_columns=text_columns, id_column=id_column, level=level,
+                 redact=redact, interviewers=interviewers, attribution_template=attribution_template,
+                 cleaning=cleaning, show_progress=show_progress, guess_interviewers=guess_interviewers,
+                 redactor=redactor)
+
+
+def _reader(fmt: str, doc: str):
+    def reader(path, participants=None, **kwargs) -> ReadResult:
+        return _read([path], participants, force_format=fmt, **kwargs)
+
+    reader.__name__ = reader.__qualname__ = f"read_{fmt}"
+    reader.__doc__ = doc + "\n\nSame options and result as :func:`read`, for one file of this format."
+    return reader
+
+
+read_txt = _reader("txt", "Read a plain-text transcript (``Name: text`` turns).")
+read_vtt = _reader("vtt", "Read a WebVTT transcript (Teams voice tags or Zoom ``Name:`` cues).")
+read_srt = _reader("srt", "Read a SubRip (.srt) transcript.")
+read_docx = _reader("docx", "Read a Word (.docx) transcript (Teams export or plain).")
+read_survey = _reader("survey", "Read a survey export (.csv, .tsv or .xlsx).")

@@ -1,0 +1,140 @@
+"""Decode a file's bytes to text without translating newlines, so offsets count every CR and LF.
+
+Order of attempts: a byte-order mark (UTF-8, UTF-16 LE/BE), BOM-less UTF-16 recognised by its NUL
+bytes, strict UTF-8, then cp1252 (Windows "ANSI", what Excel and Word often write). Binary files
+(images, archives, executables, random bytes) are refused with an :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from pathlib import Path
+
+from insightkit.errors import InputError
+
+__all__ = ["decode_bytes", "read_text_file", "line_starts", "line_of"]
+
+# magic numbers of common binary formats someone might hand us by mistake
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (for example .docx or .xlsx)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x7fELF": "an executable",
+    b"\xd0\xcf\x11\xe0": "an old Office document (.doc/.xls)",
+    b"\x1f\x8b": "a gzip archive",
+    b"OggS": "an audio file",
+    b"RIFF": "an audio or video file",
+    b"SQLite format 3": "a database file",
+}
+
+# control characters that never occur in real text (tab, LF, VT, FF, CR and ESC-free text aside)
+_BAD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Return 'utf-16-le'/'utf-16-be' when NUL bytes sit on one parity, as in UTF-16 ASCII text."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nul = sample[0::2].count(0)
+    odd_nul = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nul > 0.3 * half and even_nul < 0.05 * half:
+        return "utf-16-le"
+    if even_nul > 0.3 * half and odd_nul < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _line_at_byte(data: bytes, pos: int) -> int:
+    return data[:pos].count(b"\n") + 1
+
+
+def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]:
+    """Decode ``data``; returns ``(text, encoding)``. Raises InputError for empty or binary input."""
+    if not data:
+        raise InputError(path, "the file is empty")
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(path, f"this looks like {what}, not a text file")
+    encoding: str
+    text: str | None = None
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", data[3:]
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        le = data.startswith(codecs.BOM_UTF16_LE)
+        encoding, body = ("utf-16-le" if le else "utf-16-be"), data[2:]
+    else:
+        guess = _utf16_without_bom(data)
+        encoding, body = (guess, data) if guess else ("utf-8", data)
+    try:
+        text = body.decode(encoding.replace("-sig", ""))
+    except UnicodeDecodeError as exc:
+        if encoding.startswith("utf-16"):
+            raise InputError(path, f"invalid UTF-16 text near byte {exc.start}") from None
+        if encoding == "utf-8-sig":
+            raise InputError(
+                path, f"invalid UTF-8 after a UTF-8 byte-order mark (byte {exc.start + 3})",
+                line=_line_at_byte(body, exc.start),
+            ) from None
+        if b"\x00" in data:
+            raise InputError(path, "this looks like a binary file (it contains NUL bytes), not text") from None
+        try:
+            text = body.decode("cp1252")
+            encoding = "cp1252"
+        except UnicodeDecodeError as exc2:
+            raise InputError(
+                path,
+                f"cannot decode the file: byte 0x{body[exc2.start]:02x} at offset {exc2.start} is neither "
+                "UTF-8 nor Windows-1252 text",
+                line=_line_at_byte(body, exc2.start),
+            ) from None
+    if not text.strip():
+        raise InputError(path, "the file is empty (only whitespace)")
+    bad = _BAD_CONTROL.findall(text[:100_000])
+    if bad and (len(bad) > 0.01 * min(len(text), 100_000) or "\x00" in bad):
+        raise InputError(path, "this looks like a binary file (it is full of control characters), not text")
+    if _mostly_unprintable(text):
+        raise InputError(path, "this looks like a binary file, not text")
+    return text, encoding
+
+
+def _mostly_unprintable(text: str) -> bool:
+    """True when a large share of characters are unassigned or private-use (decoded random bytes)."""
+    sample = text[:20_000]
+    odd = sum(1 for ch in sample if unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+    return odd > 0.05 * len(sample)
+
+
+def read_text_file(path: str | Path) -> tuple[str, bytes, str]:
+    """Read and decode ``path``; returns ``(text, raw_bytes, encoding)``."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if p.is_dir():
+        raise InputError(p, "is a folder, not a file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(p, f"cannot read the file: {exc.strerror or exc}") from None
+    text, enc = decode_bytes(data, p)
+    return text, data, enc
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line begins (LF, CRLF, CR and Unicode line separators all end a line)."""
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
+def line_of(starts: list[int], offset: int) -> int:
+    """1-based line number of ``offset`` given :func:`line_starts`."""
+    from bisect import bisect_right
+
+    return bisect_right(starts, offset)

@@ -1,0 +1,348 @@
+"""Find speaker turns in plain transcript text (``Name: text`` lines, with or without timestamps).
+
+Accepted label forms (one per line, the turn's text may continue over the following lines)::
+
+    Jane Smith: text                 [00:01:23] Jane Smith: text      00:01:23 Jane Smith: text
+    Jane Smith [00:01:23]: text      Jane Smith (00:01:23): text      Jane Smith:   (text on next lines)
+    Jane Smith   0:03                (Teams/Otter export: label and time alone, text on next lines)
+    Jane Smith<TAB>text              (a Word table row rendered as cells joined by tabs)
+
+A label counts as a speaker when it is used at least twice, is a known name (participants file,
+interviewer names), or carries a timestamp; this keeps prose such as "Cerner: we went live" inside
+a turn. Lines before the first turn (title, date, "Interviewer: Sam Jones" metadata) are the header:
+they are not turns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from insightkit.errors import InputError
+
+__all__ = ["RawTurn", "ParsedTurns", "parse_turns", "split_lines", "is_role_word", "normalise_label",
+           "label_keys", "speaker_keys", "TIMESTAMP", "header_names"]
+
+TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_BR_TS = rf"(?:\[{TIMESTAMP}\]|\({TIMESTAMP}\)|{TIMESTAMP})"
+_NAME = r"[^\W\d_][^:\n\t\[\]]{0,59}?"
+
+_INLINE = re.compile(
+    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]*[-\u2013\u2014]?[ \t]*)?(?P<name>{_NAME})[ \t]*"
+    rf"(?:(?P<ts2>{_BR_TS})[ \t]*)?[:\uff1a](?:[ \t]+(?P<rest>\S.*)|[ \t]*)$"
+)
+_TAB = re.compile(
+    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]+)?(?P<name>{_NAME})[ \t]*(?:(?P<ts2>{_BR_TS})[ \t]*)?\t[ \t]*(?P<rest>\S.*)$"
+)
+_ALONE_TS_AFTER = re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]+(?P<ts2>{_BR_TS})[ \t]*$")
+_ALONE_TS_BEFORE = re.compile(rf"^[ \t]*(?P<ts1>{_BR_TS})[ \t]+(?P<name>{_NAME})[ \t]*$")
+
+_LINE_RX = re.compile(r"[^\r\n\u2028\u2029]*(?:\r\n|\r|\n|\u2028|\u2029|$)")
+
+ROLE_WORDS = {
+    "interviewer": "interviewer", "facilitator": "interviewer", "moderator": "interviewer",
+    "host": "interviewer", "researcher": "interviewer", "q": "interviewer", "question": "interviewer",
+    "i": "interviewer", "iv": "interviewer", "int": "interviewer", "interviewer/facilitator": "interviewer",
+    "interviewee": "participant", "participant": "participant", "respondent": "participant",
+    "a": "participant", "answer": "participant", "guest": "participant", "r": "participant",
+    "resp": "participant", "p": "participant",
+}
+_PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "del", "della", "bin",
+              "al", "el", "ap", "st", "st.", "and", "&"}
+_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "mx", "prof", "prof.",
+           "professor", "sir", "dame", "cllr", "lord", "lady", "rev", "revd"}
+#: "Key: value" words that are never speakers unless a participants file says so
+_STOP_LABELS = {
+    "note", "notes", "nb", "ps", "edit", "update", "warning", "example", "source", "url", "link",
+    "email", "e-mail", "tel", "telephone", "phone", "mobile", "fax", "re", "fw", "fwd", "subject",
+    "to", "from", "cc", "bcc", "action", "actions", "summary", "agenda", "quote", "answer yes",
+    "ref", "reference", "date", "time", "title", "duration", "location", "venue", "length",
+}
+#: header keys whose value may name people ("Interviewer: Sam Jones")
+_NAME_KEYS = {"interviewer", "interviewers", "interviewee", "interviewees", "participant",
+              "participants", "attendee", "attendees", "present", "speaker", "speakers",
+              "facilitator", "moderator", "host", "researcher", "guest", "guests"}
+
+
+@dataclass
+class RawTurn:
+    """One speaker turn: its label as written and the source span of its text."""
+
+    label: str
+    start: int  # first character of the turn's text (after the label)
+    end: int  # end of the turn's text, trailing whitespace excluded
+    line_start: int  # offset of the line holding the label
+    timestamp: str = ""
+
+
+@dataclass
+class ParsedTurns:
+    turns: list[RawTurn]
+    header: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of header lines
+
+
+def split_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, the line break excluded; LF, CRLF and CR all count."""
+    out = []
+    for m in _LINE_RX.finditer(text):
+        if m.start() == len(text) and m.end() == m.start():
+            break
+        s = m.start()
+        e = m.end()
+        seg = text[s:e]
+        if seg.endswith("\r\n"):
+            e -= 2
+        elif seg and seg[-1] in "\r\n\u2028\u2029":
+            e -= 1
+        out.append((s, e))
+    return out
+
+
+def normalise_label(label: str) -> str:
+    """Key for comparing speaker labels: case-folded, spaces collapsed, titles dropped."""
+    words = re.sub(r"\s+", " ", label.replace("\u00a0", " ")).strip().split(" ")
+    while len(words) > 1 and words[0].casefold() in _TITLES:
+        words = words[1:]
+    return " ".join(words).casefold()
+
+
+def is_role_word(label: str) -> str | None:
+    """'interviewer'/'participant' when the label is a role word ("Interviewer", "Q", "Speaker 2")."""
+    key = normalise_label(re.sub(r"\([^)]*\)", " ", label))
+    key = re.sub(r"\s*\d+$", "", key)  # "Interviewer 2", "Q1"
+    return ROLE_WORDS.get(key)
+
+
+def label_keys(label: str) -> set[str]:
+    """Keys a label is known by: "Dr Jane Smith" -> {"jane smith"}; "Smith, Jane" -> also "jane smith"."""
+    key = normalise_label(label)
+    keys = {key}
+    if "," in key:
+        last, _, first = key.partition(",")
+        if first.strip() and last.strip():
+            keys.add(normalise_label(f"{first.strip()} {last.strip()}"))
+    # "Jane Smith (Guest)", "Jane Smith (NHS Trust)": the bracketed part is not the name
+    stripped = normalise_label(label.split("(")[0]) if "(" in label else None
+    if stripped:
+        keys.add(stripped)
+    return {k for k in keys if k}
+
+
+def speaker_keys(labels: list[str]) -> dict[str, str]:
+    """One key per person: "Jane Smith", "Smith, Jane", "Dr Jane Smith" and (when no one else in
+    the transcript is called Jane) "Jane" are the same speaker."""
+    out: dict[str, str] = {}
+    groups: list[tuple[set[str], str]] = []  # (keys, canonical key)
+    uniq = [l for l in dict.fromkeys(labels) if l]
+    for label in sorted(uniq, key=lambda l: -len(normalise_label(l).split())):  # full names first
+        keys = label_keys(label)
+        hit = next((c for ks, c in groups if ks & keys), None)
+        if hit is None and len(normalise_label(label).split()) == 1:
+            first = normalise_label(label)
+            cands = {c for ks, c in groups if any(k.split()[0] == first for k in ks if len(k.split()) > 1)}
+            hit = cands.pop() if len(cands) == 1 else None
+        if hit is None:
+            hit = normalise_label(label)
+            groups.append((set(keys), hit))
+        else:
+            next(ks for ks, c in groups if c == hit).update(keys)
+        out[label] = hit
+    return out
+
+
+def known_matcher(known_labels: Iterable[str]):
+    """A test for "this label is one of these names": any form of the name, or a first name alone."""
+    keys: set[str] = set()
+    firsts: set[str] = set()
+    for k in known_labels:
+        if k and str(k).strip():
+            ks = label_keys(str(k))
+            keys |= ks
+            firsts |= {x.split()[0] for x in ks if len(x.split()) > 1}
+
+    def is_known(label: str) -> bool:
+        ks = label_keys(label)
+        return bool(ks & keys) or any(len(x.split()) == 1 and x in firsts for x in ks)
+
+    return is_known
+
+
+def _valid_name(name: str) -> bool:
+    name = name.strip()
+    if not name or len(name) > 60:
+        return False
+    tokens = [t for t in re.split(r"[\s,]+", name) if t]
+    if not 1 <= len(tokens) <= 6:
+        return False
+    if not (tokens[0][0].isupper() or tokens[0].casefold() in ROLE_WORDS):
+        return False
+    for i, tok in enumerate(tokens):
+        if tok[0].isupper() or tok.casefold() in _PARTICLES:
+            continue
+        if tok.startswith("(") and tok.endswith(")"):
+            continue
+        if tok.isdigit() and i > 0:  # "Speaker 1"
+            continue
+        return False
+    return True
+
+
+@dataclass
+class _Cand:
+    idx: int  # line index
+    name: str
+    key: str
+    rest_start: int | None  # offset of inline text, None when the label stands alone
+    timestamp: str
+    has_ts: bool
+    form: str
+
+
+def _candidate(text: str, s: int, e: int, idx: int) -> _Cand | None:
+    line = text[s:e]
+    if not line.strip():
+        return None
+    for form, rx in (("inline", _INLINE), ("alone", _ALONE_TS_AFTER), ("alone", _ALONE_TS_BEFORE),
+                     ("tab", _TAB)):
+        m = rx.match(line)
+        if not m:
+            continue
+        name = m.group("name").strip().rstrip(",")
+        if not _valid_name(name):
+            continue
+        gd = m.groupdict()
+        ts = gd.get("ts1") or gd.get("ts2") or ""
+        rest = gd.get("rest")
+        rest_start = s + m.start("rest") if rest else None
+        return _Cand(idx, name, normalise_label(name), rest_start, ts.strip("[]()"), bool(ts), form)
+    return None
+
+
+def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> ParsedTurns:
+    """Split transcript ``text`` into turns; raises InputError when it holds no speaker turns."""
+    lines = split_lines(text)
+    is_known = known_matcher(known_labels)
+    cands: dict[int, _Cand] = {}
+    for idx, (s, e) in enumerate(lines):
+        c = _candidate(text, s, e, idx)
+        if c is not None:
+            cands[idx] = c
+    # count uses per person: "Sam Jones", "Sam" and "Jones, Sam" are one speaker
+    canon = speaker_keys([c.name for c in cands.values()])
+    for c in cands.values():
+        c.key = canon.get(c.name, c.key) if c.key not in _STOP_LABELS else c.key
+    counts: dict[str, int] = {}
+    for c in cands.values():
+        counts[c.key] = counts.get(c.key, 0) + 1
+
+    def confirmed(c: _Cand, started: bool) -> bool:
+        if is_known(c.name):
+            return True
+        if c.key in _STOP_LABELS:
+            return False
+        if c.form == "tab" and counts[c.key] < 2:
+            return c.key in ROLE_WORDS
+        if counts[c.key] >= 2 or c.has_ts:
+            return True
+        # once turns have started, a label heard once is a speaker too ("Note:" and the like aside)
+        return started and c.form != "tab"
+
+    starts: list[_Cand] = []
+    started = False
+    for idx in sorted(cands):
+        c = cands[idx]
+        if confirmed(c, started):
+            starts.append(c)
+            started = True
+    if not starts:
+        # a very short transcript: every well-formed label is a speaker
+        starts = [c for c in cands.values() if c.key not in _STOP_LABELS and c.form != "tab"]
+    if not starts:
+        raise InputError(path, "no speaker turns found (expected lines such as 'Name: what they said')")
+
+    header_end = _header_end(text, lines, starts)
+    starts = [c for c in starts if c.idx >= header_end]
+    header = [lines[i] for i in range(0, header_end) if text[lines[i][0]:lines[i][1]].strip()]
+    first_turn_idx = starts[0].idx if starts else len(lines)
+    header += [lines[i] for i in range(header_end, first_turn_idx) if text[lines[i][0]:lines[i][1]].strip()]
+
+    turns: list[RawTurn] = []
+    for n, c in enumerate(starts):
+        last_idx = starts[n + 1].idx - 1 if n + 1 < len(starts) else len(lines) - 1
+        ls, le = lines[c.idx]
+        if c.rest_start is not None:
+            begin = c.rest_start
+        else:
+            begin = None
+        end = None
+        for j in range(c.idx + (0 if c.rest_start is not None else 1), last_idx + 1):
+            s, e = lines[j]
+            seg = text[s:e]
+            if not seg.strip():
+                continue
+            if begin is None:
+                begin = s + (len(seg) - len(seg.lstrip()))
+            end = s + len(seg.rstrip())
+        if begin is None:  # a label with no text: an empty turn, kept so it can be rejected
+            begin = end = le
+        if end is None or end < begin:
+            end = begin
+        turns.append(RawTurn(c.name, begin, end, ls, c.timestamp))
+    return ParsedTurns(turns, header)
+
+
+def _header_end(text: str, lines: list[tuple[int, int]], starts: list[_Cand]) -> int:
+    """Index of the first line after the header block.
+
+    The header is everything before the first speaker turn, and also the whole first block of
+    lines (up to the first blank line) when that block is metadata: it has a title or "Date:"
+    line and its labelled lines are short and unpunctuated ("Interviewer: Sam Jones").
+    """
+    first = starts[0].idx
+    start_idx = {c.idx: c for c in starts}
+    i = 0
+    while i < len(lines) and not text[lines[i][0]:lines[i][1]].strip():
+        i += 1
+    j = i
+    while j < len(lines) and text[lines[j][0]:lines[j][1]].strip():
+        j += 1
+    if j >= len(lines) or j == i:
+        return first
+    if i in start_idx:  # the file opens with a turn: no metadata block
+        return first
+    block_has_meta = False
+    for k in range(i, j):
+        c = start_idx.get(k)
+        if c is None:
+            block_has_meta = True
+            continue
+        if c.rest_start is None:  # a label whose text follows on the next lines: a real turn
+            return first
+        value = text[c.rest_start:lines[k][1]].strip()
+        if len(value.split()) > 10 or re.search(r"[.?!\u2026]$", value):
+            return first
+    if not block_has_meta:
+        return first
+    # the block is metadata only when real turns follow it
+    if not any(c.idx >= j for c in starts):
+        return first
+    return max(j, first)
+
+
+def header_names(text: str, header: list[tuple[int, int]]) -> list[str]:
+    """Names given in header lines such as "Interviewer: Dr Sam Jones, Head of Research"."""
+    names: list[str] = []
+    for s, e in header:
+        m = re.match(r"^\s*([A-Za-z ]{2,30}?)\s*[:\-\u2013]\s*(.+)$", text[s:e])
+        if not m or m.group(1).strip().casefold() not in _NAME_KEYS:
+            continue
+        for part in re.split(r"[;/]|\band\b|&", m.group(2)):
+            part = re.split(r"[,(\u2013\u2014]| - ", part)[0].strip()
+            words = part.split()
+            while words and words[0].casefold() in _TITLES:
+                words = words[1:]
+            if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and \
+                    all(re.fullmatch(r"[^\W\d_][\w'\u2019\-]*", w) for w in words):
+                names.append(" ".join(words))
+    return names
