@@ -457,6 +457,7 @@ def select_quotes(
                 "doc_id": _get(seg, "doc_id"),
                 "source": _get(seg, "source"),
                 "segment_id": c["segment_id"],
+                "cell": _get(seg, "cell"),
                 "participant_id": c["participant_id"],
                 "trust_type": c["trust_type"],
                 "region": c["region"],
@@ -477,7 +478,7 @@ def select_quotes(
                 "decision_note": dec["note"] if dec is not None else "",
             })
     quotes = pd.DataFrame(quote_rows, columns=[
-        "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source", "segment_id",
+        "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source", "segment_id", "cell",
         "participant_id", "trust_type", "region", "topic", "start", "end", "edits", "theme_score", "representativeness",
         "specificity", "score", "alternatives", "reason", "decision", "reviewer", "decided_on", "decision_note"])
     candidates = pd.DataFrame(cand_rows)
@@ -534,26 +535,31 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
 
     def source_text(row) -> str | None:
         doc_id, name = str(row.get("doc_id", "")), str(row.get("source", ""))
-        if doc_id in documents:
-            return documents[doc_id]
-        if doc_id in cache:
-            return cache[doc_id]
-        path = None
-        for key in (doc_id, name):
-            if source_paths and key in source_paths:
-                path = Path(source_paths[key])
-        if path is None:
-            for d in source_dirs:
-                hits = [p for p in Path(d).rglob(name)] if name else []
-                if hits:
-                    path = hits[0]
-                    break
-        if path is None:
-            return None
-        from insightkit.io import read_source_text
+        cell = str(row.get("cell", "") or "")
+        doc = documents.get(doc_id)
+        if doc is None:
+            key = (doc_id, cell)
+            if key in cache:
+                return cache[key]
+            path = None
+            for k in (doc_id, name):
+                if source_paths and k in source_paths:
+                    path = Path(source_paths[k])
+            if path is None:
+                for d in source_dirs:
+                    hits = sorted(Path(d).rglob(name)) if name else []
+                    if hits:
+                        path = hits[0]
+                        break
+            if path is None:
+                return None
+            from insightkit.io import read_source_text
 
-        cache[doc_id] = read_source_text(path)
-        return cache[doc_id]
+            cache[key] = read_source_text(path, cell or None)
+            return cache[key]
+        if isinstance(doc, dict):  # XLSX: offsets are within the cell's value
+            return doc.get(cell)
+        return doc
 
     seg_text = {}
     if segments is not None:

@@ -134,21 +134,19 @@ def format_attribution(
             raw = ""
         raw = str(raw).strip()
         values[f] = _trust_phrase(raw) if f == "trust_type" else raw
-    # split the template into literal/field chunks and drop separators next to empty fields
+    # literal chunks sit between fields; a chunk is kept only when the fields it joins are present
     parts = re.split(r"({\w+})", template)
+    kinds = [("field", values.get(m.group(1), "")) if (m := re.fullmatch(r"{(\w+)}", p)) else ("lit", p) for p in parts]
     out: list[str] = []
-    pending_sep = ""
-    for part in parts:
-        m = re.fullmatch(r"{(\w+)}", part)
-        if m:
-            val = values.get(m.group(1), "")
+    for i, (kind, val) in enumerate(kinds):
+        if kind == "field":
             if val:
-                if out:
-                    out.append(pending_sep)
                 out.append(val)
-            pending_sep = ""
-        else:
-            pending_sep += part
+            continue
+        left = next((v for k, v in reversed(kinds[:i]) if k == "field"), None)
+        right = next((v for k, v in kinds[i + 1 :] if k == "field"), None)
+        if (left is None or left) and (right is None or right) and (left or right):
+            out.append(val)
     text = "".join(out).strip()
     return text or fallback
 

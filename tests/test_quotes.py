@@ -154,3 +154,30 @@ def nlp_small():
     from insightkit.nlp import get_nlp
 
     return get_nlp(("lemmatizer", "ner"))
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_survey_quotes_verify_against_csv_and_xlsx_sources(tmp_path, nlp_small, ext):
+    import insightkit as ik
+
+    answers = [
+        "We rolled out electronic prescribing on every adult ward last autumn and the pharmacists now see every chart in real time.",
+        "Our patient record went live in outpatients in May; clinic letters go out the same day instead of a fortnight later.",
+        "The community nursing teams moved off paper notes onto the new record system and stopped double keying visits.",
+        "n/a",
+    ]
+    df = pd.DataFrame({"id": ["a", "b", "c", "d"], "trust_type": ["Acute", "Community", "Ambulance", "Acute"],
+                       "region": ["London", "Midlands", "North West", "London"], "progress": answers})
+    path = tmp_path / f"survey.{ext}"
+    if ext == "csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_excel(path, index=False, sheet_name="Responses")
+    res = ik.read([path], text_columns=["progress"], id_column="id", redact=False)
+    segs = res.segments.copy()
+    segs["theme_epr"], segs["score_epr"] = 1, 0.9
+    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    assert len(q) == 3
+    assert verify_quotes(q, res.documents, segments=segs).verified.all()
+    # and from the file itself, as the CLI does
+    assert verify_quotes(q, source_dirs=[tmp_path]).verified.all()
