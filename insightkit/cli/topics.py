@@ -1,0 +1,154 @@
+"""``insightkit topics``: topics, sub-themes and emergent themes of a segment table, with pictures."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "topics",
+        help="find topics, sub-themes within each theme, and emergent themes outside the codebook",
+        description="Fit a BERTopic model (local embedding model, fixed seeds) on a segment table or any "
+        "CSV/XLSX/Parquet table with a text column. A table with theme_<id> columns (from 'insightkit tag') "
+        "also gets sub-themes per theme and emergent themes (topics of segments no theme was tagged on); an "
+        "untagged table is tagged with the shipped theme model first where one is installed. Writes "
+        "DIR/segments.csv (every input column plus topic columns), DIR/topics.csv, DIR/emergent.csv, "
+        "DIR/subthemes.csv, tables by attribute and over time, DIR/topics.png, a self-contained "
+        "DIR/topics.html and the model (safetensors, no pickle) in DIR/model/.",
+    )
+    p.add_argument("input", metavar="INPUT", help="segment table or survey table (CSV, TSV, XLSX or Parquet)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the results into")
+    p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
+    p.add_argument("--id-column", default="segment_id",
+                   help="column naming each row in the outputs (default: segment_id; row numbers when absent)")
+    p.add_argument("--theme-columns", default="auto", metavar="auto|none|ID,ID",
+                   help="auto: use theme_<id> columns, or tag an untagged table with the shipped model; "
+                   "none: ignore themes; or a comma-separated list of theme ids")
+    p.add_argument("--codebook", help="codebook YAML for guided/zero-shot modes (default: the shipped codebook)")
+    p.add_argument("--mode", choices=["auto", "guided", "zeroshot"], default="auto",
+                   help="auto (unsupervised), guided (seeded by the codebook's cues) or zeroshot (codebook descriptions)")
+    p.add_argument("--seed", type=int, default=42, help="random seed for UMAP and clustering (default 42)")
+    p.add_argument("--min-topic-size", type=int, help="smallest topic (default: chosen from the corpus size)")
+    p.add_argument("--by", help="comma-separated columns to count topics by (default: trust_type,region where present)")
+    p.add_argument("--time-column", default="auto",
+                   help="date or wave column for topics over time (auto: look for one; none: skip)")
+    p.add_argument("--no-model", action="store_true", help="do not save the fitted model")
+    p.set_defaults(func=run)
+
+
+def _read(path: str):
+    import pandas as pd
+
+    from insightkit.errors import InputError
+    from insightkit.export import read_table
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "no such file")
+    try:
+        return read_table(p)
+    except InputError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(p, f"could not read the table: {str(exc).splitlines()[0]}") from exc
+
+
+def _tag(df, text_column: str, notes: list[str]):
+    """Tag an untagged table with the shipped theme model, if the classifier is installed."""
+    try:
+        from insightkit.classify import load_model
+    except ImportError:
+        notes.append("the table has no theme_<id> columns and no theme classifier is available: "
+                     "topics are not linked to themes")
+        return df
+    try:
+        model = load_model()
+        tag = getattr(model, "tag", None)
+        if tag is None:
+            raise AttributeError("the theme model has no tag() method")
+        try:
+            tagged = tag(df, text_column=text_column)
+        except TypeError:
+            tagged = tag(df)
+        tagged = getattr(tagged, "segments", tagged)
+    except Exception as exc:  # the topic run must go on untagged rather than fail
+        notes.append(f"could not tag the table with the shipped theme model ({exc}); running untagged")
+        return df
+    if not any(str(c).startswith("theme_") for c in tagged.columns) or len(tagged) != len(df):
+        notes.append("the theme model returned no theme columns; running untagged")
+        return df
+    notes.append("tagged with the shipped theme model (theme_<id>/score_<id> columns added)")
+    return tagged
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.errors import InputError
+    from insightkit.export import write_table
+    from insightkit.topics import discover_topics
+    from insightkit.topics.report import write_topics_html, write_topics_png
+
+    df = _read(args.input)
+    if args.text_column not in df.columns:
+        raise InputError(args.input, f"no column {args.text_column!r}; columns are: {', '.join(map(str, df.columns))}")
+    notes: list[str] = []
+    spec = (args.theme_columns or "auto").strip()
+    themes = None
+    if spec.lower() == "none":
+        df_in = df  # theme columns, if any, are kept in the output but not used
+        themes = []
+    elif spec.lower() == "auto":
+        df_in = df if any(str(c).startswith("theme_") for c in df.columns) else _tag(df, args.text_column, notes)
+    else:
+        themes = [t.strip() for t in spec.split(",") if t.strip()]
+        missing = [t for t in themes if f"theme_{t}" not in df.columns]
+        if missing:
+            raise InputError(args.input, f"no column(s) {', '.join('theme_' + t for t in missing)}")
+        df_in = df
+    codebook = None
+    if args.codebook or args.mode != "auto":
+        from insightkit.codebook import Codebook
+
+        codebook = Codebook.load(args.codebook) if args.codebook else Codebook.default()
+        if themes:
+            unknown = sorted(set(themes) - {t.id for t in codebook.themes})
+            if unknown:
+                notes.append(f"theme ids not in the codebook: {', '.join(unknown)}")
+    by = [c.strip() for c in args.by.split(",") if c.strip()] if args.by else None
+    tcol = None if str(args.time_column).lower() == "none" else args.time_column
+    id_col = args.id_column if args.id_column in df_in.columns else None
+
+    result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
+                             codebook=codebook, seed=args.seed,
+                             min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    result.messages[:0] = notes
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_table(result.segments, out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
+               write_table(result.emergent, out / "emergent.csv"),
+               write_table(result.subthemes_table, out / "subthemes.csv")]
+    if len(result.rejected):
+        written.append(write_table(result.rejected, out / "rejected.csv"))
+    for col, table in result.by_attribute.items():
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(col))
+        written.append(write_table(table, out / f"topics_by_{safe}.csv"))
+    if result.over_time is not None:
+        written.append(write_table(result.over_time, out / "topics_over_time.csv"))
+    written.append(write_topics_png(result, out / "topics.png"))
+    written.append(write_topics_html(result, out / "topics.html", title=f"Topics: {Path(args.input).name}"))
+    if not args.no_model and result.model is not None and result.model.topics_ is not None:
+        written.append(result.model.save(out / "model"))
+    (out / "messages.txt").write_text("\n".join(result.messages) + ("\n" if result.messages else ""), encoding="utf-8")
+
+    for msg in result.messages:
+        print(f"note: {msg}")
+    t = result.topics
+    n_topics = int((t["topic"] != -1).sum())
+    print(f"{result.params['n_modelled']} of {result.params['n_rows']} segments modelled: {n_topics} topics "
+          f"({int(t['emergent'].sum())} emergent), {result.outliers.get('remaining', 0)} outliers, "
+          f"{len(result.emergent)} emergent candidates -> {out}/")
+    for w in written:
+        print(f"  {w}")
+    return 0
