@@ -44,6 +44,7 @@ __all__ = [
 PLACEHOLDER_RX = re.compile(r"\[(PERSON|EMAIL|PHONE|NHS_NUMBER|POSTCODE|URL|ORG)\]")
 _WORD_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _END_RX = re.compile(r"[.!?…][\"'”’)\]]*$")
+_LIST_NUMBER_END_RX = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]$")  # "... 3." is the next item's number, not an end
 _START_RX = re.compile(r"^[\"'“‘(]*[A-Z0-9£]")
 _NUMBER_RX = re.compile(r"(?<![A-Za-z])(?:£\s?)?\d[\d,.]*\s?(?:%|per ?cent|k|m|bn|million|billion|hours?|days?|weeks?|months?|years?|minutes?)?")
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z0-9]{1,6}s?\b")
@@ -166,7 +167,7 @@ def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None, 
                 reason = "too_short"
             elif words > cfg.max_words:
                 reason = "too_long"
-            elif not _START_RX.search(quote) or not _END_RX.search(quote):
+            elif not _START_RX.search(quote) or not _END_RX.search(quote) or _LIST_NUMBER_END_RX.search(quote):
                 reason = "incomplete_sentence"
             elif not cfg.allow_placeholders and PLACEHOLDER_RX.search(quote):
                 reason = "contains_redaction"

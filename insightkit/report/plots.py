@@ -47,8 +47,7 @@ def prevalence_heatmap(prevalence: pd.DataFrame, by: str = "trust_type", theme_l
         grid[themes.index(r["theme"]), groups.index(r[by])] = r["percent"]
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(groups), 1.2 + 0.55 * len(themes)))
     masked = np.ma.masked_invalid(grid)
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad("#eeeeee")
+    cmap = plt.get_cmap("Blues").with_extremes(bad="#eeeeee")
     im = ax.imshow(masked, cmap=cmap, vmin=0, vmax=100, aspect="auto")
     for i in range(len(themes)):
         for j in range(len(groups)):

@@ -1,0 +1,68 @@
+"""``insightkit quotes``: pick attributed quotes from a tagged segment table, verify them, audit."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "quotes",
+        help="pick representative, attributed quotes per theme with an audit trail",
+        description="Pick representative, attributed quotes for each theme from a tagged segment table "
+        "(the output of 'insightkit tag' on segments from 'insightkit clean'), prove each one verbatim "
+        "against its source file, and optionally write an HTML audit report. Reviewer decisions "
+        "(accept / reject / replace) from --decisions are honoured on every re-run.",
+    )
+    p.add_argument("input", metavar="INPUT", help="tagged segment table (CSV, XLSX or Parquet)")
+    p.add_argument("--n", type=int, default=3, help="quotes per theme (default 3)")
+    p.add_argument("--out", required=True, help="quotes table to write (CSV, XLSX or Parquet by extension)")
+    p.add_argument("--html", help="also write a self-contained HTML audit report here")
+    p.add_argument("--decisions", help="reviewer decisions (CSV or YAML: theme, quote_id, decision, replacement_id, reviewer, date, note)")
+    p.add_argument("--model", help="theme model folder used to re-score each candidate window (default: the shipped model)")
+    p.add_argument("--no-rescore", action="store_true", help="use the segments' own scores instead of re-scoring windows")
+    p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
+    p.add_argument("--min-words", type=int, default=12, help="shortest quote in words (default 12)")
+    p.add_argument("--max-words", type=int, default=90, help="longest quote in words (default 90)")
+    p.add_argument("--allow-placeholders", action="store_true", help="allow quotes that contain redaction placeholders")
+    p.add_argument("--sources", action="append", default=[], metavar="DIR",
+                   help="folder holding the source files, for verification (repeatable; default: the input's folder and the current one)")
+    p.add_argument("--no-verify", action="store_true", help="skip verification against the source files (not recommended)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.export import read_table, write_table
+    from insightkit.quotes import QuoteConfig, select_quotes, verify_quotes, write_audit_html
+
+    segments = read_table(args.input)
+    model = None
+    if not args.no_rescore:
+        from insightkit.classify import load_model
+
+        model = load_model(args.model)
+    cfg = QuoteConfig(min_words=args.min_words, max_words=args.max_words, allow_placeholders=args.allow_placeholders)
+    sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions, config=cfg)
+    quotes = sel.quotes
+    if not args.no_verify and len(quotes):
+        dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
+        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs)
+    write_table(quotes, args.out)
+    rejected_path = Path(args.out).with_name(Path(args.out).stem + ".rejected" + Path(args.out).suffix)
+    write_table(sel.rejected, rejected_path)
+    if args.html:
+        write_audit_html(sel if args.no_verify else _with(sel, quotes), segments, args.html)
+    for msg in sel.messages:
+        print(f"note: {msg}")
+    by_theme = quotes.groupby("theme").size().to_dict() if len(quotes) else {}
+    print(f"{len(quotes)} quotes ({', '.join(f'{k}: {v}' for k, v in by_theme.items()) or 'none'}); "
+          f"{len(sel.rejected)} candidate windows filtered out -> {rejected_path}")
+    if not args.no_verify and len(quotes):
+        print("every quote verified verbatim against its source")
+    return 0
+
+
+def _with(sel, quotes):
+    sel.quotes = quotes
+    return sel

@@ -1,0 +1,409 @@
+"""The whole pipeline in one call: read and clean, tag, topics, quotes, tables, and the report files.
+
+``build_report`` is what ``insightkit report`` runs; a notebook user calling it gets the same files
+and the same tables. Each stage's leftovers (rejected rows, filtered quote windows, too few
+segments for topics) are kept and reported, not dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from insightkit import __version__
+from insightkit.errors import InputError
+from insightkit.progress import progress
+from insightkit.report.prevalence import LIKERT_ORDER, likert_summary, theme_prevalence
+
+__all__ = ["ReportResult", "build_report", "likert_columns"]
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    files: dict[str, Path]
+    segments: pd.DataFrame
+    rejected: pd.DataFrame
+    prevalence: dict[str, pd.DataFrame]
+    quotes: pd.DataFrame
+    topics: pd.DataFrame | None
+    likert: dict[str, pd.DataFrame] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+def likert_columns(segments: pd.DataFrame) -> list[str]:
+    """Attribute columns whose values are (mostly) five-point agreement answers."""
+    known = {o.lower() for o in LIKERT_ORDER}
+    out = []
+    for c in segments.columns:
+        if c in {"text", "question", "attribution"} or c.startswith(("theme_", "score_")):
+            continue
+        vals = segments[c].dropna().astype(str).str.strip().str.lower()
+        vals = vals[vals != ""]
+        if len(vals) >= 5 and vals.isin(known).mean() >= 0.9:
+            out.append(c)
+    return out
+
+
+def _fig_to_data_uri(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _e(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return html.escape(str(x), quote=True)
+
+
+def _table_html(df: pd.DataFrame, columns: Sequence[str] | None = None, max_rows: int = 200) -> str:
+    cols = list(columns or df.columns)
+    rows = ["<table><tr>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + "</tr>"]
+    for _, r in df.head(max_rows).iterrows():
+        cells = []
+        for c in cols:
+            v = r.get(c, "")
+            if isinstance(v, float) and not math.isnan(v):
+                v = f"{v:.1f}"
+            cells.append(f"<td>{_e(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows.append("</table>")
+    if len(df) > max_rows:
+        rows.append(f"<p class='meta'>{len(df) - max_rows} more rows in report.xlsx</p>")
+    return "".join(rows)
+
+
+def _md_table(df: pd.DataFrame, columns: Sequence[str]) -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return "" if math.isnan(v) else f"{v:.1f}"
+        return _md_escape(str(v)).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    """Markdown renders raw HTML: angle brackets are written as entities so none of it runs."""
+    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
+    p = prev.pivot_table(index="theme", columns=by, values="display", aggfunc="first")
+    p = p.reindex(list(dict.fromkeys(prev["theme"])))
+    cols = [c for c in p.columns if c != "All"] + (["All"] if "All" in p.columns else [])
+    return p[cols].reset_index()
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #4a78a8;padding-bottom:.2em;margin-top:2.2em}h3{margin-top:1.4em}
+table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f0f4f8}.meta{font-size:.85em;color:#555}img{max-width:100%}
+blockquote{border-left:4px solid #4a78a8;margin:1em 0;padding:.4em 1em;background:#f7f9fc}blockquote footer{color:#555;font-size:.9em;margin-top:.3em}
+.emergent{color:#b35900;font-weight:bold}
+"""
+
+
+def build_report(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    participants: str | Path | None = None,
+    codebook=None,
+    model=None,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    redact: bool = True,
+    n_quotes: int = 3,
+    by: Sequence[str] = ("trust_type", "region"),
+    min_count: int = 5,
+    topics: bool = True,
+    seed: int = 42,
+    title: str = "Insight report",
+    show_progress: bool | None = None,
+) -> ReportResult:
+    """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx."""
+    from insightkit.io import read
+    from insightkit.quotes import select_quotes, verify_quotes
+    from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
+    from insightkit.report.refi import export_qdc, export_qdpx
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(exist_ok=True)
+    messages: list[str] = []
+    steps = progress(total=6, desc="report", unit="stage", disable=None if show_progress is None else not show_progress)
+
+    steps.set_postfix_str("reading")
+    result = read(list(inputs), participants=participants, text_columns=text_columns, id_column=id_column, redact=redact)
+    for err in getattr(result, "errors", []) or []:
+        messages.append(f"could not read {err}")
+    segments, rejected = result.segments, result.rejected
+    if segments.empty:
+        raise InputError(None, "no segments to report on: every input was empty or rejected")
+    steps.update()
+
+    steps.set_postfix_str("tagging")
+    theme_model = _resolve_model(model, codebook, messages)
+    tagged = theme_model.tag(segments)
+    cb = theme_model.codebook
+    labels = {t.id: t.label for t in cb.themes}
+    steps.update()
+
+    steps.set_postfix_str("topics")
+    topics_table = None
+    subthemes: dict = {}
+    emergent_table = None
+    if topics:
+        try:
+            from insightkit.topics import discover_topics
+
+            tr = discover_topics(tagged, seed=seed, codebook=cb)
+            tagged = tr.segments
+            topics_table = tr.topics
+            subthemes = dict(tr.subthemes or {})
+            emergent_table = tr.emergent if tr.emergent is not None and len(tr.emergent) else None
+            for m in getattr(tr, "messages", []) or []:
+                messages.append(f"topics: {m}")
+        except InputError as exc:
+            messages.append(f"topics skipped: {exc}")
+    steps.update()
+
+    steps.set_postfix_str("quotes")
+    selection = select_quotes(tagged, n=n_quotes, model=theme_model)
+    quotes = verify_quotes(selection.quotes, result.documents, segments=tagged) if len(selection.quotes) else selection.quotes
+    messages.extend(f"quotes: {m}" for m in selection.messages)
+    steps.update()
+
+    steps.set_postfix_str("tables")
+    people = tagged[tagged["role"].fillna("") != "interviewer"] if "role" in tagged.columns else tagged
+    prevalence = {"overall": theme_prevalence(people, by=None, min_count=min_count)}
+    for col in by:
+        if col in people.columns and people[col].fillna("").astype(str).str.strip().ne("").any():
+            prevalence[col] = theme_prevalence(people, by=col, min_count=min_count)
+    likert: dict[str, pd.DataFrame] = {}
+    for col in likert_columns(people):
+        group = "trust_type" if "trust_type" in people.columns else None
+        likert[col] = likert_summary(people, col, by=group, min_count=min_count)
+
+    figures: dict[str, str] = {}
+    figures["prevalence"] = _fig_to_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels))
+    save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels), out / "figures" / "prevalence")
+    for col, prev in prevalence.items():
+        if col == "overall":
+            continue
+        figures[f"heatmap_{col}"] = _fig_to_data_uri(prevalence_heatmap(prev, by=col, theme_labels=labels,
+                                                                         title=f"Share of people raising each theme, by {col.replace('_', ' ')}"))
+        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), out / "figures" / f"heatmap_{col}")
+    if topics_table is not None and len(topics_table):
+        figures["topics"] = _fig_to_data_uri(topic_sizes(topics_table))
+        save_figure(topic_sizes(topics_table), out / "figures" / "topics")
+    steps.update()
+
+    steps.set_postfix_str("writing")
+    files = {
+        "html": out / "report.html",
+        "xlsx": out / "report.xlsx",
+        "md": out / "report.md",
+        "qdc": out / "codebook.qdc",
+        "qdpx": out / "project.qdpx",
+    }
+    meta = getattr(theme_model, "meta_", None) or getattr(theme_model, "meta", None) or {}
+    _write_html(files["html"], title, tagged, rejected, prevalence, quotes, topics_table, likert, figures, cb, labels, meta,
+                messages, min_count, subthemes, emergent_table)
+    _write_xlsx(files["xlsx"], tagged, rejected, prevalence, quotes, topics_table, likert, cb)
+    _write_md(files["md"], title, tagged, prevalence, quotes, topics_table, cb, labels, messages, min_count)
+    export_qdc(cb, files["qdc"])
+    export_qdpx(tagged, cb, files["qdpx"], project_name=title)
+    steps.update()
+    steps.close()
+    return ReportResult(out, files, tagged, rejected, prevalence, quotes, topics_table, likert, messages)
+
+
+def _resolve_model(model, codebook, messages: list[str]):
+    from insightkit.classify import ThemeClassifier, load_model
+    from insightkit.codebook import Codebook
+
+    if model is not None and not isinstance(model, (str, Path)):
+        return model
+    if codebook is not None:
+        cb = codebook if isinstance(codebook, Codebook) else _load_codebook(codebook)
+        if model is None:
+            default = load_model()
+            if [t.id for t in default.codebook.themes] == [t.id for t in cb.themes]:
+                return default
+            messages.append(f"codebook '{cb.name}' has no trained model: themes tagged in zero-shot mode from its descriptions")
+            return ThemeClassifier.zero_shot_model(cb)
+    return load_model(model)
+
+
+def _load_codebook(path):
+    from insightkit.codebook import Codebook
+
+    p = Path(path)
+    if p.suffix.lower() in {".qdc", ".qdpx"}:
+        from insightkit.report.refi import import_qdc
+
+        return import_qdc(p)
+    return Codebook.load(p)
+
+
+def _write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, likert, figures, cb, labels, meta, messages,
+                min_count, subthemes=None, emergent_table=None):
+    n_docs = tagged["doc_id"].nunique() if "doc_id" in tagged.columns else 0
+    people = tagged[tagged["role"].fillna("") != "interviewer"] if "role" in tagged.columns else tagged
+    n_people = people["participant_id"].nunique() if "participant_id" in people.columns else len(people)
+    h = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>",
+         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
+         f"<style>{_CSS}</style></head><body>",
+         f"<h1>{_e(title)}</h1>",
+         f"<p class='meta'>{n_docs} documents · {len(tagged)} segments · {n_people} participants and respondents · "
+         f"{len(rejected)} rows set aside (see the 'rejected' sheet) · generated {date.today().isoformat()} by insightkit {__version__}</p>",
+         "<h2>Summary</h2>",
+         f"<p>Share of people (participants and respondents, not segments) who raised each theme, with 95% Wilson "
+         f"intervals. Cells based on fewer than {min_count} people are suppressed (*).</p>",
+         f"<img alt='Theme prevalence' src='{figures['prevalence']}'>",
+         _table_html(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high", "display"])]
+    for col, prev in prevalence.items():
+        if col == "overall":
+            continue
+        h.append(f"<h3>By {_e(col.replace('_', ' '))}</h3>")
+        if f"heatmap_{col}" in figures:
+            h.append(f"<img alt='Themes by {_e(col)}' src='{figures[f'heatmap_{col}']}'>")
+        h.append(_table_html(_pivot_display(prev, col)))
+    for col, tab in likert.items():
+        h.append(f"<h3>Agreement: {_e(col.replace('_', ' '))}</h3>")
+        cols = [c for c in tab.columns if c in ("trust_type", "n", "agree_percent", "agree_ci_low", "agree_ci_high", "disagree_percent", "suppressed")]
+        h.append(_table_html(tab, cols))
+    for t in cb.themes:
+        h.append(f"<h2>{_e(t.label)}</h2><p class='meta'>{_e(t.description)}</p>")
+        ov = prevalence["overall"]
+        row = ov[ov["theme"] == t.id]
+        if len(row):
+            h.append(f"<p>Raised by {_e(row['display'].iloc[0])} people.</p>")
+        subs = (subthemes or {}).get(t.id)
+        if (subs is None or not len(subs)) and topics_table is not None and len(topics_table) and "theme" in topics_table.columns:
+            subs = topics_table[topics_table["theme"].fillna("") == t.id]
+        if subs is not None and len(subs):
+            subs = subs[subs["topic"] != -1] if "topic" in subs.columns else subs
+            if len(subs):
+                h.append("<h3>Sub-topics</h3>")
+                h.append(_table_html(subs, [c for c in ("label", "keywords", "size") if c in subs.columns]))
+        q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
+        if len(q):
+            h.append("<h3>Quotes</h3>")
+            for _, r in q.sort_values("rank").iterrows():
+                h.append(f"<blockquote>“{_e(r['quote'])}”<footer>— {_e(r['attribution'])}</footer></blockquote>")
+        else:
+            h.append("<p class='meta'>No quote passed the quotability filters for this theme.</p>")
+    h.append("<h2>Emergent topics: not in the codebook</h2>")
+    if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
+        em = topics_table[topics_table["emergent"].astype(bool)]
+        if emergent_table is not None and len(emergent_table):
+            em = pd.concat([em, emergent_table], ignore_index=True)
+        if len(em):
+            h.append("<p>Clusters of segments that the classifier left untagged or scored low on every theme: "
+                     "candidates for new codes.</p>")
+            h.append(_table_html(em, [c for c in ("label", "keywords", "size") if c in em.columns]))
+        else:
+            h.append("<p>No emergent topic was found.</p>")
+    else:
+        h.append("<p>Topic modelling did not run on this input (see notes).</p>")
+    h.append("<h2>Methods</h2>")
+    h.append("<p>Documents were read and cleaned (fillers, timestamps, transcriber tags and repeated words removed), "
+             "personal data was redacted (names, emails, phone numbers, NHS numbers, postcodes, URLs, named NHS "
+             "organisations), each segment was tagged by the theme classifier, topics were modelled with BERTopic, and "
+             "quotes were chosen by a documented score and verified verbatim against their source files.</p>")
+    h.append("<h3>Model card</h3>")
+    card = {k: meta.get(k) for k in ("name", "created", "embedding_model", "training_data", "metrics", "thresholds", "limits", "insightkit_version") if k in meta}
+    if not card and meta:
+        card = {k: v for k, v in meta.items() if k not in ("codebook", "files")}
+    h.append(f"<pre>{_e(json.dumps(card, indent=2, default=str))}</pre>")
+    h.append("<p class='meta'>Limits: the classifier was trained on texts written for the project; counts are of people who "
+             "raised a theme in what they said, not of what they think; small groups are suppressed.</p>")
+    if messages:
+        h.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(m)}</li>" for m in messages) + "</ul>")
+    h.append(_segments_appendix(people, cb))
+    h.append("</body></html>")
+    path.write_text("\n".join(h), encoding="utf-8")
+
+
+APPENDIX_MAX_ROWS = 5000
+
+
+def _segments_appendix(people: pd.DataFrame, cb) -> str:
+    """Every participant and respondent segment (redacted), so any count can be checked by eye."""
+    ids = [t.id for t in cb.themes if f"theme_{t.id}" in people.columns]
+    rows = people.head(APPENDIX_MAX_ROWS)
+    out = ["<h2>Appendix: segments</h2>",
+           f"<details><summary>All {len(people)} participant and respondent segments with their themes "
+           "(redacted text, as tagged)</summary><table><tr><th>segment</th><th>attribution</th><th>themes</th><th>text</th></tr>"]
+    for _, r in rows.iterrows():
+        themes = ", ".join(t for t in ids if int(pd.to_numeric(r.get(f"theme_{t}", 0), errors="coerce") or 0))
+        out.append(f"<tr><td>{_e(r.get('segment_id', ''))}</td><td>{_e(r.get('attribution', ''))}</td>"
+                   f"<td>{_e(themes)}</td><td>{_e(r.get('text', ''))}</td></tr>")
+    out.append("</table>")
+    if len(people) > APPENDIX_MAX_ROWS:
+        out.append(f"<p class='meta'>{len(people) - APPENDIX_MAX_ROWS} more segments in report.xlsx.</p>")
+    out.append("</details>")
+    return "".join(out)
+
+
+def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert, cb):
+    from insightkit.export import neutralise_formulas
+
+    sheets = {
+        "segments": tagged.drop(columns=[c for c in ("edits",) if c in tagged.columns]),
+        "themes": pd.DataFrame([{"id": t.id, "label": t.label, "description": t.description} for t in cb.themes]),
+        "prevalence": pd.concat([p.assign(grouping=k) for k, p in prevalence.items()], ignore_index=True),
+        "quotes": quotes,
+        "topics": topics_table if topics_table is not None else pd.DataFrame({"note": ["topic modelling did not run"]}),
+        "rejected": rejected,
+    }
+    for col, tab in likert.items():
+        sheets[f"likert_{col}"[:31]] = tab
+    tmp = path.with_name(path.name + ".tmp.xlsx")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            neutralise_formulas(df).to_excel(xw, sheet_name=name[:31], index=False)
+    tmp.replace(path)
+
+
+def _write_md(path, title, tagged, prevalence, quotes, topics_table, cb, labels, messages, min_count):
+    lines = [f"# {title}", "", f"Generated {date.today().isoformat()} by insightkit {__version__}.", "",
+             "## Theme prevalence", "",
+             f"People who raised each theme (95% Wilson intervals); cells under {min_count} people suppressed (*).", "",
+             _md_table(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high"]), ""]
+    for col, prev in prevalence.items():
+        if col == "overall":
+            continue
+        piv = _pivot_display(prev, col)
+        lines += [f"### By {col.replace('_', ' ')}", "", _md_table(piv, list(piv.columns)), ""]
+    for t in cb.themes:
+        lines += [f"## {t.label}", ""]
+        q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
+        for _, r in q.sort_values("rank").iterrows() if len(q) else []:
+            lines += [f"> {_md_escape(r['quote'])}", ">", f"> — {_md_escape(r['attribution'])}", ""]
+    if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
+        em = topics_table[topics_table["emergent"].astype(bool)]
+        lines += ["## Emergent topics (not in the codebook)", ""]
+        lines += [_md_table(em, [c for c in ("label", "keywords", "size") if c in em.columns]) if len(em) else "None found.", ""]
+    if messages:
+        lines += ["## Notes", ""] + [f"- {m}" for m in messages] + [""]
+    path.write_text("\n".join(lines), encoding="utf-8")
