@@ -1,0 +1,865 @@
+"""The theme classifier: multi-label tagging of texts with a codebook's themes.
+
+Why it is built this way:
+
+* Several views of a text, each with its own regularised logistic regression per theme, averaged:
+  sentence-transformer embeddings (all-MiniLM-L6-v2) carry meaning across wordings the training set
+  never used; word and character n-gram TF-IDF carry the exact vocabulary of a domain (EPR, DSPT,
+  RPA) and survive typos. Averaging probabilities of separately regularised views generalised better
+  on held-out data than one model over all features (see ``docs/classifier.md``).
+* Per-theme decision thresholds are tuned on out-of-fold predictions of the training data only
+  (stratified multi-label K-fold), then shrunk towards one shared threshold so that a theme with
+  few examples does not get a threshold fitted to noise.
+* A zero-shot mode scores texts by their similarity to each theme's description, cues and examples,
+  for a codebook that has no labelled texts yet.
+* A model is a folder: ``meta.json`` plus safetensors weights and JSON vocabularies, each file hashed
+  in ``meta.json``; loading refuses an altered folder or a different embedding model. Nothing is
+  pickled.
+
+The estimator follows scikit-learn's API (``fit``, ``predict_proba``, ``predict``, ``get_params``) so
+it works in ``cross_validate`` and a ``Pipeline``; X is a sequence of texts or a DataFrame with a
+text column (and, optionally, a column of precomputed embeddings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from threadpoolctl import threadpool_limits
+
+from insightkit.codebook import Codebook
+from insightkit.errors import ModelError
+
+__all__ = [
+    "ThemeClassifier",
+    "load_model",
+    "default_model_path",
+    "verify_model_folder",
+    "FEATURES",
+    "MODEL_FORMAT",
+    "MODEL_FORMAT_VERSION",
+]
+
+MODEL_FORMAT = "insightkit-theme-model"
+MODEL_FORMAT_VERSION = 1
+DEFAULT_MODEL = "nhs-digital"
+FEATURES = ("embedding", "words", "chars")
+_WEIGHTS = "weights.safetensors"
+_META = "meta.json"
+
+#: Zero-shot calibration: a text's score for a theme is sigmoid(_ZS_SLOPE * (sim - centre)) where
+#: ``centre`` sits between how close the theme's own cues are to each other and how close they are
+#: to other themes' cues (see ``_zero_shot_centres``); _ZS_RELATIVE adds a pull towards the
+#: text's best-matching theme, because a theme's similarity means more relative to the others.
+_ZS_SLOPE = 25.0
+_ZS_RELATIVE = 12.0
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def training_data_hash(texts: Sequence[str], Y: np.ndarray, theme_ids: Sequence[str]) -> str:
+    """sha256 over the texts, the theme ids and the label matrix, in order: what the model learned from."""
+    h = hashlib.sha256()
+    h.update(json.dumps(list(theme_ids)).encode())
+    for t, row in zip(texts, np.asarray(Y, dtype=np.int8)):
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+        h.update(row.tobytes())
+        h.update(b"\x01")
+    return h.hexdigest()
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+def _f1_curve(p: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """F1 of ``p >= t`` against 0/1 ``y`` for every threshold ``t`` in ``grid``."""
+    pred = p[None, :] >= grid[:, None]
+    tp = (pred & (y[None, :] == 1)).sum(axis=1)
+    denom = pred.sum(axis=1) + y.sum()
+    return np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+
+
+def tune_thresholds(P: np.ndarray, Y: np.ndarray, shrinkage: float = 20.0) -> tuple[np.ndarray, float]:
+    """Per-theme thresholds maximising F1 of out-of-fold scores, shrunk to one shared threshold.
+
+    Each theme's own best threshold is weighted by n_pos / (n_pos + shrinkage) against the
+    threshold that maximises the mean F1 over all themes: a theme with five positives mostly
+    follows the shared value, one with hundreds mostly its own. Within a plateau of equally good
+    thresholds the middle one is taken, which is less brittle than the first.
+    """
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    curves = np.stack([_f1_curve(P[:, j], Y[:, j], grid) for j in range(Y.shape[1])])  # (k, g)
+
+    def plateau_mid(curve: np.ndarray) -> float:
+        best = curve.max()
+        idx = np.flatnonzero(curve >= best - 1e-9)
+        # the longest run of best values around the first maximum
+        run = [idx[0]]
+        for i in idx[1:]:
+            if i == run[-1] + 1:
+                run.append(i)
+            else:
+                break
+        return float(grid[run[len(run) // 2]])
+
+    shared = plateau_mid(curves.mean(axis=0))
+    own = np.array([plateau_mid(c) for c in curves])
+    n_pos = Y.sum(axis=0).astype(float)
+    w = n_pos / (n_pos + float(shrinkage)) if shrinkage > 0 else np.ones_like(n_pos)
+    return np.round(w * own + (1 - w) * shared, 4), shared
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+# ----------------------------------------------------------------------------------------------
+# feature views
+# ----------------------------------------------------------------------------------------------
+
+_TFIDF_PARAMS = {
+    "words": {"analyzer": "word", "ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True,
+              "lowercase": True, "strip_accents": "unicode", "token_pattern": r"(?u)\b\w[\w'-]*\b"},
+    "chars": {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2, "sublinear_tf": True,
+              "lowercase": True, "strip_accents": "unicode"},
+}
+
+
+def _make_vectorizer(view: str, max_features: int, vocabulary=None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    params = dict(_TFIDF_PARAMS[view])
+    return TfidfVectorizer(max_features=max_features if vocabulary is None else None,
+                           vocabulary=vocabulary, dtype=np.float64, **params)
+
+
+def _fit_vectorizer(view: str, texts: Sequence[str], max_features: int):
+    vec = _make_vectorizer(view, max_features)
+    try:
+        X = vec.fit_transform(texts)
+    except ValueError:  # too few texts for min_df=2: keep every term seen
+        vec.set_params(min_df=1)
+        X = vec.fit_transform(texts)
+    return vec, X
+
+
+def _fit_logreg(X, y: np.ndarray, C: float, class_weight, seed: int, dense: bool):
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():  # a fold without positives (or negatives) of a rare theme: predict its base rate
+        rate = (y.sum() + 0.5) / (len(y) + 1.0)
+        return np.zeros(X.shape[1], dtype=np.float64), float(np.log(rate / (1 - rate)))
+
+    solver = "lbfgs" if dense else "liblinear"
+    model = LogisticRegression(C=C, class_weight=class_weight, solver=solver, max_iter=5000,
+                               random_state=seed, tol=1e-6)
+    # one BLAS thread: many small fits are faster without thread contention, and the weights do
+    # not depend on how many cores the machine has
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    return model.coef_.ravel().astype(np.float64), float(model.intercept_[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# the estimator
+# ----------------------------------------------------------------------------------------------
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label theme classifier over a :class:`~insightkit.codebook.Codebook`.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        The themes, in column order of ``Y``. Without one, themes are named after the columns of a
+        DataFrame ``Y`` (or ``theme_0``...) and described by their names.
+    features : tuple of {"embedding", "words", "chars"}
+        The views whose per-theme logistic regressions are averaged.
+    C_embedding, C_words, C_chars : float
+        Inverse regularisation strength of each view's logistic regressions.
+    view_weights : dict, optional
+        Weight of each view in the average (default: equal).
+    class_weight : "balanced" or None
+        Reweight positives of rare themes while fitting (thresholds are tuned afterwards anyway).
+    max_words, max_chars : int
+        Vocabulary caps for the TF-IDF views (keeps a model folder small).
+    threshold_folds : int
+        Folds of the internal cross-validation that tunes the per-theme thresholds (0: all 0.5).
+    threshold_shrinkage : float
+        Pseudo-count pulling each theme's threshold towards the shared one (see ``tune_thresholds``).
+    zero_shot : bool
+        Score by similarity to the codebook only; ``fit`` needs no labels.
+    text_column, embedding_column : str
+        Columns read when X is a DataFrame; ``embedding_column`` is used only if present.
+    embedding_model : str, optional
+        Folder of a sentence-transformers model; default: the installed all-MiniLM-L6-v2.
+    seed : int
+        Seeds the folds and the solvers: same data and seed give the same weights.
+    show_progress : bool
+        Progress bars while fitting and encoding.
+    """
+
+    def __init__(self, codebook: Codebook | None = None, *, features: Sequence[str] = FEATURES,
+                 C_embedding: float = 4.0, C_words: float = 16.0, C_chars: float = 16.0,
+                 view_weights: dict | None = None, class_weight: str | None = "balanced",
+                 max_words: int = 20000, max_chars: int = 30000, threshold_folds: int = 5,
+                 threshold_shrinkage: float = 20.0, zero_shot: bool = False, text_column: str = "text",
+                 embedding_column: str = "embedding", embedding_model: str | None = None, seed: int = 0,
+                 show_progress: bool = False):
+        self.codebook = codebook
+        self.features = features
+        self.C_embedding = C_embedding
+        self.C_words = C_words
+        self.C_chars = C_chars
+        self.view_weights = view_weights
+        self.class_weight = class_weight
+        self.max_words = max_words
+        self.max_chars = max_chars
+        self.threshold_folds = threshold_folds
+        self.threshold_shrinkage = threshold_shrinkage
+        self.zero_shot = zero_shot
+        self.text_column = text_column
+        self.embedding_column = embedding_column
+        self.embedding_model = embedding_model
+        self.seed = seed
+        self.show_progress = show_progress
+
+    # scikit-learn metadata -------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        if tags.classifier_tags is not None:
+            tags.classifier_tags.multi_label = True
+        return tags
+
+    @classmethod
+    def zero_shot_model(cls, codebook: Codebook, **params) -> "ThemeClassifier":
+        """A ready-to-use zero-shot classifier for ``codebook`` (no labelled texts needed)."""
+        return cls(codebook, zero_shot=True, **params).fit()
+
+    def fit_zero_shot(self) -> "ThemeClassifier":
+        """Fit in zero-shot mode from the codebook alone (sets ``zero_shot=True``)."""
+        self.zero_shot = True
+        return self.fit()
+
+    @property
+    def embedder_(self):
+        """The shared Embedder this model encodes with (cached vectors are reused across stages)."""
+        return self._embedder()
+
+    # input handling --------------------------------------------------------------------
+    def _embedder(self):
+        from insightkit.embed import get_embedder
+
+        return get_embedder(self.embedding_model)
+
+    def _read_X(self, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[str], np.ndarray | None]:
+        """Texts (and embeddings, when given) from a sequence of strings or a DataFrame."""
+        emb = embeddings
+        if isinstance(X, pd.DataFrame):
+            if self.text_column not in X.columns:
+                raise ValueError(f"{where}: X has no text column {self.text_column!r} "
+                                 f"(columns: {', '.join(map(str, X.columns))})")
+            if emb is None and self.embedding_column in X.columns:
+                emb = np.stack([np.asarray(v, dtype=np.float32) for v in X[self.embedding_column]]) \
+                    if len(X) else np.zeros((0, 0), dtype=np.float32)
+            values = X[self.text_column].tolist()
+        elif isinstance(X, (str, bytes)):
+            raise ValueError(f"{where}: X must be a sequence of texts, not a single string")
+        elif isinstance(X, pd.Series):
+            values = X.tolist()
+        elif isinstance(X, np.ndarray):
+            if X.ndim == 2 and X.shape[1] == 1:
+                X = X[:, 0]
+            if X.ndim != 1:
+                raise ValueError(f"{where}: X must be a 1-D sequence of texts, got an array of shape {X.shape}")
+            values = X.tolist()
+        else:
+            try:
+                values = list(X)
+            except TypeError as exc:
+                raise ValueError(f"{where}: X must be a sequence of texts, got {type(X).__name__}") from exc
+        texts: list[str] = []
+        for i, v in enumerate(values):
+            if _is_missing(v):
+                texts.append("")
+            elif isinstance(v, str):
+                texts.append(v)
+            else:
+                raise ValueError(f"{where}: item {i} of X is {type(v).__name__}, not text")
+        if emb is not None:
+            emb = np.asarray(emb, dtype=np.float32)
+            if emb.ndim != 2 or emb.shape[0] != len(texts):
+                raise ValueError(f"{where}: embeddings must have shape ({len(texts)}, dim), got {emb.shape}")
+            if not np.isfinite(emb).all():
+                raise ValueError(f"{where}: embeddings contain NaN or infinite values")
+        return texts, emb
+
+    def _embeddings(self, texts: list[str], given: np.ndarray | None) -> np.ndarray:
+        embedder = self._embedder()
+        if given is not None:
+            if given.shape[1] != embedder.dim:
+                raise ValueError(f"embeddings have {given.shape[1]} dimensions but the embedding model "
+                                 f"gives {embedder.dim}")
+            return given
+        embedder.show_progress = bool(self.show_progress)
+        return embedder.encode(texts)
+
+    def _needs_embeddings(self) -> bool:
+        return bool(self.zero_shot) or "embedding" in self.features_
+
+    def _codebook_for(self, Y: Any, k: int) -> Codebook:
+        if self.codebook is not None:
+            if not isinstance(self.codebook, Codebook):
+                raise ValueError(f"codebook must be a Codebook, got {type(self.codebook).__name__}")
+            return self.codebook
+        if isinstance(Y, pd.DataFrame):
+            return Codebook.from_labels([str(c) for c in Y.columns], name="custom")
+        return Codebook.from_dict({"name": "custom", "themes": [
+            {"id": f"theme_{j}", "label": f"theme {j}", "description": f"theme {j}"} for j in range(k)]})
+
+    def _read_Y(self, Y: Any, n: int, codebook: Codebook | None) -> np.ndarray:
+        from insightkit.evaluate import as_label_matrix
+
+        if isinstance(Y, pd.DataFrame) and codebook is not None:
+            cols = []
+            for tid in codebook.ids:
+                col = codebook.column_for(tid, [str(c) for c in Y.columns])
+                cols.append(col)
+            if all(c is not None for c in cols):
+                Y = Y[cols]
+            elif Y.shape[1] != len(codebook):
+                missing = [t for t, c in zip(codebook.ids, cols) if c is None]
+                raise ValueError(f"Y has no column for theme(s) {', '.join(missing)}")
+        try:
+            Ym = as_label_matrix(Y, None, "Y")
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        if Ym.shape[0] != n:
+            raise ValueError(f"X has {n} texts but Y has {Ym.shape[0]} rows")
+        return Ym
+
+    # fitting ---------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        feats = tuple(self.features)
+        unknown = [f for f in feats if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown feature view(s) {unknown}; choose from {list(FEATURES)}")
+        if not feats and not self.zero_shot:
+            raise ValueError("features must name at least one view")
+        for name in ("C_embedding", "C_words", "C_chars"):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"{name} must be positive")
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError("class_weight must be 'balanced' or None")
+        if int(self.threshold_folds) == 1 or int(self.threshold_folds) < 0:
+            raise ValueError("threshold_folds must be 0 (no tuning) or at least 2")
+        self.features_ = feats
+
+    def _weights_for(self) -> dict[str, float]:
+        w = {f: 1.0 for f in self.features_}
+        if self.view_weights:
+            for k, v in dict(self.view_weights).items():
+                if k not in w:
+                    raise ValueError(f"view_weights names {k!r}, which is not among features {list(w)}")
+                w[k] = float(v)
+        total = sum(w.values())
+        if total <= 0:
+            raise ValueError("view_weights must not all be zero")
+        return {k: v / total for k, v in w.items()}
+
+    def _fit_views(self, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=None) -> dict:
+        views: dict[str, dict] = {}
+        k = Y.shape[1]
+        for view in self.features_:
+            if view == "embedding":
+                X, vec = E.astype(np.float64), None
+                C, dense = float(self.C_embedding), True
+            else:
+                cap = int(self.max_words if view == "words" else self.max_chars)
+                vec, X = _fit_vectorizer(view, texts, cap)
+                C, dense = float(self.C_words if view == "words" else self.C_chars), False
+            coef = np.zeros((k, X.shape[1]), dtype=np.float64)
+            intercept = np.zeros(k, dtype=np.float64)
+            for j in range(k):
+                coef[j], intercept[j] = _fit_logreg(X, Y[:, j], C, self.class_weight, int(self.seed), dense)
+                if bar is not None:
+                    bar.update(1)
+            views[view] = {"coef": coef, "intercept": intercept, "vectorizer": vec}
+        return views
+
+    def _views_proba(self, views: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
+        weights = self._weights_for()
+        P = None
+        for view, part in views.items():
+            if view == "embedding":
+                X = E.astype(np.float64)
+                z = X @ part["coef"].T + part["intercept"]
+            else:
+                X = part["vectorizer"].transform(texts)
+                z = np.asarray(X @ part["coef"].T) + part["intercept"]
+            p = _sigmoid(z) * weights[view]
+            P = p if P is None else P + p
+        return P
+
+    def fit(self, X: Any = None, Y: Any = None, *, embeddings: Any = None) -> "ThemeClassifier":
+        """Learn per-theme models and thresholds from texts ``X`` and 0/1 labels ``Y`` (n, k).
+
+        In zero-shot mode ``X`` and ``Y`` may be omitted: only the codebook is used.
+        """
+        from insightkit.progress import progress
+
+        self._check_params()
+        if self.zero_shot:
+            if self.codebook is None:
+                raise ValueError("zero-shot mode needs a codebook")
+            self.codebook_ = self._codebook_for(None, 0)
+            self.theme_ids_ = self.codebook_.ids
+            self.classes_ = [np.array([0, 1])] * len(self.theme_ids_)
+            self.n_themes_ = len(self.theme_ids_)
+            self.views_ = {}
+            self._prepare_zero_shot()
+            self.thresholds_ = np.full(self.n_themes_, 0.5)
+            self.shared_threshold_ = 0.5
+            self.cv_report_ = None
+            self.training_hash_ = None
+            self.n_train_ = 0
+            self.embedding_hash_ = self._embedder().model_hash
+            return self
+        if X is None or Y is None:
+            raise ValueError("fit needs texts X and labels Y (or zero_shot=True)")
+        texts, given = self._read_X(X, embeddings, where="fit")
+        if not texts:
+            raise ValueError("fit: X is empty")
+        empty = [i for i, t in enumerate(texts) if not t.strip()]
+        if empty:
+            raise ValueError(f"fit: text {empty[0]} is empty or missing ({len(empty)} empty in all); "
+                             "drop empty texts before training")
+        codebook = self.codebook if self.codebook is not None else None
+        Ym = self._read_Y(Y, len(texts), codebook)
+        codebook = self._codebook_for(Y, Ym.shape[1])
+        if Ym.shape[1] != len(codebook):
+            raise ValueError(f"Y has {Ym.shape[1]} columns but the codebook has {len(codebook)} themes")
+        pos = Ym.sum(axis=0)
+        for tid, n_pos in zip(codebook.ids, pos):
+            if n_pos < 1:
+                raise ValueError(f"theme {tid!r} has 0 positive texts; a classifier cannot learn a theme "
+                                 "it never sees")
+            if n_pos == len(texts):
+                raise ValueError(f"theme {tid!r} is 1 for every text; a classifier needs negatives too")
+
+        self.codebook_ = codebook
+        self.theme_ids_ = codebook.ids
+        self.n_themes_ = len(codebook)
+        self.classes_ = [np.array([0, 1])] * self.n_themes_
+        E = self._embeddings(texts, given) if "embedding" in self.features_ else None
+        self.embedding_hash_ = self._embedder().model_hash if E is not None else None
+
+        folds = int(self.threshold_folds)
+        n_splits = min(folds, len(texts) // 2) if folds else 0
+        steps = (n_splits + 1) * len(self.features_) * self.n_themes_
+        with progress(total=steps, desc="training themes", unit="fit",
+                      disable=None if self.show_progress else True) as bar:
+            if n_splits >= 2:
+                from insightkit.evaluate import multilabel_kfold
+
+                oof = np.zeros(Ym.shape, dtype=np.float64)
+                for tr, te in multilabel_kfold(Ym, n_splits=n_splits, seed=int(self.seed)):
+                    views = self._fit_views([texts[i] for i in tr], None if E is None else E[tr], Ym[tr], bar)
+                    oof[te] = self._views_proba(views, [texts[i] for i in te], None if E is None else E[te])
+                self.thresholds_, self.shared_threshold_ = tune_thresholds(oof, Ym, float(self.threshold_shrinkage))
+                from insightkit.evaluate import evaluate_predictions
+
+                self.cv_report_ = evaluate_predictions(Ym, (oof >= self.thresholds_).astype(int), self.theme_ids_)
+                self.cv_report_["folds"] = n_splits
+            else:
+                self.thresholds_ = np.full(self.n_themes_, 0.5)
+                self.shared_threshold_ = 0.5
+                self.cv_report_ = None
+            self.views_ = self._fit_views(texts, E, Ym, bar)
+        self.training_hash_ = training_data_hash(texts, Ym, self.theme_ids_)
+        self.n_train_ = len(texts)
+        self.train_positives_ = {t: int(p) for t, p in zip(self.theme_ids_, pos)}
+        return self
+
+    # zero-shot -------------------------------------------------------------------------
+    def _prepare_zero_shot(self) -> None:
+        """Embed each theme's prototypes and place its sigmoid centre between in- and out-theme similarity."""
+        embedder = self._embedder()
+        protos = [t.prototypes() for t in self.codebook_.themes]
+        flat = [p for ps in protos for p in ps]
+        V = embedder.encode(flat)
+        owner = np.repeat(np.arange(len(protos)), [len(p) for p in protos])
+        self.prototypes_ = V
+        self.prototype_owner_ = owner
+        self.zs_centres_ = _zero_shot_centres(V, owner, len(protos))
+
+    def _zero_shot_scores(self, E: np.ndarray) -> np.ndarray:
+        S = _theme_similarity(E, self.prototypes_, self.prototype_owner_, self.n_themes_)
+        rel = S - S.max(axis=1, keepdims=True)
+        return _sigmoid(_ZS_SLOPE * (S - self.zs_centres_) + _ZS_RELATIVE * rel)
+
+    # prediction ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "thresholds_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this ThemeClassifier is not fitted yet; call fit() or load a model")
+
+    def predict_proba(self, X: Any, *, embeddings: Any = None) -> np.ndarray:
+        """Scores in [0, 1], shape (n_texts, n_themes); empty texts score 0 for every theme."""
+        self._check_fitted()
+        texts, given = self._read_X(X, embeddings, where="predict")
+        if not texts:
+            return np.zeros((0, self.n_themes_))
+        needs_e = self.zero_shot or "embedding" in self.views_
+        E = self._embeddings(texts, given) if needs_e else None
+        if self.zero_shot:
+            P = self._zero_shot_scores(E)
+        else:
+            P = self._views_proba(self.views_, texts, E)
+        empty = np.array([not t.strip() for t in texts])
+        P[empty] = 0.0
+        return np.clip(P, 0.0, 1.0)
+
+    def predict(self, X: Any, *, embeddings: Any = None) -> np.ndarray:
+        """0/1 matrix (n_texts, n_themes): a theme is on when its score reaches its threshold."""
+        P = self.predict_proba(X, embeddings=embeddings)
+        return (P >= self.thresholds_[None, :]).astype(np.int64)
+
+    def score(self, X: Any, y: Any, sample_weight=None) -> float:
+        """Macro-F1 over themes (what the model card reports), not subset accuracy."""
+        from insightkit.evaluate import evaluate_predictions
+
+        Ym = self._read_Y(y, len(self._read_X(X, where="score")[0]), self.codebook_)
+        return evaluate_predictions(Ym, self.predict(X), self.theme_ids_)["macro_f1"]
+
+    def tag(self, segments: pd.DataFrame, text_column: str | None = None, *,
+            embeddings: Any = None) -> pd.DataFrame:
+        """A copy of ``segments`` with ``theme_<id>`` (0/1) and ``score_<id>`` for every theme.
+
+        Every input row and column is kept; empty or missing texts get score 0 and no theme.
+        Embeddings come from the shared cache, so a later stage does not encode the texts again.
+        """
+        self._check_fitted()
+        if not isinstance(segments, pd.DataFrame):
+            raise ValueError(f"tag expects a DataFrame (a segment table), got {type(segments).__name__}")
+        col = text_column or self.text_column
+        if col not in segments.columns:
+            raise ValueError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
+        texts = ["" if _is_missing(v) else str(v) for v in segments[col].tolist()]
+        emb = embeddings
+        if emb is None and self.embedding_column in segments.columns and len(segments):
+            emb = np.stack([np.asarray(v, dtype=np.float32) for v in segments[self.embedding_column]])
+        P = self.predict_proba(texts, embeddings=emb)
+        return self.with_scores(segments, P)
+
+    def with_scores(self, segments: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
+        """A copy of ``segments`` with the theme_/score_ columns for scores ``P`` (n, k)."""
+        P = np.asarray(P, dtype=np.float64)
+        if P.shape != (len(segments), self.n_themes_):
+            raise ValueError(f"scores have shape {P.shape}, expected ({len(segments)}, {self.n_themes_})")
+        out = segments.copy()
+        clash = [c for c in out.columns if c in {f"theme_{t}" for t in self.theme_ids_}
+                 or c in {f"score_{t}" for t in self.theme_ids_}]
+        if clash:
+            warnings.warn(f"tag: replacing existing column(s) {', '.join(clash)}", stacklevel=2)
+        for j, tid in enumerate(self.theme_ids_):
+            out[f"theme_{tid}"] = (P[:, j] >= self.thresholds_[j]).astype(np.int64)
+        for j, tid in enumerate(self.theme_ids_):
+            out[f"score_{tid}"] = np.round(P[:, j], 6)
+        return out
+
+    # persistence -----------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The constructor parameters that matter for a saved model (JSON-safe)."""
+        return {
+            "features": list(self.features_ if hasattr(self, "features_") else self.features),
+            "C_embedding": float(self.C_embedding),
+            "C_words": float(self.C_words),
+            "C_chars": float(self.C_chars),
+            "view_weights": None if self.view_weights is None else {k: float(v) for k, v in self.view_weights.items()},
+            "class_weight": self.class_weight,
+            "max_words": int(self.max_words),
+            "max_chars": int(self.max_chars),
+            "threshold_folds": int(self.threshold_folds),
+            "threshold_shrinkage": float(self.threshold_shrinkage),
+            "zero_shot": bool(self.zero_shot),
+            "text_column": self.text_column,
+            "embedding_column": self.embedding_column,
+            "seed": int(self.seed),
+            "tfidf": {v: {k: (list(x) if isinstance(x, tuple) else x) for k, x in _TFIDF_PARAMS[v].items()}
+                      for v in ("words", "chars") if v in (self.features_ if hasattr(self, "features_") else ())},
+        }
+
+    def save(self, path: str | Path, *, metrics: dict | None = None, training_file: dict | None = None) -> Path:
+        """Write the model folder (meta.json, weights.safetensors, vocabulary JSON); no pickle."""
+        from safetensors.numpy import save as st_save
+
+        import insightkit
+        from insightkit.embed import DEFAULT_MODEL_NAME, default_model_path_or_none
+
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        files: dict[str, bytes] = {}
+        tensors: dict[str, np.ndarray] = {"thresholds": np.asarray(self.thresholds_, dtype=np.float64)}
+        for view, part in self.views_.items():
+            tensors[f"{view}.coef"] = np.ascontiguousarray(part["coef"], dtype=np.float64)
+            tensors[f"{view}.intercept"] = np.ascontiguousarray(part["intercept"], dtype=np.float64)
+            if part["vectorizer"] is not None:
+                vec = part["vectorizer"]
+                vocab = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
+                if [i for _, i in vocab] != list(range(len(vocab))):
+                    raise ModelError("internal error: TF-IDF vocabulary indices are not contiguous")
+                tensors[f"{view}.idf"] = np.ascontiguousarray(vec.idf_, dtype=np.float64)
+                files[f"vocab_{view}.json"] = (json.dumps([t for t, _ in vocab], ensure_ascii=False,
+                                                          separators=(",", ":")) + "\n").encode("utf-8")
+        if self.zero_shot:
+            tensors["zero_shot.centres"] = np.asarray(self.zs_centres_, dtype=np.float64)
+        files[_WEIGHTS] = st_save(tensors, metadata={"format": MODEL_FORMAT})
+
+        emb_path = Path(self._embedder().model_path)
+        default = default_model_path_or_none()
+        emb_name = DEFAULT_MODEL_NAME if (default is not None and emb_path == default) else str(emb_path)
+        import sklearn
+
+        meta: dict[str, Any] = {
+            "format": MODEL_FORMAT,
+            "format_version": MODEL_FORMAT_VERSION,
+            "library": {"insightkit": insightkit.__version__, "scikit-learn": sklearn.__version__},
+            "codebook": self.codebook_.to_dict(),
+            "themes": list(self.theme_ids_),
+            "embedding": {"name": emb_name, "sha256": self._embedder().model_hash,
+                          "dim": int(self._embedder().dim),
+                          "used": bool(self.zero_shot or "embedding" in self.views_)},
+            "training_data": {"sha256": self.training_hash_, "n_texts": int(self.n_train_),
+                              "positives": getattr(self, "train_positives_", {}),
+                              **({"file": training_file} if training_file else {})},
+            "thresholds": {t: float(v) for t, v in zip(self.theme_ids_, self.thresholds_)},
+            "shared_threshold": float(self.shared_threshold_),
+            "config": self.config(),
+            "seed": int(self.seed),
+            "metrics": {"cross_validation": _jsonable(self.cv_report_), **_jsonable(metrics or {})},
+            "files": {name: _sha256_bytes(data) for name, data in sorted(files.items())},
+        }
+        meta["meta_sha256"] = _sha256_bytes(_canonical(meta))
+        files[_META] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        # remove files of an older model that this one does not write
+        for old in path.iterdir():
+            if old.is_file() and old.name not in files:
+                old.unlink()
+        for name, data in files.items():
+            tmp = path / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path / name)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, embedding_model: str | None = None) -> "ThemeClassifier":
+        """Load a model folder, verifying its files and the embedding model; raises ModelError."""
+        from safetensors.numpy import load as st_load
+
+        path = Path(path)
+        meta = verify_model_folder(path)
+        cfg = meta["config"]
+        try:
+            codebook = Codebook.from_dict(meta["codebook"], source=f"{path / _META} (codebook)")
+        except Exception as exc:
+            raise ModelError(f"{path / _META}: the codebook inside is not valid: {exc}") from exc
+        model = cls(codebook, features=tuple(cfg["features"]), C_embedding=cfg["C_embedding"],
+                    C_words=cfg["C_words"], C_chars=cfg["C_chars"], view_weights=cfg["view_weights"],
+                    class_weight=cfg["class_weight"], max_words=cfg["max_words"], max_chars=cfg["max_chars"],
+                    threshold_folds=cfg["threshold_folds"], threshold_shrinkage=cfg["threshold_shrinkage"],
+                    zero_shot=cfg["zero_shot"], text_column=cfg["text_column"],
+                    embedding_column=cfg["embedding_column"], embedding_model=embedding_model, seed=cfg["seed"])
+        model.features_ = tuple(cfg["features"])
+        emb_meta = meta["embedding"]
+        if emb_meta.get("used", True):
+            try:
+                installed = model._embedder().model_hash
+            except ModelError as exc:
+                raise ModelError(f"{path}: the model needs the embedding model {emb_meta['name']}: {exc}") from exc
+            if installed != emb_meta["sha256"]:
+                raise ModelError(
+                    f"{path}: the model was trained with embedding weights sha256 {emb_meta['sha256'][:16]}… "
+                    f"({emb_meta['name']}) but the embedding model in use has {installed[:16]}…; "
+                    "retrain the model or install the embedding model it was trained with")
+        tensors = st_load((path / _WEIGHTS).read_bytes())
+        theme_ids = list(meta["themes"])
+        if theme_ids != codebook.ids:
+            raise ModelError(f"{path / _META}: 'themes' does not match the codebook's theme ids")
+        k = len(theme_ids)
+        try:
+            views: dict[str, dict] = {}
+            for view in model.features_ if not cfg["zero_shot"] else ():
+                coef, intercept = tensors[f"{view}.coef"], tensors[f"{view}.intercept"]
+                if coef.shape[0] != k or intercept.shape != (k,):
+                    raise ModelError(f"{path / _WEIGHTS}: {view} weights do not have one row per theme")
+                vec = None
+                if view != "embedding":
+                    vocab = json.loads((path / f"vocab_{view}.json").read_text(encoding="utf-8"))
+                    vec = _make_vectorizer(view, 0, vocabulary={t: i for i, t in enumerate(vocab)})
+                    vec.idf_ = tensors[f"{view}.idf"]
+                    if coef.shape[1] != len(vocab):
+                        raise ModelError(f"{path / _WEIGHTS}: {view} weights do not match its vocabulary")
+                views[view] = {"coef": coef, "intercept": intercept, "vectorizer": vec}
+            thresholds = tensors["thresholds"]
+        except KeyError as exc:
+            raise ModelError(f"{path / _WEIGHTS}: missing tensor {exc}") from None
+        model.codebook_ = codebook
+        model.theme_ids_ = theme_ids
+        model.n_themes_ = k
+        model.classes_ = [np.array([0, 1])] * k
+        model.views_ = views
+        model.thresholds_ = np.asarray(thresholds, dtype=np.float64)
+        model.shared_threshold_ = float(meta.get("shared_threshold", 0.5))
+        model.cv_report_ = meta.get("metrics", {}).get("cross_validation")
+        model.training_hash_ = meta["training_data"]["sha256"]
+        model.n_train_ = meta["training_data"]["n_texts"]
+        model.train_positives_ = meta["training_data"].get("positives", {})
+        model.embedding_hash_ = emb_meta["sha256"]
+        model.meta_ = meta
+        model.path_ = path
+        if cfg["zero_shot"]:
+            model._prepare_zero_shot()
+        return model
+
+
+def _zero_shot_centres(V: np.ndarray, owner: np.ndarray, k: int) -> np.ndarray:
+    """Per theme, the midpoint between its prototypes' similarity to itself and to other themes."""
+    S = _theme_similarity(V, V, owner, k, exclude_self=True)  # (n_protos, k)
+    centres = np.zeros(k)
+    for j in range(k):
+        own = S[owner == j, j]
+        others = S[owner != j, j]
+        own_m = float(np.nanmean(own)) if np.isfinite(own).any() else float(np.nanmax(S[:, j]))
+        oth_m = float(np.nanmean(others)) if len(others) else own_m - 0.2
+        centres[j] = 0.5 * (own_m + oth_m)
+    return centres
+
+
+def _theme_similarity(E: np.ndarray, V: np.ndarray, owner: np.ndarray, k: int,
+                      exclude_self: bool = False) -> np.ndarray:
+    """(n, k): for each text and theme, the mean of the text's cosine to the theme's head prototype
+    (label + description) and to its best-matching cue or example."""
+    sims = E @ V.T
+    if exclude_self:
+        np.fill_diagonal(sims, np.nan)
+    out = np.zeros((E.shape[0], k))
+    for j in range(k):
+        idx = np.flatnonzero(owner == j)
+        head = sims[:, idx[0]]
+        if len(idx) > 1:
+            rest = sims[:, idx[1:]]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                best = np.nanmax(rest, axis=1)
+            best = np.where(np.isnan(best), head, best)
+            head = np.where(np.isnan(head), best, head)
+            out[:, j] = 0.5 * head + 0.5 * best
+        else:
+            out[:, j] = head
+    return out
+
+
+def _canonical(meta: dict) -> bytes:
+    body = {k: v for k, v in meta.items() if k != "meta_sha256"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return None if math.isnan(v) else round(v, 6)
+    return obj
+
+
+def verify_model_folder(path: str | Path) -> dict:
+    """Check a model folder against its ``meta.json``; return the metadata or raise ModelError."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"model folder not found: {path}")
+    meta_path = path / _META
+    if not meta_path.is_file():
+        raise ModelError(f"{path}: not a model folder (no {_META})")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{meta_path}: not an insightkit theme model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+    if meta.get("format_version") != MODEL_FORMAT_VERSION:
+        raise ModelError(f"{meta_path}: model format version {meta.get('format_version')!r} is not supported "
+                         f"(this insightkit reads version {MODEL_FORMAT_VERSION})")
+    for key in ("codebook", "themes", "embedding", "training_data", "config", "files"):
+        if key not in meta:
+            raise ModelError(f"{meta_path}: missing field {key!r}")
+    if meta.get("meta_sha256") != _sha256_bytes(_canonical(meta)):
+        raise ModelError(f"{meta_path}: the metadata was altered after the model was saved (checksum mismatch)")
+    listed: dict[str, str] = meta["files"]
+    present = sorted(p.relative_to(path).as_posix() for p in path.rglob("*")
+                     if p.is_file() and p != meta_path)
+    unexpected = [p for p in present if p not in listed]
+    if unexpected:
+        raise ModelError(f"{path}: unexpected file(s) in the model folder: {', '.join(unexpected)} "
+                         "(a model folder holds only the files listed in meta.json)")
+    for name, digest in listed.items():
+        f = path / name
+        if not f.is_file():
+            raise ModelError(f"{path}: file {name} listed in meta.json is missing")
+        if _file_sha256(f) != digest:
+            raise ModelError(f"{f}: file was altered (sha256 does not match meta.json); refusing to load")
+    return meta
+
+
+def default_model_path() -> Path:
+    """Where the default model lives: the repository's ``models/nhs-digital`` or the packaged copy."""
+    repo_copy = Path(__file__).resolve().parents[1] / "models" / DEFAULT_MODEL
+    if (repo_copy / _META).is_file():
+        return repo_copy
+    ref = resources.files("insightkit") / "data" / "models" / DEFAULT_MODEL
+    pkg = Path(str(ref))
+    if (pkg / _META).is_file():
+        return pkg
+    raise ModelError(f"the default model {DEFAULT_MODEL!r} is not installed (looked in {repo_copy} and {pkg})")
+
+
+def load_model(path: str | Path | None = None, *, embedding_model: str | None = None) -> ThemeClassifier:
+    """Load a saved theme model; without ``path``, the default NHS digital model."""
+    return ThemeClassifier.load(default_model_path() if path is None else path, embedding_model=embedding_model)

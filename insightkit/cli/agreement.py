@@ -1,0 +1,119 @@
+"""``insightkit agreement``: chance-corrected agreement between two label files, theme by theme.
+
+Model against coder (``insightkit tag`` output against a coded file) or coder against coder. Theme
+columns are the 0/1 columns both files share, where ``theme_<id>`` counts as ``<id>``; rows are
+matched by an id column when both files have one, else by position.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insightkit.errors import InputError
+
+HELP = "per-theme Cohen's kappa and Krippendorff's alpha between two label files"
+_ID_COLUMNS = ("segment_id", "id", "text_id", "row_id")
+_NOT_THEMES = {"text", "style", "turn", "line", "start", "end"}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "agreement", help=HELP,
+        description=(
+            "Compare two label files (CSV, TSV, XLSX or Parquet) theme by theme with Cohen's kappa and "
+            "Krippendorff's alpha (nominal). Theme columns are 0/1 columns present in both files, named by the "
+            "theme id or theme_<id>. Rows are aligned by an id column (--id-column, or segment_id/id/text_id/row_id "
+            "when both files have it), otherwise by position, in which case both files must have the same length."),
+    )
+    p.add_argument("a", metavar="A", help="first label file")
+    p.add_argument("b", metavar="B", help="second label file")
+    p.add_argument("--id-column", metavar="COL", help="column that identifies a text in both files")
+    p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run)
+
+
+def _is01(series: pd.Series) -> bool:
+    vals = {str(v).strip().lower() for v in series.tolist()}
+    return bool(vals) and vals <= {"0", "1", "0.0", "1.0", "true", "false"}
+
+
+def label_columns(df: pd.DataFrame) -> dict[str, str]:
+    """theme id -> column, for the 0/1 columns of a label file (theme_<id> is read as <id>)."""
+    out: dict[str, str] = {}
+    for c in map(str, df.columns):
+        if c.startswith("score_") or c in _NOT_THEMES or c in _ID_COLUMNS:
+            continue
+        if _is01(df[c]):
+            tid = c[len("theme_"):] if c.startswith("theme_") else c
+            # a tagged file may keep the coder's <id> column beside the model's theme_<id>: the
+            # model's column wins, so "tag output vs coded file" compares model with coder
+            if c.startswith("theme_") or tid not in out:
+                out[tid] = c
+    return out
+
+
+def _matrix(df: pd.DataFrame, cols: list[str], path: str) -> np.ndarray:
+    from insightkit.cli.train import _as01
+
+    Y = np.zeros((len(df), len(cols)), dtype=np.int8)
+    for j, c in enumerate(cols):
+        for i, v in enumerate(df[c].tolist()):
+            Y[i, j] = _as01(v, Path(path), c, i + 2)
+    return Y
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.evaluate import agreement, format_agreement
+    from insightkit.export import read_table
+
+    A, B = read_table(args.a), read_table(args.b)
+    ca, cb = label_columns(A), label_columns(B)
+    if args.themes:
+        for t in args.themes:
+            for path, cols in ((args.a, ca), (args.b, cb)):
+                if t not in cols:
+                    raise InputError(path, f"no 0/1 column for theme {t!r} (found: {', '.join(cols) or 'none'})")
+        themes = list(args.themes)
+    else:
+        themes = [t for t in ca if t in cb]
+    if not themes:
+        raise InputError(args.b, f"no theme column in common with {args.a} (A has {', '.join(ca) or 'none'}; "
+                                 f"B has {', '.join(cb) or 'none'})")
+    id_col = args.id_column
+    if id_col is None:
+        id_col = next((c for c in _ID_COLUMNS if c in A.columns and c in B.columns), None)
+    if args.id_column:
+        for path, df in ((args.a, A), (args.b, B)):
+            if id_col not in df.columns:
+                raise InputError(path, f"no id column {id_col!r}")
+    if id_col is not None:
+        for path, df in ((args.a, A), (args.b, B)):
+            dup = df[id_col][df[id_col].duplicated()]
+            if len(dup):
+                raise InputError(path, f"id column {id_col!r} repeats the value {dup.iloc[0]!r}; ids must be unique")
+        ids_a, ids_b = set(A[id_col].astype(str)), set(B[id_col].astype(str))
+        only_a, only_b = ids_a - ids_b, ids_b - ids_a
+        if only_a or only_b:
+            raise InputError(args.b, f"the files do not hold the same texts by {id_col!r}: {len(only_a)} id(s) only in "
+                                     f"A (e.g. {sorted(only_a)[:1]}), {len(only_b)} only in B (e.g. {sorted(only_b)[:1]})")
+        B = B.set_index(B[id_col].astype(str)).loc[A[id_col].astype(str)].reset_index(drop=True)
+    elif len(A) != len(B):
+        raise InputError(args.b, f"{len(B)} rows but {args.a} has {len(A)}; rows are aligned by position when "
+                                 "there is no shared id column, so the files must have the same length "
+                                 "(or give --id-column)")
+    ya = _matrix(A, [ca[t] for t in themes], args.a)
+    yb = _matrix(B, [cb[t] for t in themes], args.b)
+    report = agreement(ya, yb, themes)
+    report = {"a": Path(args.a).name, "b": Path(args.b).name, "aligned_by": id_col or "row", **report}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{report['a']} vs {report['b']}: {report['n_texts']} texts, aligned by {report['aligned_by']}")
+        print(format_agreement(report))
+    return 0

@@ -1,0 +1,50 @@
+"""``insightkit evaluate``: score a theme model against a labelled table.
+
+Prints per-theme precision, recall, F1 and support with macro, micro and samples F1 (the numbers the
+model card reports), or the same as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+HELP = "score a theme model on a labelled table: per-theme precision/recall/F1, macro/micro/samples F1"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate", help=HELP,
+        description=(
+            "Tag TEST's texts with a model and compare with TEST's 0/1 label columns (one per theme id of "
+            "the model's codebook, or the theme's exact label)."),
+    )
+    p.add_argument("test", metavar="TEST", help="labelled table (CSV, TSV, XLSX or Parquet)")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
+    p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.classify import load_model
+    from insightkit.cli.train import read_labelled
+    from insightkit.evaluate import evaluate_predictions, format_report
+
+    model = load_model(args.model)
+    model.show_progress = not args.quiet
+    texts, Y, _ = read_labelled(args.test, model.codebook_, args.text_column, require_positives=False)
+    report = evaluate_predictions(Y, model.predict(texts), model.theme_ids_)
+    report = {"model": str(getattr(model, "path_", args.model)), "test": Path(args.test).name, **report}
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"model {report['model']} on {report['test']} ({report['n_texts']} texts)")
+        print(format_report(report))
+    return 0

@@ -1,0 +1,176 @@
+"""``insightkit train``: fit a theme classifier on a labelled table and save it as a model folder.
+
+The labelled table holds a text column and one 0/1 column per theme, named by the theme's id (or
+its exact label). Problems with the table are reported as one line naming the file, the column and
+the line, because a silently skipped row would change what the model learned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insightkit.errors import InputError
+
+HELP = "train a theme classifier on labelled texts and save it as a model folder"
+
+_TRUE = {"1", "1.0", "true", "yes"}
+_FALSE = {"0", "0.0", "false", "no"}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help=HELP,
+        description=(
+            "Train a theme classifier. TRAIN is a CSV, TSV, XLSX or Parquet table with a text column and one "
+            "0/1 column per theme of the codebook, named by the theme id (or the theme's exact label). "
+            "The model folder holds meta.json and safetensors/JSON weights, never pickle. "
+            "With --zero-shot no TRAIN is needed: the model scores texts by similarity to the codebook."),
+    )
+    p.add_argument("train", nargs="?", metavar="TRAIN", help="labelled table (CSV, TSV, XLSX or Parquet)")
+    p.add_argument("--codebook", metavar="FILE",
+                   help="codebook YAML (or REFI-QDA .qdc); default: the shipped NHS digital codebook")
+    p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    p.add_argument("--out", required=True, metavar="DIR", help="model folder to write, e.g. models/my-codebook")
+    p.add_argument("--dev", metavar="FILE", help="labelled table to evaluate on after training (stored in meta.json)")
+    p.add_argument("--zero-shot", action="store_true", help="build a zero-shot model from the codebook alone")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same data and seed, same weights")
+    p.add_argument("--embedding-model", metavar="DIR",
+                   help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
+    p.add_argument("--copy-to", action="append", default=[], metavar="DIR",
+                   help="also write an identical copy of the model folder here (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def load_codebook(path: str | None):
+    from insightkit.codebook import Codebook
+
+    if path is None:
+        return Codebook.default()
+    p = Path(path)
+    if p.suffix.lower() in (".qdc", ".qdpx"):
+        from insightkit.report.refi import import_qdc
+
+        return import_qdc(p)
+    return Codebook.load(p)
+
+
+def read_labelled(path: str | Path, codebook, text_column: str, *, require_positives: bool = True
+                  ) -> tuple[list[str], np.ndarray, pd.DataFrame]:
+    """Texts and the (n, k) label matrix of a labelled table, with errors naming file, column and line."""
+    from insightkit.export import read_table
+
+    path = Path(path)
+    df = read_table(path)
+    if df.empty:
+        raise InputError(path, "the table has no rows")
+    cols = [str(c) for c in df.columns]
+    if text_column not in cols:
+        raise InputError(path, f"no text column {text_column!r} (columns: {', '.join(cols)}); "
+                               "name it with --text-column")
+    line0 = 2 if path.suffix.lower() in (".csv", ".tsv", ".xlsx") else 1  # header is line 1
+    texts_raw = df[text_column].tolist()
+    texts = []
+    for i, t in enumerate(texts_raw):
+        if t is None or (isinstance(t, float) and np.isnan(t)) or not str(t).strip():
+            raise InputError(path, f"empty text in column {text_column!r}; remove the row or fill it in",
+                             line=i + line0)
+        texts.append(str(t))
+    missing = [t.id for t in codebook.themes if codebook.column_for(t.id, cols) is None]
+    if missing:
+        raise InputError(path, f"no label column for theme(s) {', '.join(missing)}; the table needs one 0/1 "
+                               f"column per theme id of codebook {codebook.name!r} (columns: {', '.join(cols)})")
+    Y = np.zeros((len(df), len(codebook)), dtype=np.int8)
+    for j, theme in enumerate(codebook.themes):
+        col = codebook.column_for(theme.id, cols)
+        for i, v in enumerate(df[col].tolist()):
+            Y[i, j] = _as01(v, path, col, i + line0)
+        if require_positives and Y[:, j].sum() == 0:
+            raise InputError(path, f"theme {theme.id!r} (column {col!r}) has no positive rows; a classifier "
+                                   "cannot learn a theme it never sees (add examples or drop it from the codebook)")
+    return texts, Y, df
+
+
+def _as01(v, path: Path, col: str, line: int) -> int:
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, (int, np.integer)) and v in (0, 1):
+        return int(v)
+    if isinstance(v, (float, np.floating)) and v in (0.0, 1.0):
+        return int(v)
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return 1
+    if s in _FALSE:
+        return 0
+    raise InputError(path, f"column {col!r}: value {v!r} is not 0 or 1", line=line)
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.classify import ThemeClassifier
+    from insightkit.evaluate import evaluate_predictions
+
+    codebook = load_codebook(args.codebook)
+    model = ThemeClassifier(codebook, text_column=args.text_column, seed=args.seed,
+                            embedding_model=args.embedding_model, show_progress=not args.quiet,
+                            zero_shot=args.zero_shot)
+    training_file = None
+    if args.zero_shot:
+        if args.train:
+            print("note: --zero-shot ignores TRAIN; the model uses the codebook only", file=sys.stderr)
+        model.fit()
+    else:
+        if not args.train:
+            raise InputError(None, "TRAIN is required (or use --zero-shot)")
+        texts, Y, _ = read_labelled(args.train, codebook, args.text_column)
+        training_file = {"name": Path(args.train).name, "sha256": _file_sha256(Path(args.train))}
+        try:
+            model.fit(texts, Y)
+        except ValueError as exc:
+            raise InputError(args.train, str(exc)) from exc
+    metrics = {}
+    if args.dev:
+        dtexts, dY, _ = read_labelled(args.dev, codebook, args.text_column, require_positives=False)
+        rep = evaluate_predictions(dY, model.predict(dtexts), codebook.ids)
+        metrics["dev"] = {"file": Path(args.dev).name, "sha256": _file_sha256(Path(args.dev)), **rep}
+    out = model.save(args.out, metrics=metrics, training_file=training_file)
+    for extra in args.copy_to:
+        dest = Path(extra)
+        if dest.resolve() == out.resolve():
+            continue
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(out, dest)
+    # summary
+    if args.zero_shot:
+        print(f"zero-shot model for codebook {codebook.name!r} ({len(codebook)} themes) -> {out}")
+    else:
+        cv = model.cv_report_
+        print(f"trained on {model.n_train_} texts, {len(codebook)} themes -> {out}")
+        for tid, th in zip(model.theme_ids_, model.thresholds_):
+            extra = f"  cv F1 {cv['themes'][tid]['f1']:.3f}" if cv else ""
+            print(f"  {tid:<24} positives {model.train_positives_[tid]:>5}  threshold {th:.3f}{extra}")
+        if cv:
+            print(f"cross-validated (out-of-fold, {cv['folds']} folds): macro-F1 {cv['macro_f1']:.3f}, "
+                  f"micro-F1 {cv['micro_f1']:.3f}")
+    if "dev" in metrics:
+        d = metrics["dev"]
+        print(f"dev ({d['file']}, {d['n_texts']} texts): macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}, "
+              f"samples-F1 {d['samples_f1']:.3f}")
+    return 0
