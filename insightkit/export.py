@@ -51,10 +51,15 @@ def _umask() -> int:
 
 
 def _atomic(path: str | Path, write) -> Path:
-    """Call ``write(tmp_path)`` then move the finished file into place, so readers never see half a file."""
+    """Call ``write(tmp_path)`` then move the finished file into place, so readers never see half a file.
+
+    A folder that cannot be created or written to is an :class:`InputError` naming the file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    except OSError as exc:
+        raise InputError(path, f"cannot write the output: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(tmp)
@@ -62,11 +67,13 @@ def _atomic(path: str | Path, write) -> Path:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise InputError(path, f"cannot write the output: {exc.strerror or exc}") from None
         raise
     return path
 

@@ -132,3 +132,22 @@ def test_cleaning_always_replays_from_the_source(words, level):
     assert apply_edits(src, out.src_start, out.src_end, out.edits()) == out.text
     assert out.text == out.text.strip() and "  " not in out.text
     assert out.text.count("[PERSON]") == " ".join(words).count("[PERSON]")
+
+
+# -- regressions found by adversarial QA ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, want", [
+    ("- capital\n- skills\n- old kit", "capital; skills; old kit"),
+    ("Funding.\n\u2022 Staff time", "Funding. Staff time"),
+    ("we need:\n* devices\n* wifi", "we need: devices; wifi"),
+    ("-5% budget this year", "-5% budget this year"),  # a minus sign, not a list marker
+    ("well - not really", "well - not really"),
+])
+def test_list_markers_at_line_starts(text, want):
+    # a leading "- " survived cleaning and turned the exported cell into a spreadsheet formula
+    at = clean_aligned(AlignedText.from_source(text), "clean")
+    assert at.text == want
+    assert apply_edits(text, at.src_start, at.src_end, at.edits()) == at.text
+    assert clean_aligned(AlignedText.from_source(text), "verbatim").text.startswith(text[:2])
+    assert clean_aligned(AlignedText.from_source(text), "clean", CleaningConfig(bullets=False)).text[:2] == text[:2]

@@ -91,3 +91,11 @@ def test_help_describes_every_option(capsys):
     for opt in ("--participants", "--text-column", "--id-column", "--level", "--no-redact", "--interviewer",
                 "--out", "--redaction-log", "--keep"):
         assert opt in text
+
+
+def test_unwritable_output_and_missing_path_are_one_line_errors(inputs, tmp_path):
+    for args, words in ([str(inputs / "call.txt"), "--out", "/proc/no/such/dir/x.csv"], "cannot write"), \
+                       ([str(tmp_path / "nosuchdir") + "/", "--out", str(tmp_path / "o.csv")], "no such file"):
+        r = subprocess.run([sys.executable, "-m", "insightkit", "clean", *args, "--quiet"], capture_output=True, text=True)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in r.stderr

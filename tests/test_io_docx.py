@@ -112,3 +112,37 @@ def test_empty_docx(tmp_path):
     with pytest.raises(InputError) as exc:
         read_docx(p, redact=False, show_progress=False)
     assert "blank.docx" in str(exc.value)
+
+
+# -- regressions found by adversarial QA ---------------------------------------------------------
+
+
+def test_teams_export_stopped_transcription_is_not_in_the_last_turn(tmp_path):
+    p = _doc(tmp_path, "teams.docx", [
+        "Hannah Osei started transcription",
+        "Hannah Osei   0:04", "What is your EPR plan?",
+        "Olusegun Adeyemi   0:07", "We go live in spring.",
+        "Hannah Osei   0:20", "Thanks, that is all.",
+        "Hannah Osei stopped transcription",
+    ])
+    seg, rej = read_docx(p, redact=False, show_progress=False)
+    assert seg["text"].tolist()[-1] == "Thanks, that is all."
+    assert any("stopped transcription" in t for t in rej["text"])
+    _replays(p, seg)
+
+
+def test_bold_speaker_paragraphs_without_colon_or_time(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Insight call 19")
+    for who, said in [("Hannah Osei", "Where does the trust stand on data quality?"),
+                      ("Jonah Abernethy", "Improving, slowly."), ("Hannah Osei", "Thank you."),
+                      ("Jonah Abernethy", "My pleasure.")]:
+        d.add_paragraph().add_run(who).bold = True
+        d.add_paragraph(said)
+    p = tmp_path / "bold.docx"
+    d.save(p)
+    seg, rej = read_docx(p, redact=False, show_progress=False)
+    assert seg["text"].tolist() == ["Where does the trust stand on data quality?", "Improving, slowly.",
+                                    "Thank you.", "My pleasure."]
+    assert seg["speaker"].nunique() == 2 and rej["reason"].tolist() == ["header"]
+    _replays(p, seg)

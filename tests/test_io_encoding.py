@@ -64,3 +64,15 @@ def test_undecodable_bytes_name_the_line():
         decode_bytes(b"Jane: fine\nBob: bad \x81 byte\n", "t.txt")
     assert exc.value.line == 2
     assert "t.txt:2:" in str(exc.value)
+
+
+def test_utf8_with_a_few_windows_1252_bytes_pasted_in():
+    # decoding the whole file as cp1252 turned every UTF-8 character into mojibake ("â€™")
+    data = "We’re on café Wi‑Fi — ".encode("utf-8") + b"\x93paperless\x94 now.\n"
+    text, enc = decode_bytes(data, "x.txt")
+    assert text == "We’re on café Wi‑Fi — “paperless” now.\n"
+    assert enc == "utf-8+cp1252"
+    text, enc = decode_bytes(codecs.BOM_UTF8 + data, "x.txt")
+    assert text.startswith("We’re") and "“paperless”" in text and enc == "utf-8-sig+cp1252"
+    # a file with no UTF-8 sequence at all is plain cp1252, as before
+    assert decode_bytes("café “x”".encode("cp1252"), "x.txt") == ("café “x”", "cp1252")

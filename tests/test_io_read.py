@@ -157,3 +157,14 @@ def test_one_person_under_several_label_forms_is_one_speaker(tmp_path):
                                     "Jane: More.\nDr Jane Smith: Done.\n")
     seg, _ = read(tmp_path / "c.txt", redact=False, show_progress=False)
     assert seg["speaker"].tolist() == ["I01", "P01", "I01", "P01", "P01", "P01"]
+
+
+def test_participants_file_names_with_curly_apostrophes_and_accents_match(tmp_path):
+    (tmp_path / "call.txt").write_text("Sam Jones: Padraig, what held back the EPR?\n"
+                                       "Padraig O'Connor: The supplier moved the release twice.\n"
+                                       "Sam Jones: Thanks.\nPadraig O'Connor: Thank you.\n")
+    (tmp_path / "p.csv").write_text("source,speaker,role,trust_type\ncall.txt,Sam Jones,interviewer,\n"
+                                    "call.txt,P\u00e1draig O\u2019Connor,participant,Acute\n", encoding="utf-8")
+    seg, _ = read(tmp_path / "call.txt", tmp_path / "p.csv", redact=False, show_progress=False)
+    assert seg["role_source"].tolist() == ["participants_file"] * 4
+    assert seg["trust_type"].tolist()[1] == "Acute"

@@ -205,3 +205,81 @@ def test_tokenizer_agrees_with_the_csv_module(rows):
             assert at.text == f.value(text)
             if at.text:
                 assert apply_edits(text, at.src_start, at.src_end, at.edits()) == at.text
+
+
+# -- regressions found by adversarial QA ---------------------------------------------------------
+
+
+def test_xlsx_read_me_sheet_first_and_title_rows_above_the_header(tmp_path):
+    wb = openpyxl.Workbook()
+    ws0 = wb.active
+    ws0.title = "Read me"
+    ws0["A1"] = "Pulse survey 2026"
+    ws0["A3"] = "The responses are on the next sheet. Questions to the survey team."
+    ws = wb.create_sheet("Responses")
+    ws["A1"] = "Pulse survey - export 04/03/2026"
+    rows = [["Response ID", "Trust type", "Region", "What is your top digital priority?"],
+            [1, "Acute", "London", "Replacing our PAS before support ends."],
+            [2, "Community", "South East", "Mobile devices for community staff."]]
+    for i, r in enumerate(rows, 3):
+        for j, v in enumerate(r, 1):
+            ws.cell(row=i, column=j, value=v)
+    wb.create_sheet("Lookups")["A1"] = "Acute"
+    p = tmp_path / "pulse.xlsx"
+    wb.save(p)
+    for kw in ({}, {"text_columns": ["What is your top digital priority?"]}):
+        with pytest.warns(UserWarning, match="other sheet"):
+            seg, rej = read_survey(p, redact=False, show_progress=False, **kw)
+        assert seg["text"].tolist() == ["Replacing our PAS before support ends.", "Mobile devices for community staff."]
+        assert seg["cell"].tolist() == ["Responses!D4", "Responses!D5"]
+        assert rej["reason"].tolist() == ["header"] and rej["cell"].tolist() == ["Responses!A1"]
+        assert read_source_text(p, cell="Responses!D4") == seg["text"].iloc[0]
+
+
+def test_csv_title_line_and_excel_sep_line_before_the_header(tmp_path):
+    text = ("sep=;\r\nid;Region;What are your priorities?\r\n1;London;Getting the EPR live and the staff trained.\r\n"
+            "2;Midlands;Better wifi for community nurses in patients' homes.\r\n")
+    p = _csv(tmp_path, text)
+    seg, rej = read_survey(p, redact=False, show_progress=False)
+    assert seg["question"].unique().tolist() == ["What are your priorities?"]
+    assert len(seg) == 2 and rej["reason"].tolist() == ["header"]
+    _replays(p, seg)
+
+
+def test_qualtrics_question_text_and_import_id_rows_are_not_answers(tmp_path):
+    text = ('ResponseId,Q1,Q2\n'
+            'Response ID,What type of trust?,Any other comments?\n'
+            '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"\n'
+            'R_1,Acute,Old infrastructure and no capital to replace it.\n'
+            'R_2,Community,Recruiting analysts and keeping them once trained.\n')
+    p = _csv(tmp_path, text)
+    seg, rej = read_survey(p, redact=False, show_progress=False)  # Q2 found through its question text
+    assert seg["question"].unique().tolist() == ["Q2"]
+    assert seg["speaker"].tolist() == ["R0001", "R0002"]
+    assert rej["reason"].tolist() == ["header", "header"]
+    seg2, _ = read_survey(p, text_columns=["Any other comments?"], redact=False, show_progress=False)
+    assert seg2["text"].tolist() == seg["text"].tolist()
+    _replays(p, seg)
+
+
+def test_a_header_written_twice_reads_both_columns(tmp_path):
+    text = ("id,Region,Comments,Comments\n1,London,We need capital not strategies.,Happy to talk more\n"
+            "2,Midlands,Devices for nurses please.,Thanks\n")
+    p = _csv(tmp_path, text)
+    seg, _ = read_survey(p, text_columns=["Comments"], redact=False, show_progress=False)
+    assert sorted(seg["question"].unique()) == ["Comments", "Comments_2"] and len(seg) == 4
+    seg, _ = read_survey(p, text_columns=["Comments_2"], redact=False, show_progress=False)
+    assert seg["question"].unique().tolist() == ["Comments_2"]
+
+
+def test_personal_data_in_attribute_columns_is_redacted(tmp_path):
+    text = ("ID,Trust type,Region,Q1. What has gone well?,Anything else?\n"
+            "1,Acute,London,We went live with e-prescribing at last.,No\n"
+            "2,Community,Midlands,Staff feel listened to on digital.,Ring 07700900202\n"
+            "3,Acute,South West,The board understands cyber now.,Patient 9434765919\n")
+    p = _csv(tmp_path, text)
+    with pytest.warns(UserWarning, match="anything_else"):
+        seg, _ = read_survey(p, text_columns=["Q1. What has gone well?"], show_progress=False)
+    vals = seg["anything_else"].tolist()
+    assert vals == ["No", "Ring [PHONE]", "Patient [NHS_NUMBER]"]
+    assert seg["trust_type"].tolist() == ["Acute", "Community", "Acute"]

@@ -116,3 +116,96 @@ def test_no_turns_is_an_error_naming_the_file(tmp_path):
     with pytest.raises(InputError) as exc:
         read_txt(p, redact=False, show_progress=False)
     assert "notes.txt" in str(exc.value) and "speaker" in str(exc.value)
+
+
+# -- regressions found by adversarial QA ---------------------------------------------------------
+
+
+def test_labels_with_an_organisation_in_brackets(tmp_path):
+    # "Name (Trust): text" read as nothing before: the bracketed part made the label invalid
+    text = ("Sam Jones (NHS Providers): What is the state of your network?\n"
+            "Ann Lee (Mersey Care): Better. We replaced the core last year.\n"
+            "Sam Jones (NHS Providers): And the community sites?\n"
+            "Ann Lee (Mersey Care): Patchy signal.\n")
+    path, (seg, _) = _read(tmp_path, text)
+    assert seg["text"].tolist()[1] == "Better. We replaced the core last year."
+    assert seg["role"].tolist() == ["interviewer", "participant"] * 2
+    _assert_replays(path, seg)
+
+
+def test_square_bracket_labels_and_zoom_audio_transcript(tmp_path):
+    text = ("[Sam Jones] 10:02:15\nMorning, can you hear me?\n\n[Ann Lee] 10:02:19\nYes, fine thanks.\n\n"
+            "[Sam Jones]: What about cyber?\n[Ann Lee]: We have a plan.\n")
+    path, (seg, _) = _read(tmp_path, text)
+    assert seg["text"].tolist() == ["Morning, can you hear me?", "Yes, fine thanks.", "What about cyber?",
+                                     "We have a plan."]
+    assert seg["timestamp"].tolist()[:2] == ["10:02:15", "10:02:19"]
+    assert seg["speaker"].nunique() == 2
+    _assert_replays(path, seg)
+
+
+def test_name_alone_on_its_line_then_the_text(tmp_path):
+    # Word transcripts with bold names on their own paragraph, no colon and no time
+    text = ("Insight call 19\n"
+            "Sam Jones\nWhere does the trust stand on data quality?\n"
+            "Ann Lee\nImproving.\nThe ward teams own their data now.\n"
+            "Sam Jones\nThank you\n"
+            "Ann Lee\nThank you\n")
+    path, (seg, rej) = _read(tmp_path, text)
+    assert seg["text"].tolist() == ["Where does the trust stand on data quality?",
+                                    "Improving. The ward teams own their data now.", "Thank you", "Thank you"]
+    assert seg["speaker"].nunique() == 2
+    assert rej["reason"].tolist() == ["header"]
+    _assert_replays(path, seg)
+
+
+def test_one_line_replies_are_never_bare_name_labels():
+    turns = parse_turns("Sam Jones: Is it live?\nThank You\nSam Jones: Really?\nThank You\n").turns
+    assert [t.label for t in turns] == ["Sam Jones", "Sam Jones"]
+
+
+def test_name_line_then_time_line_then_text(tmp_path):
+    text = "Sam Jones\n0:04\nWhat about the ICS?\n\nAnn Lee\n0:12\nIt is getting stronger.\n"
+    path, (seg, _) = _read(tmp_path, text)
+    assert seg["text"].tolist() == ["What about the ICS?", "It is getting stronger."]
+    assert seg["timestamp"].tolist() == ["00:00:04", "00:00:12"]
+    _assert_replays(path, seg)
+
+
+def test_stopped_transcription_notice_is_not_speech(tmp_path):
+    text = ("Sam Jones started transcription\n\nSam Jones   0:03\nWelcome. Any news?\n\n"
+            "Ann Lee   0:09\nWe went live.\n\nSam Jones   0:20\nGreat, thank you.\n\nSam Jones stopped transcription\n")
+    path, (seg, rej) = _read(tmp_path, text)
+    assert seg["text"].tolist()[-1] == "Great, thank you."
+    assert sorted(rej["detail"].str.contains("notice").tolist()) == [False, True]
+    _assert_replays(path, seg)
+
+
+def test_respondent_named_in_the_header_is_redacted_there(tmp_path):
+    text = ("Date: 3 March 2026\nInterviewer: Dev Patel\nRespondent: Olumide Adeyemi, Director of Strategy\n\n"
+            "Interviewer: What about net zero?\nRespondent: It is joined up on paper.\n"
+            "Interviewer: Thanks.\nRespondent: Thank you.\n")
+    path, (seg, rej) = _read(tmp_path, text, redact=True)
+    header = " ".join(rej["text"])
+    assert "Olumide" not in header and "Adeyemi" not in header and "Dev" not in header
+
+
+def test_capitalised_labels_give_their_names_to_redaction(tmp_path):
+    # "RAJESH PATEL:" labels were taken for job titles (all capitals), so the redactor never heard
+    # the name and "Rajesh" in a lower-case-NER-missed mention stayed
+    class Record:
+        def __init__(self):
+            self.names = []
+
+        def redact_batch(self, items, names):
+            self.names.extend(names)
+            return [(it, []) for it in items]
+
+    text = ("HANNAH WHITFIELD: OK Rajesh, has the EPR saved time?\n"
+            "RAJESH PATEL: In pharmacy, yes.\nHANNAH WHITFIELD: Thanks.\nRAJESH PATEL: Thanks.\n")
+    rec = Record()
+    _read(tmp_path, text, redact=True, redactor=rec)
+    assert {"RAJESH PATEL", "RAJESH", "HANNAH WHITFIELD", "HANNAH"} <= set(rec.names[0])
+    from insightkit.io.participants import name_variants
+
+    assert name_variants("CEO") == [] and name_variants("HW") == [] and name_variants("IT LEAD") == []

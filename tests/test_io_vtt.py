@@ -170,3 +170,66 @@ def test_srt_without_cues_is_an_error(tmp_path):
     with pytest.raises(InputError) as exc:
         read_srt(p, redact=False, show_progress=False)
     assert "empty.srt" in str(exc.value)
+
+
+# -- regressions found by adversarial QA ---------------------------------------------------------
+
+
+def test_srt_square_bracket_prefixes(tmp_path):
+    text = ("1\n00:00:01,000 --> 00:00:03,000\n[Sam Jones]: Shall we start with skills?\n\n"
+            "2\n00:00:03,000 --> 00:00:05,000\n[Ann Lee]: Yes. We cannot recruit analysts.\n\n"
+            "3\n00:00:05,000 --> 00:00:07,000\n[Sam Jones]: What have you tried?\n")
+    p = _write(tmp_path, "call.srt", text)
+    seg, _ = read_srt(p, redact=False, show_progress=False)
+    assert seg["text"].tolist() == ["Shall we start with skills?", "Yes. We cannot recruit analysts.",
+                                    "What have you tried?"]
+    _replays(p, seg)
+
+
+def test_dialogue_dash_lines_split_one_cue_between_speakers(tmp_path):
+    text = ("1\n00:00:01,000 --> 00:00:03,000\nSam Jones: Is the AI group set up?\n\n"
+            "2\n00:00:03,000 --> 00:00:05,000\nAnn Lee: Yes, last month.\n\n"
+            "3\n00:00:05,000 --> 00:00:07,000\n- Sam Jones: Who chairs it?\n- Ann Lee: Our medical director.\n")
+    p = _write(tmp_path, "call.srt", text, newline="\r\n")
+    seg, _ = read_srt(p, redact=False, show_progress=False)
+    assert seg["text"].tolist() == ["Is the AI group set up?", "Yes, last month.", "Who chairs it?",
+                                    "Our medical director."]
+    _replays(p, seg)
+
+
+def test_nhs_mail_display_names_match_the_participants_file(tmp_path):
+    # Teams writes "SURNAME, First (ORGANISATION)"; the participants file says "First Surname"
+    text = ("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v OKORO, Sam (NHS ENGLAND - X24)>Hi Zoe, shall we start?\n\n"
+            "00:00:03.000 --> 00:00:06.000\n<v.loud ACHTERBERG, Zoë (LEEDS AND YORK PARTNERSHIP NHS FOUNDATION TRUST)>"
+            "Yes. Achterberg is my surname, Zoë my first name.\n")
+    p = _write(tmp_path, "call.vtt", text)
+    parts = tmp_path / "participants.csv"
+    parts.write_text("source,speaker,role,trust_type,region\ncall.vtt,Sam Okoro,interviewer,,\n"
+                     "call.vtt,Zoë Achterberg,participant,Mental health,North West\n", encoding="utf-8")
+    seg, _ = read_vtt(p, parts, show_progress=False)
+    assert seg["role_source"].tolist() == ["participants_file", "participants_file"]
+    assert seg["role"].tolist() == ["interviewer", "participant"]
+    assert "Achterberg" not in seg["text"].iloc[1] and "Zoë" not in seg["text"].iloc[1]
+    _replays(p, seg)
+
+
+def test_renamed_exports_are_read_by_their_content(tmp_path):
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Sam Jones>Hello.</v>\n\n00:00:03.000 --> 00:00:05.000\n<v Ann Lee>Hi there.</v>\n"
+    for name in ("call.txt", "call.srt"):
+        p = _write(tmp_path, name, vtt)
+        with pytest.warns(UserWarning, match="read as WebVTT"):
+            seg, _ = insightkit_read(p)
+        assert seg["text"].tolist() == ["Hello.", "Hi there."]
+        _replays(p, seg)
+
+
+def insightkit_read(p):
+    from insightkit import read
+
+    return read(p, redact=False, show_progress=False)
+
+
+def test_cues_without_text_are_an_error(tmp_path):
+    p = _write(tmp_path, "call.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\n00:00:03.000 --> 00:00:04.000\n  \n")
+    with pytest.raises(InputError, match="call.vtt.*no text"):
+        read_vtt(p, show_progress=False)

@@ -510,3 +510,35 @@ def test_benchmark_set_is_well_formed():
     for t in ("PERSON", "EMAIL", "PHONE", "NHS_NUMBER", "POSTCODE"):
         assert counts[t] >= 25, t
     assert sum(len(r["keep"]) for r in rows) >= 150 and invalid_lookalikes >= 5
+
+
+# ---------------------------------------------------------------------------------------------
+# regressions found by adversarial QA
+# ---------------------------------------------------------------------------------------------
+def test_nhs_numbers_with_mixed_or_other_grouping(rx):
+    out = red(rx, "NHS 943 476-5919, or 943 4765919, or 943476 5919; not +44 7700 900 839")
+    assert out.count("[NHS_NUMBER]") == 3 and "[PHONE]" in out
+
+
+def test_role_before_a_name(rx):
+    out = red(rx, "Our IG lead, Femi Adeyemi, dealt with it; our CISO Grant Holloway agreed.")
+    assert "Femi" not in out and "Adeyemi" not in out and "Grant" not in out and "Holloway" not in out
+    # one word after a role needs the comma of an apposition; systems and roles stay
+    assert red(rx, "Our lead Cerner consultant came in.") == "Our lead Cerner consultant came in."
+
+
+def test_surname_after_a_first_name_found_elsewhere():
+    r = Redactor(use_ner=False)
+    out = r.redact_batch(["I report to the chief executive, Declan, directly.",
+                          "Declan Murphy chaired the exercise in October."], [["Ann Lee"]] * 2)
+    assert [o.text for o, _ in out] == ["I report to the chief executive, [PERSON], directly.",
+                                        "[PERSON] chaired the exercise in October."]
+
+
+def test_possessive_team_of_a_named_person(rx):
+    assert red(rx, "Informatics is Marta Kowalska's team.") == "Informatics is [PERSON]'s team."
+
+
+def test_capitalised_surname_of_a_display_name_also_matches_in_title_case(rx):
+    out = red(rx, "We agreed, Achterberg and I; ACHTERBERG signed.", ["ACHTERBERG, Zoë (LEEDS NHS TRUST)"])
+    assert "Achterberg" not in out and "ACHTERBERG" not in out and "Zoë" not in out

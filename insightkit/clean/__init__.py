@@ -3,8 +3,9 @@
 Levels:
 
 * ``verbatim`` -- unicode repair and whitespace normalisation only;
-* ``clean`` (default) -- also drops inline timestamps, transcriber tags ([inaudible], [crosstalk]),
-  fillers (um, uh, er, erm) and immediate word repeats ("the the"). No other word is changed.
+* ``clean`` (default) -- also drops list markers at line starts ("- ", "• "), inline timestamps,
+  transcriber tags ([inaudible], [crosstalk]), fillers (um, uh, er, erm) and immediate word repeats
+  ("the the"). No other word is changed.
 
 Every step edits the aligned text, so the cleaned text always replays from the source
 (``apply_edits(source, start, end, edits) == text``). Non-answers and exact duplicate answers are
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 import pandas as pd
 
 from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json
+from insightkit.clean.bullets import remove_bullets
 from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
 from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
 from insightkit.clean.repeats import DEFAULT_REPEAT_EXCEPTIONS, remove_repeats
@@ -43,7 +45,7 @@ __all__ = [
 
 LEVELS = ("verbatim", "clean")
 #: the steps in the order they run; "unicode" and "whitespace" run at both levels
-STEPS = ("unicode", "whitespace", "timestamps", "tags", "fillers", "repeats")
+STEPS = ("unicode", "bullets", "whitespace", "timestamps", "tags", "fillers", "repeats")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class CleaningConfig:
     """What cleaning does. Turn a step off (``fillers=False``) or change its word list."""
 
     unicode: bool = True
+    bullets: bool = True  # list markers at line starts ("- ", "* ", "• ")
     whitespace: bool = True
     timestamps: bool = True
     tags: bool = True
@@ -111,6 +114,8 @@ def clean_aligned(at: AlignedText, level: str = "clean", config: CleaningConfig 
     for step in steps:
         if step == "unicode":
             at = repair_unicode(at)
+        elif step == "bullets":
+            at, removed = _track(at, remove_bullets(at), removed)
         elif step == "whitespace":
             at = normalise_whitespace(at)
         elif step == "timestamps":

@@ -66,6 +66,7 @@ class Detection:
     end: int
     type: str
     method: str
+    also: str = ""  # a second detector that found the same span (e.g. a rule beside NER)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +203,8 @@ _URL_RX = re.compile(
     rf"|(?<![\w@.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+{_TLD}(?::\d+)?(?:/[^\s<>\"'\[\]{{}}|\\^`]*)?(?![\w@-])",
     re.IGNORECASE,
 )
-_NHS_RX = re.compile(r"(?<![\w+/.-])\d{3}([ -]?)\d{3}\1\d{4}(?![\w/-]|\.\d)")
+_NHS_RX = re.compile(r"(?<![\w+/.-])(?<!\+44 )(?:\d{3}[ -]?\d{3}[ -]?\d{4}|\d{3}[ -]\d{7}|\d{6}[ -]\d{4})"
+                     r"(?![\w/-]|\.\d)")
 _PHONE_RX = re.compile(
     r"(?<![\w+/.-])(?:(?:\+|00)[ ]?44[ -]?(?:\(0\)[ -]?)?\(?|\(?0)\d+"
     r"(?:(?:\)[ -]?|[ ]?-[ ]?|[ .])\d+)*"
@@ -373,8 +375,23 @@ def name_variants(name: str) -> set[str]:
     if all(w.lower().strip(".") in _SPEAKER_LABELS for w in words):
         return set()
     if name.islower() or name.isupper():
-        words = [w.capitalize() for w in words]
+        words = [_title_word(w) for w in words]
         name = " ".join(words)
+    elif any(len(w) > 2 and w.isupper() for w in words):
+        # NHS mail display names write the surname in capitals ("ACHTERBERG, Zoë"): the text
+        # writes it "Achterberg"
+        mixed = " ".join(_title_word(w) if len(w) > 2 and w.isupper() else w for w in words)
+        return name_variants(mixed) | _variants_of(name, words)
+    return _variants_of(name, words)
+
+
+def _title_word(w: str) -> str:
+    """ "O'NEILL" -> "O'Neill", "PRYCE-JONES" -> "Pryce-Jones", "MCALLISTER" -> "McAllister"."""
+    out = re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), w.lower())
+    return re.sub(r"^(Ma?c)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out) if len(out) > 4 else out
+
+
+def _variants_of(name: str, words: list[str]) -> set[str]:
     base: set[str] = {name}
     for i, w in enumerate(words):
         core = w.strip(".,")
@@ -553,7 +570,7 @@ class Redactor:
                     continue
                 words = [_strip_possessive(t.text) for t in _tokens(it.text[d.start : d.end])]
                 words = [w for w in words if len(w) >= 3 and _is_cap(w) and not self._generic(w)]
-                if d.method in ("ner", "ner_pair") and len(words) < 2:
+                if d.method in ("ner", "ner_pair") and d.also not in ("rule_title", "rule_cue") and len(words) < 2:
                     continue  # one word that NER calls a person stays a guess about that text alone
                 if words:
                     found.setdefault(key, set()).update(words)
@@ -566,7 +583,8 @@ class Redactor:
             if rx is None:
                 out.append(ds)
                 continue
-            extra = [Detection(m.start(), m.end(), "PERSON", "propagated") for m in rx.finditer(_fold1(it.text))]
+            extra = [self._with_surname(it.text, Detection(m.start(), m.end(), "PERSON", "propagated"))
+                     for m in rx.finditer(_fold1(it.text))]
             extra = [e for e in extra if not any(d.start <= e.start and e.end <= d.end for d in ds)]
             if not extra:
                 out.append(ds)
@@ -995,7 +1013,23 @@ class Redactor:
         if words:
             rx = _names_pattern(words)
             out += [Detection(m.start(), m.end(), "PERSON", "propagated") for m in rx.finditer(_fold1(text))]
-        return out
+        return [self._with_surname(text, d) for d in out]
+
+    _SURNAME_AFTER = re.compile(rf"[ \t]+({_NAME})")
+
+    def _with_surname(self, text: str, d: Detection) -> Detection:
+        """A first name found alone ("Declan", known or found earlier) followed by a capitalised word
+        that is no common word takes that word as its surname: "Declan Murphy chaired it"."""
+        if d.method not in ("names", "names_short", "propagated", "email_name") or " " in text[d.start:d.end].strip():
+            return d
+        m = self._SURNAME_AFTER.match(text, d.end)
+        if not m:
+            return d
+        word = _strip_possessive(m.group(1))
+        end = m.start(1) + len(word)
+        if self._generic(word) or word.lower() in _ORG_KEYWORDS or self._allowed_phrase(text[d.start:end]):
+            return d
+        return Detection(d.start, end, d.type, d.method)
 
     _TITLE_RX = re.compile(rf"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sir|Dame|Revd?|Cllr)\.?[ \t]+({_NAME}(?:[ \t]+{_NAME}){{0,2}})")
     # "spoke to X", "thanks X", "my manager X", "everyone calls me X"
@@ -1029,11 +1063,34 @@ class Redactor:
     _TEAM_RX = re.compile(
         rf"({_NAME}(?:[ \t]+{_NAME})?)(?:[ \t]+(?:and|&)[ \t]+({_NAME}(?:[ \t]+{_NAME})?))?[ \t]+"
         rf"(?:(?:from|in|on|at)[ \t]+(?:the|our|my)[ \t]+(?:[\w&-]+[ \t]+){{0,3}}?(?:team|desk|office|department|dept|hub|ward)\b"
-        rf"|in[ \t]+(?:{_DEPTS})\b|who[ \t]+(?!is\b|are\b|was\b)[a-z]+s\b)"
+        rf"|in[ \t]+(?:{_DEPTS})\b|who[ \t]+(?!is\b|are\b|was\b)[a-z]+s\b"
+        rf"|(?<=['’]s[ \t])(?:team|office|department|unit|PA|deputy|secretary|group|inbox|diary)\b)"
+    )
+
+    # "our IG lead, Femi Adeyemi", "the chief nurse, Lorraine Ashworth", "our CISO Grant Holloway":
+    # a role after a determiner, then a name (two words, or one word after a comma)
+    _ROLE_NOUNS = (
+        r"lead|head|director|officer|nurse|architect|analyst|manager|chair|chairman|chairwoman|chairperson|"
+        r"consultant|champion|administrator|coordinator|co-ordinator|engineer|pharmacist|matron|deputy|"
+        r"executive|CIO|CISO|CCIO|CNIO|CDIO|CEO|COO|CFO|CTO|CMIO|DPO|SIRO|PA|guardian|secretary|clinician"
+    )
+    _ROLE_BEFORE_RX = re.compile(
+        rf"\b(?:[Oo]ur|[Mm]y|[Tt]he|[Tt]heir|[Yy]our|[Hh]is|[Hh]er)[ \t]+(?:[\w&/-]+[ \t]+){{0,3}}?(?:{_ROLE_NOUNS})"
+        rf"(?:[ \t]+(?:of|for)[ \t]+(?:[\w&-]+[ \t]+){{0,2}}?[\w&-]+)?(?:(,)[ \t]+|[ \t]+)({_NAME}(?:[ \t]+{_NAME}){{0,2}})"
     )
 
     def _rule_people(self, text: str, ents=()) -> list[Detection]:
         out = []
+        for m in self._ROLE_BEFORE_RX.finditer(text):
+            s, e = m.span(2)
+            if " " not in m.group(2).strip():
+                if not m.group(1):
+                    continue  # "our lead Will": one word needs the comma of an apposition
+                if any(a <= s < b and lab in ("GPE", "LOC", "FAC", "ORG") for a, b, lab in ents):
+                    continue  # "as our director, Leeds was ...": a place, not a name
+            span = self._person_core(text, s, e)
+            if span:
+                out.append(Detection(span[0], span[1], "PERSON", "rule_cue"))
         rules = (
             (self._TITLE_RX, "rule_title"),
             (self._CUE_RX, "rule_cue"),
@@ -1196,6 +1253,8 @@ def _resolve(text: str, cands: list[Detection], protected: list[tuple[int, int]]
                 if d.end > cur.end:
                     longer = d if (d.end - d.start) > (cur.end - cur.start) else cur
                     cur = Detection(cur.start, d.end, typ, longer.method)
+                elif (d.start, d.end) == (cur.start, cur.end) and d.method != cur.method and not cur.also:
+                    cur = Detection(cur.start, cur.end, typ, cur.method, d.method)  # found twice: remember both
             else:
                 merged.append(cur)
                 cur = d

@@ -16,7 +16,7 @@ from insightkit.errors import InputError
 
 HELP = "read, clean and redact transcripts and survey exports into a segment table"
 
-_STEPS = ("timestamps", "tags", "fillers", "repeats", "non_answers", "duplicates")
+_STEPS = ("bullets", "timestamps", "tags", "fillers", "repeats", "non_answers", "duplicates")
 
 
 def register(subparsers) -> None:
@@ -38,8 +38,8 @@ def register(subparsers) -> None:
                    help="survey column holding free-text answers (repeat for several; default: detected)")
     p.add_argument("--id-column", metavar="COL", help="survey column holding the respondent id (default: detected)")
     p.add_argument("--level", choices=("verbatim", "clean"), default="clean",
-                   help="verbatim: repair unicode and whitespace only; clean (default): also drop timestamps, "
-                        "transcriber tags, fillers and repeated words")
+                   help="verbatim: repair unicode and whitespace only; clean (default): also drop list markers, "
+                        "timestamps, transcriber tags, fillers and repeated words")
     p.add_argument("--no-redact", action="store_true",
                    help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts)")
     p.add_argument("--interviewer", action="append", default=[], metavar="NAME", dest="interviewers",

@@ -12,6 +12,7 @@ Every segment satisfies ``apply_edits(source_text, start, end, edits) == text`` 
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -179,14 +180,13 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
             raise InputError(p, "no such file")
         return docx_text(p, p.read_bytes())
     if ext == ".xlsx":
-        from insightkit.io.survey import parse_xlsx
+        from insightkit.io.survey import xlsx_cell_value
 
         if not p.exists():
             raise InputError(p, "no such file")
-        parsed = parse_xlsx(p.read_bytes(), p)
         if cell is None:
             raise InputError(p, "an .xlsx file has no single source text: name a cell, e.g. cell='Responses!G12'")
-        return parsed.cells.get(cell, "")
+        return xlsx_cell_value(p.read_bytes(), cell, p)
     return read_text_file(p)[0]
 
 
@@ -204,6 +204,8 @@ class _Doc:
     names: list[str] = field(default_factory=list)  # names to redact in every item of this document
     items: list["_Item"] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    attr_columns: list[str] = field(default_factory=list)  # survey: attribute columns kept from the file
+    plain_attr_columns: list[str] = field(default_factory=list)  # trust type, region, role, id: no NER
 
 
 @dataclass
@@ -248,6 +250,18 @@ def _load_transcript(path: Path, fmt: str, data_text: str, participants: Partici
     return parse_docx_text(data_text, path, known)
 
 
+def _sniff_transcript(text: str) -> str | None:
+    """'vtt' or 'srt' when a .txt/.srt file's content is WebVTT or SubRip (a renamed export)."""
+    head = [l.strip() for l in text[:2000].lstrip("\ufeff").splitlines() if l.strip()][:3]
+    if not head:
+        return None
+    if re.match(r"^WEBVTT(?:[ \t].*)?$", head[0]):
+        return "vtt"
+    if len(head) >= 2 and head[0].isdigit() and re.match(r"^\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d", head[1]):
+        return "srt"
+    return None
+
+
 def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     if not path.exists():
         raise InputError(path, "no such file")
@@ -269,12 +283,23 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         text = docx_text(path, data)
     else:
         text, _ = decode_bytes(data, path)
+    note = ""
+    if fmt in ("txt", "srt"):
+        sniffed = _sniff_transcript(text)
+        if sniffed and sniffed != fmt:
+            note = f"{path.name}: read as {'WebVTT' if sniffed == 'vtt' else 'SubRip'} (what its content is)"
+            fmt = sniffed
     parsed = _load_transcript(path, fmt, text, participants, opts["interviewers"])
     doc = _Doc(doc_id, path.name, path, "transcript", fmt, text)
+    if note:
+        doc.warnings.append(note)
     starts = line_starts(text)
+    first_turn = min((t.line_offset for t in parsed.turns), default=len(text))
     for s, e in parsed.header:
+        detail = "header line before the first speaker turn" if s < first_turn else \
+            "transcript notice (started/stopped transcription), not speech"
         doc.items.append(_Item(doc, "transcript", AlignedText.from_source(text, s, e), -1, line_of(starts, s), (s, e),
-                               reason="header", detail="header line before the first speaker turn"))
+                               reason="header", detail=detail))
     for n, t in enumerate(parsed.turns):
         fb = (t.at.src_start, t.at.src_end) if t.at.text else (t.line_offset, t.line_offset)
         doc.items.append(_Item(doc, "transcript", t.at, n, line_of(starts, t.line_offset), fb, label=t.label,
@@ -292,6 +317,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
 def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
     from insightkit.io.survey import (
         PERSONAL_COLUMNS,
+        _match_name,
         attribute_name,
         detect_id_column,
         detect_text_columns,
@@ -302,20 +328,37 @@ def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
         snake_case,
     )
 
+    wanted = [*(opts["text_columns"] or []), *([opts["id_column"]] if opts["id_column"] else [])]
     if path.suffix.lower() == ".xlsx":
-        parsed: SurveyParse = parse_xlsx(data, path)
+        parsed: SurveyParse = parse_xlsx(data, path, wanted=wanted)
         source_text: object = parsed.cells
     else:
         text, _ = decode_bytes(data, path)
-        parsed = parse_csv(text, path)
+        parsed = parse_csv(text, path, wanted=wanted)
         source_text = text
     cols = parsed.columns
-    id_col = resolve_column(cols, opts["id_column"], path, "id column") if opts["id_column"] else \
+    labels = parsed.labels
+    id_col = resolve_column(cols, opts["id_column"], path, "id column", labels) if opts["id_column"] else \
         detect_id_column(cols, parsed.rows)
     if opts["text_columns"]:
-        text_cols = [resolve_column(cols, c, path, "text column") for c in opts["text_columns"]]
+        text_cols = []
+        raw = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
+        for c in opts["text_columns"]:
+            hit = resolve_column(cols, c, path, "text column", labels)
+            # a header written twice ("Comments" after two sections): naming it reads both columns
+            hit_raw = raw[cols.index(hit)]
+            same = [cols[j] for j, r in enumerate(raw) if r.strip().casefold() == hit_raw.strip().casefold()] \
+                if _match_name([hit_raw], c) is not None else [hit]
+            for col in same or [hit]:
+                if col not in text_cols:
+                    text_cols.append(col)
     else:
-        text_cols = detect_text_columns(cols, parsed.rows, exclude=[id_col] if id_col else [])
+        text_cols = detect_text_columns(cols, parsed.rows, exclude=[id_col] if id_col else [], labels=labels)
+        raw = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
+        found_raw = {raw[cols.index(c)].strip().casefold() for c in text_cols}
+        # a header written twice ("Comments" after two sections): both columns hold answers
+        text_cols = [c for j, c in enumerate(cols) if c in text_cols or
+                     (raw[j].strip().casefold() in found_raw and c != id_col)]
         if not text_cols:
             listed = ", ".join(repr(c) for c in cols)
             raise InputError(path, f"could not tell which columns hold free-text answers; name them with "
@@ -326,12 +369,15 @@ def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
     used: set[str] = set()
     dropped = []
     # free text in a column not read as answers would reach the table unredacted: leave it out
-    unread_text = set(detect_text_columns(cols, parsed.rows, exclude=[*text_cols, id_col or ""])) \
+    unread_text = set(detect_text_columns(cols, parsed.rows, exclude=[*text_cols, id_col or ""], labels=labels)) \
         if opts["redact"] and opts["text_columns"] else set()
+    raw_names = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
     for j, c in enumerate(cols):
         if c in text_cols:
             continue
         values = [r[j].value for r in parsed.rows]
+        if not raw_names[j].strip() and not any(v.strip() for v in values):
+            continue  # an unnamed, empty column (trailing delimiters): nothing to keep
         if opts["redact"] and (snake_case(c) in PERSONAL_COLUMNS or email_like_column(values) or c in unread_text):
             dropped.append(c)
             continue
@@ -364,6 +410,13 @@ def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
     for line, at, why, ref in parsed.bad_rows:
         doc.items.append(_Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
                                reason="malformed_row", detail=why, raw_text=at.text))
+    for line, at, why, ref in parsed.header_rows:
+        doc.items.append(_Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
+                               reason="header", detail=why, raw_text=at.text))
+    doc.warnings += [f"{path.name}: {n}" for n in parsed.notes]
+    doc.attr_columns = [name for _, name in attr_cols]
+    doc.plain_attr_columns = [name for j, name in attr_cols
+                              if name in ATTRIBUTE_COLUMNS or (id_col is not None and cols[j] == id_col)]
     return doc
 
 
@@ -515,6 +568,46 @@ def _redact_items(docs: list[_Doc], extra_names: list[str], show: bool | None, r
         bar.close()
 
 
+def _redact_attributes(docs: list[_Doc], extra_names: list[str], redactor=None) -> None:
+    """Redact survey attribute values too: an email, phone number or name typed into a column that is
+    not read as answers ("Anything else?", a contact column) must not reach the table. Trust type,
+    region, role and id columns get the pattern detectors only (no NER, which could take a job title
+    for a name); other columns get the full redactor. Each changed column is named in a warning."""
+    from insightkit.clean.redact import Redactor
+
+    plain = Redactor(types=("EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE"), use_ner=False)
+    if redactor is None:
+        redactor = Redactor(types=None, use_ner=True)
+    for d in docs:
+        if d.kind != "survey" or not d.attr_columns:
+            continue
+        dicts = {id(it.attrs): it.attrs for it in d.items if it.attrs}
+        changed: dict[str, int] = {}
+        for use, cols in ((plain, [c for c in d.attr_columns if c in d.plain_attr_columns]),
+                          (redactor, [c for c in d.attr_columns if c not in d.plain_attr_columns])):
+            if not cols:
+                continue
+            values = sorted({a.get(c, "") for a in dicts.values() for c in cols} - {""})
+            values = [v for v in values if re.search(r"[^\W\d_]|\d{5}", v)]  # numbers and dates alone: nothing to find
+            if not values:
+                continue
+            new: dict[str, str] = {}
+            for k in range(0, len(values), 512):
+                chunk = values[k:k + 512]
+                res = use.redact_batch([AlignedText.from_source(v) for v in chunk], [extra_names] * len(chunk))
+                new.update({v: at.text for v, (at, log) in zip(chunk, res) if log})
+            if not new:
+                continue
+            for a in dicts.values():
+                for c in cols:
+                    if a.get(c, "") in new:
+                        a[c] = new[a[c]]
+                        changed[c] = changed.get(c, 0) + 1
+        if changed:
+            d.warnings.append(f"{d.source}: redacted personal data in attribute column(s): "
+                              + ", ".join(f"{c} ({n} row{'s' if n > 1 else ''})" for c, n in changed.items()))
+
+
 def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     seg_rows, rej_rows, red_rows = [], [], []
     attr_order: list[str] = list(ATTRIBUTE_COLUMNS)
@@ -601,6 +694,9 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         if part_path is not None and f.exists() and part_path.exists() and f.resolve() == part_path.resolve():
             continue
         fmt = force_format or SUPPORTED_EXTENSIONS.get(f.suffix.lower())
+        if not f.exists():
+            errors.append(FileError(str(f), str(InputError(f, "no such file or folder"))))
+            continue
         if fmt is None:
             exts = " ".join(sorted(SUPPORTED_EXTENSIONS))
             errors.append(FileError(str(f), str(InputError(f, f"unsupported file type {f.suffix or '(none)'!r}; "
@@ -638,9 +734,6 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
     if warn and docs:  # when nothing could be read the error is raised instead
         for err in errors:
             warnings.warn(err.message, stacklevel=3)
-    for d in docs:
-        for w in d.warnings:
-            warnings.warn(w, stacklevel=3)
     if not docs and errors and raise_if_none:
         if len(errors) == 1:
             err = InputError(None, errors[0].message)
@@ -654,6 +747,10 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         for n in interviewers:
             extra += name_variants(n)
         _redact_items(docs, list(dict.fromkeys(extra)), show_progress, redactor)
+        _redact_attributes(docs, list(dict.fromkeys(extra)), redactor)
+    for d in docs:
+        for w in d.warnings:
+            warnings.warn(w, stacklevel=3)
     segments, rejected, redactions = _build_tables(docs, attribution_template)
     documents = {d.doc_id: d.text for d in docs}
     return ReadResult(segments, rejected, redactions, documents, errors)

@@ -47,6 +47,12 @@ class SurveyParse:
     bad_rows: list[tuple[int, AlignedText, str, str]] = field(default_factory=list)
     cells: dict[str, str] = field(default_factory=dict)  # XLSX: cell reference -> value
     sheet: str = ""
+    # rows above the header (a title, "Exported 04/03/2026") and extra header rows (Qualtrics'
+    # question-text and ImportId rows): (line, row text aligned, why, cell reference or "")
+    header_rows: list[tuple[int, AlignedText, str, str]] = field(default_factory=list)
+    raw_columns: list[str] = field(default_factory=list)  # header names as written, duplicates kept
+    labels: dict[str, str] = field(default_factory=dict)  # column -> question text (Qualtrics' second row)
+    notes: list[str] = field(default_factory=list)  # warnings for the user (sheets not read, ...)
 
 
 def trim(at: AlignedText) -> AlignedText:

@@ -1,7 +1,8 @@
 """Decode a file's bytes to text without translating newlines, so offsets count every CR and LF.
 
 Order of attempts: a byte-order mark (UTF-8, UTF-16 LE/BE), BOM-less UTF-16 recognised by its NUL
-bytes, strict UTF-8, then cp1252 (Windows "ANSI", what Excel and Word often write). Binary files
+bytes, strict UTF-8, then cp1252 (Windows "ANSI", what Excel and Word often write); a file that is
+UTF-8 with a few Windows-1252 bytes pasted in is decoded part by part. Binary files
 (images, archives, executables, random bytes) are refused with an :class:`InputError`.
 """
 
@@ -33,6 +34,27 @@ _MAGIC = {
 
 # control characters that never occur in real text (tab, LF, VT, FF, CR and ESC-free text aside)
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+# a well-formed UTF-8 sequence of two to four bytes
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                             rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                             rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError):
+    """Decode the bytes UTF-8 rejects as Windows-1252 (Latin-1 for the five bytes cp1252 leaves out)."""
+    bad = exc.object[exc.start:exc.end]
+    out = []
+    for b in bad:
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(bytes([b]).decode("latin-1"))
+    return "".join(out), exc.end
+
+
+codecs.register_error("insightkit-cp1252", _cp1252_fallback)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -76,23 +98,24 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
     except UnicodeDecodeError as exc:
         if encoding.startswith("utf-16"):
             raise InputError(path, f"invalid UTF-16 text near byte {exc.start}") from None
-        if encoding == "utf-8-sig":
-            raise InputError(
-                path, f"invalid UTF-8 after a UTF-8 byte-order mark (byte {exc.start + 3})",
-                line=_line_at_byte(body, exc.start),
-            ) from None
         if b"\x00" in data:
             raise InputError(path, "this looks like a binary file (it contains NUL bytes), not text") from None
-        try:
-            text = body.decode("cp1252")
-            encoding = "cp1252"
-        except UnicodeDecodeError as exc2:
-            raise InputError(
-                path,
-                f"cannot decode the file: byte 0x{body[exc2.start]:02x} at offset {exc2.start} is neither "
-                "UTF-8 nor Windows-1252 text",
-                line=_line_at_byte(body, exc2.start),
-            ) from None
+        if encoding == "utf-8-sig" or _UTF8_MULTIBYTE.search(body):
+            # UTF-8 (it says so, or its other non-ASCII bytes are UTF-8) with a few Windows-1252
+            # bytes pasted in: decode each part as what it is
+            text = body.decode("utf-8", errors="insightkit-cp1252")
+            encoding += "+cp1252"
+        else:
+            try:
+                text = body.decode("cp1252")
+                encoding = "cp1252"
+            except UnicodeDecodeError as exc2:
+                raise InputError(
+                    path,
+                    f"cannot decode the file: byte 0x{body[exc2.start]:02x} at offset {exc2.start} is neither "
+                    "UTF-8 nor Windows-1252 text",
+                    line=_line_at_byte(body, exc2.start),
+                ) from None
     if not text.strip():
         raise InputError(path, "the file is empty (only whitespace)")
     bad = _BAD_CONTROL.findall(text[:100_000])

@@ -102,8 +102,10 @@ def name_variants(name: str) -> list[str]:
     if not raw or is_role_word(raw) or normalise_label(raw).startswith("speaker"):
         return []
     tokens = [t.strip(".,()") for t in raw.split()]
-    if all(t.casefold() in _NOT_NAMES or (len(t) >= 2 and t.isupper()) or t.isdigit() for t in tokens if t):
-        return []  # "Chair", "CEO", "Trust Lead": a job, not a person's name
+    if all(t.casefold() in _NOT_NAMES or (2 <= len(t) <= 4 and t.isupper()) or t.isdigit() for t in tokens if t):
+        return []  # "Chair", "CEO", "Trust Lead", initials "HW": a job or initials, not a name to redact
+    if raw.isupper() and len(tokens) == 1 and len(tokens[0]) <= 4:
+        return []
     base = raw.split("(")[0].strip()
     if "," in base:
         last, _, first = base.partition(",")

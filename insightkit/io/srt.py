@@ -25,4 +25,7 @@ def parse_srt(text: str, path=None, known_labels: Iterable[str] = ()) -> Transcr
     cues = parse_cue_blocks(text, path, skip_first_block=False, kind="srt", lines=lines)
     if not cues:
         raise InputError(path, "no subtitle cues found (expected '00:00:01,000 --> 00:00:04,000' lines)")
-    return TranscriptParse(cues_to_turns(text, cues, known_labels))
+    turns = cues_to_turns(text, cues, known_labels)
+    if not turns:
+        raise InputError(path, "the subtitle cues hold no text")
+    return TranscriptParse(turns)

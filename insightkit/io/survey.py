@@ -43,23 +43,79 @@ __all__ = [
 
 
 def _sniff_delimiter(text: str, path) -> str:
+    """The delimiter of the first line that has one (quoted text aside), so a title line above
+    the header ("Survey export 2026") does not hide it."""
     if str(path or "").lower().endswith(".tsv"):
         return "\t"
-    first = ""
+    line = ""
     in_q = False
-    for ch in text[:20000]:
+    n_lines = 0
+    for ch in text[:50000]:
         if ch == '"':
             in_q = not in_q
         elif ch in "\r\n" and not in_q:
-            if first.strip():
-                break
-            first = ""
+            if line.strip():
+                counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+                best = max(counts, key=lambda d: counts[d])
+                if counts[best]:
+                    return best
+                n_lines += 1
+                if n_lines >= 10:
+                    break
+            line = ""
             continue
         if not in_q:
-            first += ch
-    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+            line += ch
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+_IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:', re.I)
+
+
+def _find_header(rows: list[list[str]], wanted: Sequence[str] = ()) -> tuple[int, int] | None:
+    """(header index, first data index) among ``rows`` (each a list of cell values).
+
+    The header is the first row that holds every wanted column name, or, with none wanted, the
+    first row with two or more non-empty cells (rows above it with one cell are a title); a file
+    with one column uses its first row. After the header, Qualtrics exports carry a question-text
+    row and an ``{"ImportId": ...}`` row: both are header rows too. None when no row holds the
+    wanted names.
+    """
+    nonempty = [i for i, r in enumerate(rows) if any(v.strip() for v in r)]
+    if not nonempty:
+        return None
+    h = None
+    if wanted:
+        for i in nonempty[:30]:
+            names = [v for v in rows[i] if v.strip()]
+            if all(_match_name(names, w) is not None for w in wanted):
+                h = i
+                break
+        if h is None:
+            return None
+    else:
+        h = next((i for i in nonempty[:30] if sum(1 for v in rows[i] if v.strip()) >= 2), nonempty[0])
+    data = h + 1
+    for k in range(h + 1, min(h + 3, len(rows))):  # Qualtrics: ImportId row within two rows of the header
+        vals = [v for v in rows[k] if v.strip()]
+        if vals and sum(1 for v in vals if _IMPORT_ID.match(v)) >= 0.5 * len(vals):
+            data = k + 1
+            break
+    return h, data
+
+
+def _match_name(names: Sequence[str], wanted: str) -> str | None:
+    if wanted in names:
+        return wanted
+    for c in names:
+        if c.strip().casefold() == str(wanted).strip().casefold():
+            return c
+    for c in names:
+        if snake_case(c) == snake_case(wanted):
+            return c
+    return None
 
 
 class _Field:
@@ -156,20 +212,39 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def parse_csv(text: str, path=None) -> SurveyParse:
-    """Header and data rows of a CSV survey export, every cell aligned to ``text``."""
+def parse_csv(text: str, path=None, wanted: Sequence[str] = ()) -> SurveyParse:
+    """Header and data rows of a CSV survey export, every cell aligned to ``text``.
+
+    ``wanted``: column names the caller will ask for; the header is the first row holding them
+    (see :func:`_find_header`), so title lines above the header are skipped.
+    """
     delimiter = _sniff_delimiter(text, path)
     records = tokenize_csv(text, delimiter, path)
     if not records:
         raise InputError(path, "the CSV file has no rows")
     starts = line_starts(text)
-    h_start, _, h_fields = records[0]
-    columns = _unique_names([f.value(text).lstrip("\ufeff") for f in h_fields])
-    if not records[1:]:
+    values = [[f.value(text).lstrip("\ufeff") if k == 0 else f.value(text) for k, f in enumerate(r[2])]
+              for r in records[:40]]
+    found = _find_header(values, wanted) or _find_header(values) or (0, 1)
+    h, data_from = found
+    header_rows = []
+    for k in [*range(0, h), *range(h + 1, data_from)]:
+        r_start, r_end, _ = records[k]
+        why = "title line above the header" if k < h else "second header row (question text or import ids)"
+        header_rows.append((line_of(starts, r_start), AlignedText.from_source(text, r_start, r_end), why, ""))
+    h_start, _, h_fields = records[h]
+    raw = [f.value(text).lstrip("\ufeff").strip() for f in h_fields]
+    columns = _unique_names(raw)
+    labels = {}
+    if data_from > h + 1:
+        second = records[h + 1][2]
+        labels = {c: second[j].value(text).strip() for j, c in enumerate(columns)
+                  if j < len(second) and not _IMPORT_ID.match(second[j].value(text))}
+    if not records[data_from:]:
         raise InputError(path, "the CSV file has a header row but no data rows", line=line_of(starts, h_start))
     rows, row_lines, bad = [], [], []
     ncol = len(columns)
-    for r_start, r_end, fields in records[1:]:
+    for r_start, r_end, fields in records[data_from:]:
         line = line_of(starts, r_start)
         if len(fields) > ncol:
             extra = fields[ncol:]
@@ -185,7 +260,8 @@ def parse_csv(text: str, path=None) -> SurveyParse:
             cells.append(SurveyCell("", None, line, "", r_end))
         rows.append(cells)
         row_lines.append(line)
-    return SurveyParse(columns, rows, row_lines, bad_rows=bad)
+    return SurveyParse(columns, rows, row_lines, bad_rows=bad, header_rows=header_rows, raw_columns=raw,
+                       labels={k: v for k, v in labels.items() if v})
 
 
 # -- XLSX -----------------------------------------------------------------------------------------
@@ -209,57 +285,141 @@ def _sheet_ref(sheet: str, ref: str) -> str:
     return f"{sheet}!{ref}" if re.fullmatch(r"\w+", sheet) else f"'{sheet}'!{ref}"
 
 
-def parse_xlsx(data: bytes, path=None) -> SurveyParse:
-    """The first worksheet that has rows: its first non-empty row is the header."""
+def _open_workbook(data: bytes, path):
     try:
         import openpyxl
-        from openpyxl.utils import get_column_letter
     except ImportError as exc:  # pragma: no cover
         raise InputError(path, "openpyxl is not installed") from exc
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(path, "not a valid Excel .xlsx workbook (it could not be opened as one)") from None
     except Exception as exc:  # openpyxl raises its own InvalidFileException and lxml errors
         raise InputError(path, f"not a valid Excel .xlsx workbook ({type(exc).__name__})") from None
+
+
+def _sheet_parse(title: str, grid: list[list[tuple[str, str]]], found: tuple[int, int]) -> SurveyParse:
+    """The survey table of one sheet given its header row and first data row (0-based indices)."""
+    from openpyxl.utils import get_column_letter
+
+    h, data_from = found
+    header = grid[h]
+    last_col = max((j for j, (_, v) in enumerate(header) if v.strip()), default=0)
+    raw = [v.strip() for _, v in header[: last_col + 1]]
+    columns = _unique_names(raw)
+    header_rows = []
+    for i in [*range(0, h), *range(h + 1, data_from)]:
+        vals = [v for _, v in grid[i] if v.strip()]
+        if vals:
+            why = "title row above the header" if i < h else "second header row (question text or import ids)"
+            header_rows.append((i + 1, AlignedText.from_source(" | ".join(vals)), why, _sheet_ref(title, f"A{i + 1}")))
+    labels = {}
+    if data_from > h + 1:
+        second = grid[h + 1]
+        labels = {c: second[j][1].strip() for j, c in enumerate(columns)
+                  if j < len(second) and second[j][1].strip() and not _IMPORT_ID.match(second[j][1])}
+    rows, row_lines, cells_map, bad = [], [], {}, []
+    for i in range(data_from, len(grid)):
+        r = grid[i]
+        if not any(v.strip() for _, v in r):
+            continue
+        cells = []
+        extra = [v for _, v in r[last_col + 1:] if v.strip()]
+        rownum = i + 1
+        if extra:
+            joined = " | ".join(v for _, v in r if v.strip())
+            bad.append((rownum, AlignedText.from_source(joined), f"values beyond the header's "
+                        f"{last_col + 1} columns", _sheet_ref(title, f"A{rownum}")))
+            continue
+        for j in range(last_col + 1):
+            ref, value = r[j] if j < len(r) else (f"{get_column_letter(j + 1)}{rownum}", "")
+            ref = _sheet_ref(title, ref)
+            at = AlignedText.from_source(value) if value else None
+            cells.append(SurveyCell(value, at, rownum, ref))
+            if value:
+                cells_map[ref] = value
+        rows.append(cells)
+        row_lines.append(rownum)
+    return SurveyParse(columns, rows, row_lines, bad_rows=bad, cells=cells_map, sheet=title,
+                       header_rows=header_rows, raw_columns=raw, labels=labels)
+
+
+def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyParse:
+    """The survey table of a workbook.
+
+    Sheet: the first sheet whose header holds the ``wanted`` columns; with none wanted, the first
+    sheet with a table (a header of two or more cells and data rows) in which free-text columns are
+    found, else the first sheet with a table, else the first sheet with any rows. Header: see
+    :func:`_find_header` (title rows above it are skipped and reported). Other sheets are not read;
+    ``notes`` says so.
+    """
+    wb = _open_workbook(data, path)
     try:
+        sheets = []
         for ws in wb.worksheets:
             grid = []
             for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column):
                 grid.append([(c.coordinate, _cell_str(c.value)) for c in row])
-            nonempty = [i for i, r in enumerate(grid) if any(v.strip() for _, v in r)]
-            if not nonempty:
-                continue
-            h = nonempty[0]
-            header = grid[h]
-            last_col = max((j for j, (_, v) in enumerate(header) if v.strip()), default=-1)
-            if last_col < 0:
-                continue
-            columns = _unique_names([v for _, v in header[: last_col + 1]])
-            rows, row_lines, cells_map, bad = [], [], {}, []
-            for i in nonempty[1:]:
-                r = grid[i]
-                cells = []
-                extra = [v for _, v in r[last_col + 1:] if v.strip()]
-                rownum = i + 1
-                if extra:
-                    joined = " | ".join(v for _, v in r if v.strip())
-                    bad.append((rownum, AlignedText.from_source(joined), f"values beyond the header's "
-                                f"{last_col + 1} columns", _sheet_ref(ws.title, f"A{rownum}")))
-                    continue
-                for j in range(last_col + 1):
-                    ref, value = r[j] if j < len(r) else (f"{get_column_letter(j + 1)}{rownum}", "")
-                    ref = _sheet_ref(ws.title, ref)
-                    at = AlignedText.from_source(value) if value else None
-                    cells.append(SurveyCell(value, at, rownum, ref))
-                    if value:
-                        cells_map[ref] = value
-                rows.append(cells)
-                row_lines.append(rownum)
-            if not rows and not bad:
-                raise InputError(path, f"sheet {ws.title!r} has a header row but no data rows", line=h + 1)
-            return SurveyParse(columns, rows, row_lines, bad_rows=bad, cells=cells_map, sheet=ws.title)
+            if any(v.strip() for r in grid for _, v in r):
+                sheets.append((ws.title, grid))
+    finally:
+        wb.close()
+    if not sheets:
         raise InputError(path, "the workbook has no rows")
+
+    def values(grid):
+        return [[v for _, v in r] for r in grid]
+
+    chosen = None
+    if wanted:
+        for title, grid in sheets:
+            found = _find_header(values(grid), wanted)
+            if found is not None:
+                chosen = (title, grid, found)
+                break
+    if chosen is None:
+        tables = []
+        for title, grid in sheets:
+            found = _find_header(values(grid))
+            if found is None:
+                continue
+            h = found[0]
+            n_cells = sum(1 for _, v in grid[h] if v.strip())
+            n_data = sum(1 for r in grid[found[1]:] if any(v.strip() for _, v in r))
+            if n_cells >= 2 and n_data:
+                tables.append((title, grid, found))
+        with_text = [t for t in tables if detect_text_columns(*_columns_rows(_sheet_parse(*t)))]
+        pick = (with_text or tables)
+        if pick:
+            chosen = pick[0]
+        else:
+            title, grid = sheets[0]
+            chosen = (title, grid, _find_header(values(grid)))
+    title, grid, found = chosen
+    parsed = _sheet_parse(title, grid, found)
+    if not parsed.rows and not parsed.bad_rows:
+        raise InputError(path, f"sheet {title!r} has a header row but no data rows", line=found[0] + 1)
+    others = [t for t, _ in sheets if t != title]
+    if others:
+        parsed.notes.append(f"read sheet {title!r}; other sheet(s) not read: {', '.join(repr(o) for o in others)}")
+    return parsed
+
+
+def _columns_rows(parsed: SurveyParse):
+    return parsed.columns, parsed.rows
+
+
+def xlsx_cell_value(data: bytes, ref: str, path=None) -> str:
+    """The value of one cell ("Responses!F12", "'My sheet'!F12") as the reader sees it."""
+    m = re.fullmatch(r"(?:'((?:[^']|'')+)'|([^!]+))!([A-Z]+\d+)", ref or "")
+    if not m:
+        raise InputError(path, f"not a cell reference: {ref!r} (expected e.g. 'Responses!F12')")
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    wb = _open_workbook(data, path)
+    try:
+        if sheet not in wb.sheetnames:
+            raise InputError(path, f"no sheet named {sheet!r}")
+        return _cell_str(wb[sheet][m.group(3)].value)
     finally:
         wb.close()
 
@@ -304,17 +464,18 @@ def attribute_name(name: str) -> str:
     return s
 
 
-def resolve_column(columns: Sequence[str], wanted: str, path=None, what: str = "column") -> str:
-    """The column called ``wanted`` (exact, then ignoring case and spacing); InputError listing the
-    columns when there is none."""
-    if wanted in columns:
-        return wanted
-    for c in columns:
-        if c.strip().casefold() == str(wanted).strip().casefold():
-            return c
-    for c in columns:
-        if snake_case(c) == snake_case(wanted):
-            return c
+def resolve_column(columns: Sequence[str], wanted: str, path=None, what: str = "column",
+                   labels: dict | None = None) -> str:
+    """The column called ``wanted`` (exact, then ignoring case and spacing, then by its question
+    text in ``labels``); InputError listing the columns when there is none."""
+    hit = _match_name(columns, wanted)
+    if hit is not None:
+        return hit
+    if labels:
+        by_label = {v: k for k, v in labels.items()}
+        hit = _match_name(list(by_label), wanted)
+        if hit is not None:
+            return by_label[hit]
     listed = ", ".join(repr(c) for c in columns)
     raise InputError(path, f"no {what} named {wanted!r}; the columns are: {listed}")
 
@@ -324,10 +485,17 @@ _QUESTION_LIKE = re.compile(r"\?|^(what|how|why|which|describe|please|any|tell|e
                             r"barrier|barriers|priority|priorities|challenge|challenges|answer)\b", re.I)
 
 
+def _question_like(col: str, labels: dict | None = None) -> bool:
+    return bool(_QUESTION_LIKE.search(col.replace("_", " ")) or
+                (labels and labels.get(col) and _QUESTION_LIKE.search(labels[col])))
+
+
 def detect_text_columns(columns: Sequence[str], rows: list[list[SurveyCell]],
-                        exclude: Iterable[str] = ()) -> list[str]:
+                        exclude: Iterable[str] = (), labels: dict | None = None,
+                        min_question_words: float = 3) -> list[str]:
     """Columns that hold free text: non-empty values varied (at least half distinct) and long
-    (median at least 6 words, or at least 3 when the header reads like a question)."""
+    (median at least 6 words, or at least ``min_question_words`` when the header, or its question
+    text in ``labels``, reads like a question)."""
     exclude = set(exclude)
     found = []
     for j, col in enumerate(columns):
@@ -341,7 +509,7 @@ def detect_text_columns(columns: Sequence[str], rows: list[list[SurveyCell]],
         distinct = len(set(values)) / len(values)
         if distinct < 0.5:
             continue
-        if words >= 6 or (words >= 3 and _QUESTION_LIKE.search(col)):
+        if words >= 6 or (words >= min_question_words and _question_like(col, labels)):
             found.append(col)
     return found
 

@@ -16,6 +16,7 @@ they are not turns.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -26,17 +27,29 @@ __all__ = ["RawTurn", "ParsedTurns", "parse_turns", "split_lines", "is_role_word
 
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _BR_TS = rf"(?:\[{TIMESTAMP}\]|\({TIMESTAMP}\)|{TIMESTAMP})"
-_NAME = r"[^\W\d_][^:\n\t\[\]]{0,59}?"
+_NAME_BODY = r"[^\W\d_][^:\n\t\[\]]{0,59}?"
+# a name as written, or in square brackets ("[Jane Smith]: text", Zoom's "[Jane Smith] 10:02:15")
+_NAME = rf"(?:\[[ \t]*(?P<bname>{_NAME_BODY})[ \t]*\]|(?P<name>{_NAME_BODY}))"
 
 _INLINE = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]*[-\u2013\u2014]?[ \t]*)?(?P<name>{_NAME})[ \t]*"
+    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]*[-\u2013\u2014]?[ \t]*)?{_NAME}[ \t]*"
     rf"(?:(?P<ts2>{_BR_TS})[ \t]*)?[:\uff1a](?:[ \t]+(?P<rest>\S.*)|[ \t]*)$"
 )
 _TAB = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]+)?(?P<name>{_NAME})[ \t]*(?:(?P<ts2>{_BR_TS})[ \t]*)?\t[ \t]*(?P<rest>\S.*)$"
+    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]+)?{_NAME}[ \t]*(?:(?P<ts2>{_BR_TS})[ \t]*)?\t[ \t]*(?P<rest>\S.*)$"
 )
-_ALONE_TS_AFTER = re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]+(?P<ts2>{_BR_TS})[ \t]*$")
-_ALONE_TS_BEFORE = re.compile(rf"^[ \t]*(?P<ts1>{_BR_TS})[ \t]+(?P<name>{_NAME})[ \t]*$")
+_ALONE_TS_AFTER = re.compile(rf"^[ \t]*{_NAME}[ \t]+(?P<ts2>{_BR_TS})[ \t]*$")
+_ALONE_TS_BEFORE = re.compile(rf"^[ \t]*(?P<ts1>{_BR_TS})[ \t]+{_NAME}[ \t]*$")
+_TS_LINE = re.compile(rf"^[ \t]*(?P<ts>{_BR_TS})[ \t]*$")
+# a name alone on its line, the turn's text on the next lines (Word transcripts with bold names)
+_ALONE_BARE = re.compile(rf"^[ \t]*{_NAME}[ \t]*$")
+# Teams/Zoom notices inside a transcript: not anyone's speech
+NOTICE = re.compile(r"^[ \t]*\S.{0,80}?[ \t]+(?:started|stopped|paused|resumed|ended)[ \t]+"
+                    r"(?:transcription|transcribing|recording|the recording)[ \t]*\.?[ \t]*$", re.I)
+#: one-line replies that must never be read as a speaker's name standing alone
+_BARE_STOP = {"yes", "no", "ok", "okay", "right", "sure", "thanks", "thank you", "great", "lovely", "fine",
+              "absolutely", "exactly", "hello", "hi", "bye", "good", "perfect", "cool", "yeah", "yep", "indeed",
+              "agreed", "correct", "true", "brilliant", "excellent", "wonderful", "of course", "not really"}
 
 _LINE_RX = re.compile(r"[^\r\n\u2028\u2029]*(?:\r\n|\r|\n|\u2028|\u2029|$)")
 
@@ -62,7 +75,9 @@ _STOP_LABELS = {
 #: header keys whose value may name people ("Interviewer: Sam Jones")
 _NAME_KEYS = {"interviewer", "interviewers", "interviewee", "interviewees", "participant",
               "participants", "attendee", "attendees", "present", "speaker", "speakers",
-              "facilitator", "moderator", "host", "researcher", "guest", "guests"}
+              "facilitator", "moderator", "host", "researcher", "guest", "guests", "respondent",
+              "respondents", "name", "names", "interviewed by", "interview with", "chair", "note taker",
+              "notetaker", "transcriber", "contact"}
 
 
 @dataclass
@@ -74,12 +89,14 @@ class RawTurn:
     end: int  # end of the turn's text, trailing whitespace excluded
     line_start: int  # offset of the line holding the label
     timestamp: str = ""
+    skip: list[tuple[int, int]] = field(default_factory=list)  # notice lines inside the span, left out
 
 
 @dataclass
 class ParsedTurns:
     turns: list[RawTurn]
     header: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of header lines
+    notices: list[tuple[int, int]] = field(default_factory=list)  # "X stopped transcription" lines
 
 
 def split_lines(text: str) -> list[tuple[int, int]]:
@@ -100,8 +117,11 @@ def split_lines(text: str) -> list[tuple[int, int]]:
 
 
 def normalise_label(label: str) -> str:
-    """Key for comparing speaker labels: case-folded, spaces collapsed, titles dropped."""
-    words = re.sub(r"\s+", " ", label.replace("\u00a0", " ")).strip().split(" ")
+    """Key for comparing speaker labels: case-folded, spaces collapsed, titles dropped, accents and
+    curly apostrophes ignored ("Zoë O’Neill" and "Zoe O'Neill" are one person)."""
+    label = unicodedata.normalize("NFKD", label.replace("\u00a0", " ").replace("\u2019", "'").replace("\u2018", "'"))
+    label = "".join(c for c in label if not unicodedata.combining(c))
+    words = re.sub(r"\s+", " ", label).strip().split(" ")
     while len(words) > 1 and words[0].casefold() in _TITLES:
         words = words[1:]
     return " ".join(words).casefold()
@@ -115,17 +135,19 @@ def is_role_word(label: str) -> str | None:
 
 
 def label_keys(label: str) -> set[str]:
-    """Keys a label is known by: "Dr Jane Smith" -> {"jane smith"}; "Smith, Jane" -> also "jane smith"."""
+    """Keys a label is known by: "Dr Jane Smith" -> {"jane smith"}; "Smith, Jane" -> also "jane smith";
+    NHS mail display names "SMITH, Jane (SOME NHS TRUST)" -> also "jane smith"."""
     key = normalise_label(label)
     keys = {key}
-    if "," in key:
-        last, _, first = key.partition(",")
-        if first.strip() and last.strip():
-            keys.add(normalise_label(f"{first.strip()} {last.strip()}"))
     # "Jane Smith (Guest)", "Jane Smith (NHS Trust)": the bracketed part is not the name
-    stripped = normalise_label(label.split("(")[0]) if "(" in label else None
+    stripped = normalise_label(re.sub(r"\([^)]*\)?|\[[^\]]*\]?", " ", label)) if ("(" in label or "[" in label) else None
     if stripped:
         keys.add(stripped)
+    for k in (key, stripped):
+        if k and "," in k:
+            last, _, first = k.partition(",")
+            if first.strip() and last.strip() and len(first.split()) <= 3 and len(last.split()) <= 3:
+                keys.add(normalise_label(f"{first.strip()} {last.strip()}"))
     return {k for k in keys if k}
 
 
@@ -172,6 +194,11 @@ def _valid_name(name: str) -> bool:
     name = name.strip()
     if not name or len(name) > 60:
         return False
+    # "Jane Smith (Mersey Care)", "Sam Okoro (NHS England)": an organisation or role in brackets
+    # after the name does not have to look like a name
+    m = re.fullmatch(r"(.*?\S)[ \t]*\([^()]{1,50}\)", name)
+    if m:
+        name = m.group(1)
     tokens = [t for t in re.split(r"[\s,]+", name) if t]
     if not 1 <= len(tokens) <= 6:
         return False
@@ -197,19 +224,36 @@ class _Cand:
     timestamp: str
     has_ts: bool
     form: str
+    body_idx: int | None = None  # line where the turn's text starts, when not right after the label
 
 
-def _candidate(text: str, s: int, e: int, idx: int) -> _Cand | None:
+def _bare_name(name: str) -> bool:
+    """A line that is only a person's name (two to four name words) or a role word, such as a
+    bold speaker name on its own paragraph in a Word transcript; never a one-line reply ("Thank you")."""
+    if name.casefold() in _BARE_STOP or NOTICE.match(name):
+        return False
+    core = re.sub(r"[ \t]*\([^()]{1,50}\)$", "", name)
+    words = core.split()
+    if len(words) == 1:
+        return len(core) > 1 and core.casefold() in ROLE_WORDS
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(re.fullmatch(r"[^\W\d_](?:[\w'\u2019.\-]*\w)?\.?", w) for w in words) and \
+        not re.search(r"[.?!,;]$", core)
+
+
+def _candidate(text: str, s: int, e: int, idx: int, bare: bool = False) -> _Cand | None:
     line = text[s:e]
     if not line.strip():
         return None
-    for form, rx in (("inline", _INLINE), ("alone", _ALONE_TS_AFTER), ("alone", _ALONE_TS_BEFORE),
-                     ("tab", _TAB)):
+    forms = (("bare", _ALONE_BARE),) if bare else (
+        ("inline", _INLINE), ("alone", _ALONE_TS_AFTER), ("alone", _ALONE_TS_BEFORE), ("tab", _TAB))
+    for form, rx in forms:
         m = rx.match(line)
         if not m:
             continue
-        name = m.group("name").strip().rstrip(",")
-        if not _valid_name(name):
+        name = (m.group("bname") or m.group("name") or "").strip().rstrip(",")
+        if not _valid_name(name) or (form == "bare" and not _bare_name(name)):
             continue
         gd = m.groupdict()
         ts = gd.get("ts1") or gd.get("ts2") or ""
@@ -228,6 +272,18 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
         c = _candidate(text, s, e, idx)
         if c is not None:
             cands[idx] = c
+    # a name alone on its line with its time alone on the next ("Jane Smith" / "0:03" / text)
+    for idx, (s, e) in enumerate(lines):
+        if idx in cands or not text[s:e].strip():
+            continue
+        j = next((k for k in range(idx + 1, min(idx + 3, len(lines))) if text[lines[k][0]:lines[k][1]].strip()), None)
+        if j is None or not _TS_LINE.match(text[lines[j][0]:lines[j][1]]):
+            continue
+        m = _ALONE_BARE.match(text[s:e])
+        name = (m.group("bname") or m.group("name") or "").strip() if m else ""
+        if name and _valid_name(name) and _bare_name(name):
+            ts = _TS_LINE.match(text[lines[j][0]:lines[j][1]]).group("ts").strip("[]()")
+            cands[idx] = _Cand(idx, name, normalise_label(name), None, ts, True, "alone", j + 1)
     # count uses per person: "Sam Jones", "Sam" and "Jones, Sam" are one speaker
     canon = speaker_keys([c.name for c in cands.values()])
     for c in cands.values():
@@ -256,6 +312,8 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
             starts.append(c)
             started = True
     if not starts:
+        starts = _bare_starts(text, lines, is_known)
+    if not starts:
         # a very short transcript: every well-formed label is a speaker
         starts = [c for c in cands.values() if c.key not in _STOP_LABELS and c.form != "tab"]
     if not starts:
@@ -268,6 +326,7 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
     header += [lines[i] for i in range(header_end, first_turn_idx) if text[lines[i][0]:lines[i][1]].strip()]
 
     turns: list[RawTurn] = []
+    notices: list[tuple[int, int]] = []
     for n, c in enumerate(starts):
         last_idx = starts[n + 1].idx - 1 if n + 1 < len(starts) else len(lines) - 1
         ls, le = lines[c.idx]
@@ -276,10 +335,18 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
         else:
             begin = None
         end = None
-        for j in range(c.idx + (0 if c.rest_start is not None else 1), last_idx + 1):
+        skip: list[tuple[int, int]] = []
+        first_body = c.body_idx if c.body_idx is not None else c.idx + (0 if c.rest_start is not None else 1)
+        for j in range(first_body, last_idx + 1):
             s, e = lines[j]
             seg = text[s:e]
             if not seg.strip():
+                continue
+            if NOTICE.match(seg) and not (j == c.idx and c.rest_start is not None):
+                # "Jane Smith stopped transcription": a notice, not speech; it stays out of the turn
+                notices.append((s + len(seg) - len(seg.lstrip()), s + len(seg.rstrip())))
+                if begin is not None:
+                    skip.append(notices[-1])
                 continue
             if begin is None:
                 begin = s + (len(seg) - len(seg.lstrip()))
@@ -288,8 +355,42 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
             begin = end = le
         if end is None or end < begin:
             end = begin
-        turns.append(RawTurn(c.name, begin, end, ls, c.timestamp))
-    return ParsedTurns(turns, header)
+        skip = [(a, b) for a, b in skip if b <= end]
+        turns.append(RawTurn(c.name, begin, end, ls, c.timestamp, skip))
+    return ParsedTurns(turns, header, notices)
+
+
+def _bare_starts(text: str, lines: list[tuple[int, int]], is_known) -> list[_Cand]:
+    """Turns marked only by a name alone on its line ("Jane Smith", then what she said).
+
+    Used when no other label form is found. A bare name counts when it is a known name, or when it
+    is a full name or role word used at least twice; each must be followed by text that is not
+    itself a name line.
+    """
+    cands: dict[int, _Cand] = {}
+    for idx, (s, e) in enumerate(lines):
+        c = _candidate(text, s, e, idx, bare=True)
+        if c is not None:
+            cands[idx] = c
+    if not cands:
+        return []
+    canon = speaker_keys([c.name for c in cands.values()])
+    counts: dict[str, int] = {}
+    for c in cands.values():
+        c.key = canon.get(c.name, c.key)
+        counts[c.key] = counts.get(c.key, 0) + 1
+    starts = []
+    for idx in sorted(cands):
+        c = cands[idx]
+        if not (is_known(c.name) or counts[c.key] >= 2):
+            continue
+        nxt = next((j for j in range(idx + 1, len(lines)) if text[lines[j][0]:lines[j][1]].strip()), None)
+        if nxt is None or nxt in cands:
+            continue
+        starts.append(c)
+    if len({c.key for c in starts}) < 2 and not any(is_known(c.name) for c in starts):
+        return []
+    return starts
 
 
 def _header_end(text: str, lines: list[tuple[int, int]], starts: list[_Cand]) -> int:

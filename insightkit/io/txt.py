@@ -16,6 +16,10 @@ def parse_txt(text: str, path=None, known_labels: Iterable[str] = ()) -> Transcr
     parsed = parse_turns(text, known_labels, path)
     turns = []
     for t in parsed.turns:
-        at = trim(AlignedText.from_source(text, t.start, t.end)) if t.end > t.start else AlignedText([])
+        at = AlignedText.from_source(text, t.start, t.end) if t.end > t.start else AlignedText([])
+        if at.text and t.skip:  # notice lines ("X stopped transcription") inside the turn stand as a space
+            at = at.replace_many([(a - t.start, b - t.start, " ") for a, b in t.skip])
+        at = trim(at) if at.text else at
         turns.append(Turn(t.label, at, t.line_start, format_timestamp(t.timestamp) if t.timestamp else ""))
-    return TranscriptParse(turns, parsed.header, header_names(text, parsed.header))
+    header = sorted(parsed.header + parsed.notices)
+    return TranscriptParse(turns, header, header_names(text, parsed.header))

@@ -28,7 +28,9 @@ _VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>[^>]*)>")
 _TAG = re.compile(r"</?(?:v|c|i|b|u|ruby|rt|lang|font|span)(?:[.\s][^>]*)?>|<\d+:\d{2}(?::\d{2})?[.,]\d{1,3}>"
                   r"|\{\\an?\d+\}", re.I)
 _ENTITY = re.compile(r"&(?:amp|lt|gt|nbsp|lrm|rlm|quot|apos|#\d+|#x[0-9a-fA-F]+);")
-_PREFIX = re.compile(r"^[ \t]*(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*:[ \t]+(?=\S)")
+_DASH = re.compile(r"^[ \t]*[-\u2013\u2014][ \t]*")
+_PREFIX = re.compile(r"^[ \t]*(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
+                     r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))[ \t]*:[ \t]+(?=\S)")
 
 
 @dataclass
@@ -124,7 +126,7 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
     for cue in cues:
         ps, pe = cue.payload_start, cue.payload_end
         payload = text[ps:pe]
-        pieces: list[tuple[str | None, int, int]] = []
+        pieces: list[tuple] = []  # (label or None, start, end[, line start of a later-line label])
         voices = list(_VOICE.finditer(payload))
         if voices:
             if payload[: voices[0].start()].strip():
@@ -142,21 +144,36 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
                 if k != -1:
                     first_line_end = min(first_line_end, k)
             first_line = payload[:first_line_end]
-            m = _PREFIX.match(payload)
-            if m and _valid_name(m.group("name")):
-                label = m.group("name").strip()
-                body_start = ps + m.end()
+            dash = _DASH.match(payload)
+            off = dash.end() if dash and _PREFIX.match(payload[dash.end():]) else 0
+            m = _PREFIX.match(payload[off:])
+            if m and _valid_name(m.group("bname") or m.group("name")):
+                label = (m.group("bname") or m.group("name")).strip()
+                body_start = ps + off + m.end()
             elif speaker_line and first_line_end < len(payload) and _valid_name(first_line.strip()) \
                     and not re.search(r"[.?!,;]$", first_line.strip()) and len(first_line.split()) <= 5:
                 label = first_line.strip()
                 tag = "n:"
                 rest = payload[first_line_end:]
                 body_start = ps + first_line_end + (len(rest) - len(rest.lstrip()))
+            # later lines of the cue that start with a speaker ("- Sam Jones: ..." dialogue lines)
+            later = []
+            for ls, le in split_lines(payload)[1:]:
+                line = payload[ls:le]
+                dash = _DASH.match(line)
+                off = dash.end() if dash else 0
+                lm = _PREFIX.match(line[off:])
+                if lm and _valid_name(lm.group("bname") or lm.group("name")):
+                    later.append(((lm.group("bname") or lm.group("name")).strip(), ps + ls, ps + ls + off + lm.end()))
+            first_end = later[0][1] if later else pe
             if label is not None:
                 labels_seen.append(label)
-                pieces.append((tag + label, body_start, pe))
+                pieces.append((tag + label, body_start, first_end))
             else:
-                pieces.append((None, ps, pe))
+                pieces.append((None, ps, first_end))
+            for n, (lab, line_s, body) in enumerate(later):
+                labels_seen.append(lab)
+                pieces.append(("m:" + lab, body, later[n + 1][1] if n + 1 < len(later) else pe, line_s))
         raw.append((cue, pieces))
 
     canon = speaker_keys(labels_seen)
@@ -185,8 +202,14 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
             turns.append(Turn(cur_label or "", at, cur_line, cur_ts))
 
     for cue, pieces in raw:
-        for label, s, e in pieces:
-            if label is not None and label[:2] in ("p:", "n:"):
+        for label, s, e, *line_s in pieces:
+            if label is not None and label[:2] == "m:":
+                key = canon.get(label[2:], normalise_label(label[2:]))
+                if is_known(label[2:]) or prefix_counts.get(key, 0) >= 2:
+                    label = label[2:]
+                else:  # a "Word: ..." line inside a cue that names no speaker: it continues the text
+                    label, s = None, line_s[0]
+            elif label is not None and label[:2] in ("p:", "n:"):
                 if accepted(label[2:], label.startswith("n:")):
                     label = label[2:]
                 else:  # not a speaker after all: the prefix is part of the text
@@ -223,4 +246,6 @@ def parse_vtt(text: str, path=None, known_labels: Iterable[str] = ()) -> Transcr
     if not cues:
         raise InputError(path, "the WebVTT file has no cues")
     turns = cues_to_turns(text, cues, known_labels)
+    if not turns:
+        raise InputError(path, "the WebVTT file's cues hold no text")
     return TranscriptParse(turns)
