@@ -1,0 +1,109 @@
+"""Tagging a Spark DataFrame: the same model, run where the data already lives.
+
+NHS analytics platforms (the national Federated Data Platform, many trusts' and the NHS England
+Databricks workspaces) run Spark, so a national survey is most likely already a Spark table. Rather
+than a home-made cluster, :func:`tag_spark` hands the work to Spark with ``mapInPandas``: each
+executor's Python worker loads the model once (a module-level cache that lives as long as the
+worker, which Spark reuses across tasks), then tags Arrow batches of rows as pandas DataFrames with
+exactly the code of the in-process path. See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+__all__ = ["tag_spark", "output_schema"]
+
+#: (model path or None, speed) -> loaded model, per Python worker process
+_MODELS: dict[tuple[str | None, str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _load(model_path: str | None, speed: str, meta_sha256: str | None):
+    """The model for this worker, loaded on first use and kept for the worker's lifetime."""
+    key = (model_path, speed)
+    model = _MODELS.get(key)
+    if model is None:
+        with _LOCK:
+            model = _MODELS.get(key)
+            if model is None:
+                from insightkit.classify import load_model
+                from insightkit.errors import ModelError
+
+                model = load_model(model_path)
+                got = getattr(model, "meta_", {}).get("meta_sha256")
+                if meta_sha256 is not None and got != meta_sha256:
+                    raise ModelError(
+                        f"the model this executor loaded ({model_path or 'default'}, meta sha256 {str(got)[:16]}…) "
+                        f"is not the one the driver planned with ({meta_sha256[:16]}…); install the same "
+                        "insightkit version and model on every node, or pass model_path on shared storage")
+                _MODELS[key] = model
+    return model
+
+
+def _predict_kwargs(speed: str) -> dict:
+    return {} if speed == "default" else {"speed": speed}
+
+
+def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: str,
+                   meta_sha256: str | None, drop: list[str]):
+    """mapInPandas function: every pandas batch of a partition, tagged."""
+    from insightkit.stream import _texts, attach_scores, score_unique
+
+    model = _load(model_path, speed, meta_sha256)
+    kwargs = _predict_kwargs(speed)
+    for pdf in batches:
+        if drop:
+            pdf = pdf.drop(columns=drop)
+        texts = _texts(pdf[text_column].tolist())
+        if texts:
+            P, _ = score_unique(lambda t: model.predict_proba(t, **kwargs), texts)
+        else:
+            P = np.zeros((0, len(model.theme_ids_)))
+        yield attach_scores(model, pdf, P)
+
+
+def output_schema(schema, theme_ids):
+    """The input schema without old theme_/score_ columns, plus theme_<id> (long) and score_<id> (double)."""
+    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
+
+    names = {f"theme_{t}" for t in theme_ids} | {f"score_{t}" for t in theme_ids}
+    fields = [f for f in schema.fields if f.name not in names]
+    fields += [StructField(f"theme_{t}", LongType(), False) for t in theme_ids]
+    fields += [StructField(f"score_{t}", DoubleType(), False) for t in theme_ids]
+    return StructType(fields)
+
+
+def tag_spark(df, text_column: str = "text", model_path: str | None = None, speed: str = "default"):
+    """``df`` (a Spark DataFrame) with ``theme_<id>`` (0/1) and ``score_<id>`` columns for every theme.
+
+    Every row and column is kept (existing ``theme_``/``score_`` columns of the model's themes are
+    replaced). ``model_path`` must be readable on every executor (a Unity Catalog volume, DBFS or
+    the same installed package); without it each executor loads the default model of its installed
+    insightkit, which is checked against the driver's copy. ``speed="fast"`` uses the
+    static-embedding head. The transformation is lazy, as Spark's are: nothing runs until an action
+    (``write``, ``count``, ``collect``).
+    """
+    from insightkit.classify import default_model_path, verify_model_folder
+    from insightkit.errors import InputError
+
+    if text_column not in df.columns:
+        raise InputError(None, f"the DataFrame has no text column {text_column!r} "
+                               f"(columns: {', '.join(df.columns)})")
+    if speed not in ("default", "fast"):
+        raise ValueError("speed must be 'default' or 'fast'")
+    meta = verify_model_folder(model_path if model_path is not None else default_model_path())
+    theme_ids = list(meta["themes"])
+    schema = output_schema(df.schema, theme_ids)
+    existing = {f"theme_{t}" for t in theme_ids} | {f"score_{t}" for t in theme_ids}
+    drop = [c for c in df.columns if c in existing]
+    path = None if model_path is None else str(model_path)
+
+    def func(batches):
+        return _tag_partition(batches, model_path=path, text_column=text_column, speed=speed,
+                              meta_sha256=meta.get("meta_sha256"), drop=drop)
+
+    return df.mapInPandas(func, schema)

@@ -1,0 +1,361 @@
+"""Tagging tables too large for memory: read in chunks, tag each chunk, write as you go, then rename.
+
+A national survey export can hold a million answers. Reading it whole into pandas, encoding it and
+writing it at the end needs several gigabytes and shows nothing for an hour. Here the input is read
+``chunk_rows`` rows at a time (pandas' chunked CSV reader, pyarrow's Parquet batches), each chunk's
+distinct texts are scored once, and the tagged rows are appended to a temporary file beside the
+target, which is renamed into place only when every row is written: an interrupted run leaves the
+target as it was (absent, or the previous version) and removes its temporary file.
+
+Cells are read the way :func:`insightkit.export.read_table` reads them (CSV as text, our formula
+apostrophes removed, offset columns as integers), and written the way
+:func:`insightkit.export.write_table` writes them, so a streamed run gives the same file as an
+in-memory one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from insightkit.errors import InputError
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "STREAM_INPUTS",
+    "count_rows",
+    "iter_table",
+    "TableWriter",
+    "tag_table",
+    "score_unique",
+]
+
+#: Rows per chunk: large enough that per-chunk overhead vanishes, small enough that the TF-IDF
+#: matrices of one chunk stay at some tens of megabytes.
+DEFAULT_CHUNK_ROWS = 10_000
+#: Inputs read in chunks; XLSX is read whole (Excel itself stops at 1,048,576 rows).
+STREAM_INPUTS = (".csv", ".tsv", ".parquet", ".pq")
+_INT_COLUMNS = ("turn", "line", "start", "end", "index", "src_start", "src_end")
+
+
+# ----------------------------------------------------------------------------------------------
+# reading
+# ----------------------------------------------------------------------------------------------
+
+def count_rows(path: str | Path) -> tuple[int | None, bool]:
+    """(rows, exact): Parquet from its footer (exact); CSV/TSV by counting line breaks.
+
+    The CSV count is exact unless a quoted cell holds a line break, in which case it is an upper
+    bound; it is only used as the progress bar's total. XLSX gives (None, False).
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(p).metadata.num_rows), True
+    if ext in (".csv", ".tsv"):
+        lines = 0
+        last = b"\n"
+        with open(p, "rb") as fh:
+            while True:
+                block = fh.read(1 << 22)
+                if not block:
+                    break
+                lines += block.count(b"\n")
+                last = block[-1:]
+        if last != b"\n":
+            lines += 1  # the final line has no line break
+        return max(lines - 1, 0), False  # minus the header
+    return None, False
+
+
+def _restore(v):
+    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r":
+        return v[1:]
+    return v
+
+
+def _fix_csv_chunk(df: pd.DataFrame, int_columns: list[str]) -> pd.DataFrame:
+    for c in df.columns:
+        df[c] = df[c].map(_restore)
+    for c in int_columns:
+        try:
+            df[c] = df[c].astype("int64")
+        except (ValueError, TypeError):
+            pass
+    return df
+
+
+def iter_table(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Chunks of at most ``chunk_rows`` rows, with a RangeIndex continuing across chunks.
+
+    Every chunk has the same columns; the first chunk is yielded even when the table has no rows,
+    so a writer still learns the columns.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    ext = p.suffix.lower()
+    chunk_rows = max(1, int(chunk_rows))
+    start = 0
+    if ext in (".parquet", ".pq"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(p)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(p, f"not a readable Parquet file ({exc})") from exc
+        schema = pf.schema_arrow
+        yielded = False
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            df = pa.Table.from_batches([batch], schema=schema).to_pandas()
+            df.index = pd.RangeIndex(start, start + len(df))
+            start += len(df)
+            yielded = True
+            yield df
+        if not yielded:
+            yield schema.empty_table().to_pandas()
+        return
+    if ext in (".csv", ".tsv"):
+        sep = "\t" if ext == ".tsv" else ","
+        try:
+            header = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, nrows=0)
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(p, "the file is empty (no header row)") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(p, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        int_columns = [c for c in _INT_COLUMNS if c in header.columns]
+        reader = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, chunksize=chunk_rows)
+        yielded = False
+        try:
+            for df in reader:
+                df = _fix_csv_chunk(df, int_columns)
+                df.index = pd.RangeIndex(start, start + len(df))
+                start += len(df)
+                yielded = True
+                yield df
+        except pd.errors.ParserError as exc:
+            raise InputError(p, f"malformed CSV near data row {start + 1}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(p, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        finally:
+            reader.close()
+        if not yielded:
+            yield _fix_csv_chunk(header, int_columns)
+        return
+    if ext == ".xlsx":
+        from insightkit.export import read_table
+
+        df = read_table(p)
+        for s in range(0, max(len(df), 1), chunk_rows):
+            yield df.iloc[s:s + chunk_rows]
+        return
+    raise InputError(p, f"unsupported table type {ext or '(none)'!r}; use .csv, .tsv, .parquet or .xlsx")
+
+
+# ----------------------------------------------------------------------------------------------
+# writing
+# ----------------------------------------------------------------------------------------------
+
+class TableWriter:
+    """Append DataFrame chunks to a temporary file beside ``path``; rename into place on success.
+
+    Use as a context manager: leaving the block normally moves the finished file to ``path``;
+    leaving it with an exception (including KeyboardInterrupt) deletes the temporary file and
+    leaves ``path`` untouched. CSV/TSV cells that a spreadsheet would run as formulas get a
+    leading apostrophe, as in :func:`insightkit.export.write_table`. XLSX output is collected in
+    memory and written at the end (XLSX cannot be appended to).
+    """
+
+    def __init__(self, path: str | Path):
+        from insightkit.export import TABLE_EXTENSIONS
+
+        self.path = Path(path)
+        self.ext = self.path.suffix.lower()
+        if self.ext not in TABLE_EXTENSIONS:
+            raise InputError(self.path, f"unsupported output type {self.ext or '(none)'!r}; "
+                                        f"use one of: {', '.join(TABLE_EXTENSIONS)}")
+        self.rows = 0
+        self._tmp: Path | None = None
+        self._fh = None
+        self._pq = None
+        self._schema = None
+        self._columns: list | None = None
+        self._xlsx: list[pd.DataFrame] = []
+
+    def __enter__(self) -> "TableWriter":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".tmp{self.path.suffix}",
+                                   dir=self.path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        if self.ext in (".csv", ".tsv"):
+            self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
+        return self
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self._columns is None:
+            self._columns = list(df.columns)
+        elif list(df.columns) != self._columns:
+            raise ValueError("internal error: chunks with different columns")
+        if self.ext in (".csv", ".tsv"):
+            from insightkit.export import neutralise_formulas
+
+            neutralise_formulas(df).to_csv(self._fh, index=False, header=self._fh.tell() == 0,
+                                           sep="\t" if self.ext == ".tsv" else ",", lineterminator="\n")
+        elif self.ext in (".parquet", ".pq"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if self._pq is None:
+                self._schema = table.schema
+                self._pq = pq.ParquetWriter(str(self._tmp), self._schema)
+            elif not table.schema.equals(self._schema, check_metadata=False):
+                try:
+                    table = table.cast(self._schema)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise InputError(self.path, f"rows {self.rows + 1}-{self.rows + len(df)} do not fit the column "
+                                                f"types of the first rows ({exc})") from exc
+            self._pq.write_table(table)
+        else:
+            self._xlsx.append(df)
+        self.rows += len(df)
+
+    def _close_handles(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._pq is not None:
+            self._pq.close()
+            self._pq = None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if exc_type is not None:
+                return False
+            self._close_handles()
+            if self.ext == ".xlsx":
+                from insightkit.export import write_table
+
+                df = pd.concat(self._xlsx, ignore_index=True) if self._xlsx else pd.DataFrame()
+                self._xlsx = []
+                write_table(df, self._tmp)
+            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o666 & ~_umask()
+            os.chmod(self._tmp, mode)
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+            return False
+        finally:
+            self._close_handles()
+            if self._tmp is not None:
+                try:
+                    self._tmp.unlink()
+                except OSError:
+                    pass
+                self._tmp = None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ----------------------------------------------------------------------------------------------
+# tagging
+# ----------------------------------------------------------------------------------------------
+
+def _texts(values) -> list[str]:
+    out = []
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            out.append("")
+        else:
+            out.append(str(v))
+    return out
+
+
+def score_unique(score: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, int]:
+    """``score`` applied to each distinct text once, spread back to every row: (scores, n_distinct)."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
+    if len(uniques) == len(texts):
+        return score(texts), len(texts)
+    P = score([str(u) for u in uniques])
+    return P[codes], len(uniques)
+
+
+def tag_table(model: Any, input_path: str | Path, out_path: str | Path, *, text_column: str = "text",
+              chunk_rows: int = DEFAULT_CHUNK_ROWS, speed: str | None = None,
+              show_progress: bool | None = None) -> dict:
+    """Tag ``input_path`` chunk by chunk with ``model`` and write ``out_path`` atomically.
+
+    ``model`` is a fitted :class:`~insightkit.classify.ThemeClassifier`; ``speed`` is passed to its
+    ``predict_proba`` when given ("fast" uses the static-embedding head). Returns counts and timings.
+    """
+    from insightkit.progress import progress
+
+    input_path, out_path = Path(input_path), Path(out_path)
+    if out_path.resolve() == input_path.resolve():
+        raise InputError(out_path, "the output would overwrite the input; choose another --out")
+    total, exact = count_rows(input_path)
+    kwargs = {} if speed is None else {"speed": speed}
+
+    def score(texts: list[str]) -> np.ndarray:
+        return model.predict_proba(texts, **kwargs)
+
+    stats = {"rows": 0, "distinct_texts": 0, "chunks": 0, "empty_texts": 0}
+    t0 = time.perf_counter()
+    disable = None if show_progress is None else (not show_progress)
+    with progress(total=total, desc="tagging", unit="row", disable=disable) as bar, \
+            TableWriter(out_path) as writer:
+        first = True
+        for chunk in iter_table(input_path, chunk_rows):
+            if first:
+                if text_column not in chunk.columns:
+                    raise InputError(input_path, f"no text column {text_column!r} (columns: "
+                                                 f"{', '.join(map(str, chunk.columns))}); name it with --text-column")
+                first = False
+            texts = _texts(chunk[text_column].tolist())
+            if texts:
+                P, n_distinct = score_unique(score, texts)
+            else:
+                P, n_distinct = np.zeros((0, len(model.theme_ids_))), 0
+            tagged = attach_scores(model, chunk, P)
+            writer.write(tagged)
+            stats["rows"] += len(chunk)
+            stats["distinct_texts"] += n_distinct
+            stats["empty_texts"] += sum(1 for t in texts if not t.strip())
+            stats["chunks"] += 1
+            for tid in model.theme_ids_:
+                stats.setdefault("theme_rows", {}).setdefault(tid, 0)
+                stats["theme_rows"][tid] += int(tagged[f"theme_{tid}"].sum()) if len(tagged) else 0
+            stats["no_theme_rows"] = stats.get("no_theme_rows", 0) + (
+                int((tagged[[f"theme_{t}" for t in model.theme_ids_]].sum(axis=1) == 0).sum()) if len(tagged) else 0)
+            bar.update(len(chunk))
+        if not exact:
+            bar.total = stats["rows"]
+            bar.refresh()
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    stats["out"] = str(out_path)
+    return stats
+
+
+def attach_scores(model: Any, df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
+    """``df`` with ``theme_<id>`` and ``score_<id>`` columns, exactly as the model's ``tag`` adds them."""
+    if hasattr(model, "with_scores"):
+        return model.with_scores(df, P)
+    out = df.copy()
+    for j, tid in enumerate(model.theme_ids_):
+        out[f"theme_{tid}"] = (P[:, j] >= model.thresholds_[j]).astype(np.int64)
+    for j, tid in enumerate(model.theme_ids_):
+        out[f"score_{tid}"] = np.round(P[:, j], 6)
+    return out
