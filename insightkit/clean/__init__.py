@@ -3,7 +3,7 @@
 Levels:
 
 * ``verbatim`` -- unicode repair and whitespace normalisation only;
-* ``clean`` (default) -- also drops list markers at line starts ("- ", "• "), inline timestamps,
+* ``clean`` (default) -- also drops a list marker at the start ("- ", "• "), inline timestamps,
   transcriber tags ([inaudible], [crosstalk]), fillers (um, uh, er, erm) and immediate word repeats
   ("the the"). No other word is changed.
 
@@ -53,7 +53,7 @@ class CleaningConfig:
     """What cleaning does. Turn a step off (``fillers=False``) or change its word list."""
 
     unicode: bool = True
-    bullets: bool = True  # list markers at line starts ("- ", "* ", "• ")
+    bullets: bool = True  # a list marker at the start of the text ("- ", "* ", "• ")
     whitespace: bool = True
     timestamps: bool = True
     tags: bool = True

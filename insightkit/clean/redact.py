@@ -689,14 +689,16 @@ class Redactor:
         if pos < len(text):
             spans.append((pos, len(text)))
         out: list[tuple[int, int]] = []
-        prev_kept = False
-        for a, b in spans:
-            keep = self._may_hold_names(text[a:b])
-            if keep and prev_kept:
+        for k, (a, b) in enumerate(spans):
+            if not self._may_hold_names(text[a:b]):
+                continue
+            # the sentence before goes along as context: alone, "Restart delayed projects." reads
+            # to the model like a name at the start of a sentence
+            a = spans[k - 1][0] if k else a
+            if out and a <= out[-1][1] + 1:
                 out[-1] = (out[-1][0], b)
-            elif keep:
+            else:
                 out.append((a, b))
-            prev_kept = keep
         return out
 
     _CAP_WORD_RX = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")

@@ -38,7 +38,7 @@ def register(subparsers) -> None:
                    help="survey column holding free-text answers (repeat for several; default: detected)")
     p.add_argument("--id-column", metavar="COL", help="survey column holding the respondent id (default: detected)")
     p.add_argument("--level", choices=("verbatim", "clean"), default="clean",
-                   help="verbatim: repair unicode and whitespace only; clean (default): also drop list markers, "
+                   help="verbatim: repair unicode and whitespace only; clean (default): also drop a leading list marker, "
                         "timestamps, transcriber tags, fillers and repeated words")
     p.add_argument("--no-redact", action="store_true",
                    help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts)")
