@@ -69,3 +69,26 @@ def test_written_files_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_neutralised_segment_text_still_replays_from_the_written_csv(tmp_path):
+    # a reader checking apply_edits(source, start, end, edits) == text on the CSV saw "'=..." != "=..."
+    from insightkit.alignment import apply_edits, edits_from_json
+
+    source = "xx =HYPERLINK(\"http://x\") yy - a bullet"
+    seg = pd.DataFrame({"segment_id": ["a", "b"], "text": ["=HYPERLINK(\"http://x\")", "- a bullet"],
+                        "start": [3, 29], "end": [25, 39], "edits": ["[]", "[]"]})
+    path = write_table(seg, tmp_path / "seg.csv")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert raw["text"].str.startswith("'").all()
+    for r in raw.itertuples():
+        assert apply_edits(source, int(r.start), int(r.end), edits_from_json(r.edits)) == r.text
+    back = read_table(path)
+    assert back["text"].tolist() == seg["text"].tolist() and back["edits"].tolist() == ["[]", "[]"]
+
+
+def test_unwritable_output_is_an_input_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot write"):
+        write_table(DF, blocker / "sub" / "t.csv")  # a folder cannot be made inside a file

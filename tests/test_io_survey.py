@@ -283,3 +283,13 @@ def test_personal_data_in_attribute_columns_is_redacted(tmp_path):
     vals = seg["anything_else"].tolist()
     assert vals == ["No", "Ring [PHONE]", "Patient [NHS_NUMBER]"]
     assert seg["trust_type"].tolist() == ["Acute", "Community", "Acute"]
+
+
+def test_xlsx_formula_without_a_stored_result_reads_as_typed(tmp_path):
+    # a workbook written by a script keeps no computed value for "=HYPERLINK(...)": it read as blank
+    p = _xlsx(tmp_path, [["id", "What are your priorities?"],
+                         [1, "Getting the EPR live and the staff trained, slowly."],
+                         [2, '=HYPERLINK("http://x.example","click")']])
+    seg, rej = read_survey(p, redact=False, show_progress=False)
+    assert seg["text"].tolist()[1] == '=HYPERLINK("http://x.example","click")' and rej.empty
+    assert read_source_text(p, cell=seg["cell"].iloc[1]) == seg["text"].iloc[1]

