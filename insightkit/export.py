@@ -2,7 +2,8 @@
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to Excel
 and LibreOffice (CSV injection): a survey answer such as ``=HYPERLINK(...)`` would run when the file
-is opened. CSV and XLSX output therefore give such cells a leading apostrophe; Parquet keeps values
+is opened. CSV and XLSX output therefore give such cells a leading apostrophe (in a segment table
+also recorded in ``edits``, so the written file stays self-consistent); Parquet keeps values
 exactly. :func:`read_table` reads our own files back and removes the apostrophe again.
 """
 
@@ -37,11 +38,41 @@ def _text_columns(df: pd.DataFrame) -> list:
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that a spreadsheet would run as a formula start with an apostrophe."""
+    """A copy in which text cells that a spreadsheet would run as a formula start with an apostrophe.
+
+    In a segment table (``text``, ``start``, ``edits``) the apostrophe added to ``text`` is also
+    added to ``edits``, as an insertion at ``start``, so the written file still satisfies
+    ``apply_edits(source, start, end, edits) == text`` for a reader who does not use
+    :func:`read_table` (which takes both away again).
+    """
     out = df.copy()
+    segment_like = {"text", "start", "edits"} <= set(out.columns)
+    if segment_like:
+        flagged = out["text"].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
     for c in _text_columns(out):
         out[c] = out[c].map(_neutral)
+    if segment_like and flagged.any():
+        out.loc[flagged, "edits"] = [_with_apostrophe(e, st) for e, st in zip(out.loc[flagged, "edits"],
+                                                                              out.loc[flagged, "start"])]
     return out
+
+
+def _with_apostrophe(edits, start):
+    from insightkit.alignment import edits_from_json, edits_to_json
+
+    return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
+
+
+def _without_apostrophe(edits, start):
+    from insightkit.alignment import edits_from_json, edits_to_json
+
+    try:
+        e = edits_from_json(edits)
+        if e and e[0] == (int(start), int(start), "'"):
+            return edits_to_json(e[1:])
+    except (ValueError, TypeError):
+        pass
+    return edits
 
 
 def _umask() -> int:
@@ -121,8 +152,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
         df = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl")
     else:
         raise InputError(p, f"unsupported table type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
+    restored = None
+    if {"text", "start", "edits"} <= set(df.columns):
+        restored = df["text"].map(lambda v: _restore(v) != v)
     for c in df.columns:
         df[c] = df[c].map(_restore)
+    if restored is not None and restored.any():
+        df.loc[restored, "edits"] = [_without_apostrophe(e, st) for e, st in zip(df.loc[restored, "edits"],
+                                                                                 df.loc[restored, "start"])]
     for c in _INT_COLUMNS:
         if c in df.columns:
             try:
