@@ -26,6 +26,10 @@ DOCS = REPO / "docs"
 HOWTO = DOCS / "howto"
 
 RUNNABLE = re.compile(r"<!--\s*runnable\s*-->\s*\n```(?:bash|sh|console)\s*\n(.*?)\n```", re.S)
+#: a text block marked like this shows output of the runnable block before it; each line must appear in it
+EXPECTED = re.compile(r"<!--\s*expected-output\s*-->\s*\n```text\s*\n(.*?)\n```", re.S)
+#: pages whose marked blocks are run: every how-to guide, and Getting started
+RUN_PAGES = sorted(HOWTO.glob("*.md")) + [DOCS / "getting-started.md"]
 
 
 def _load_generator():
@@ -127,6 +131,18 @@ def runnable_blocks(path: Path) -> list[str]:
     return [m.group(1) for m in RUNNABLE.finditer(path.read_text(encoding="utf-8"))]
 
 
+def expected_outputs(path: Path) -> dict[int, list[str]]:
+    """Index of a runnable block -> the lines of the expected-output blocks that follow it."""
+    text = path.read_text(encoding="utf-8")
+    starts = [m.start() for m in RUNNABLE.finditer(text)]
+    out: dict[int, list[str]] = {}
+    for m in EXPECTED.finditer(text):
+        before = [i for i, s in enumerate(starts) if s < m.start()]
+        assert before, f"{path.name}: an expected-output block comes before any runnable block"
+        out.setdefault(before[-1], []).extend(line for line in m.group(1).splitlines() if line.strip())
+    return out
+
+
 def test_every_howto_has_runnable_commands():
     guides = sorted(HOWTO.glob("*.md"))
     assert guides, "no how-to guides"
@@ -135,9 +151,12 @@ def test_every_howto_has_runnable_commands():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("guide", sorted(p.name for p in HOWTO.glob("*.md")))
+@pytest.mark.parametrize("guide", [str(p.relative_to(DOCS)) for p in RUN_PAGES])
 def test_howto_commands_run(guide, tmp_path):
-    """Run a guide's marked blocks in order, in a fresh folder laid out like a checkout."""
+    """Run a page's marked blocks in order, in a fresh folder laid out like a checkout.
+
+    Output shown in the page (``<!-- expected-output -->`` blocks) must be what the commands print.
+    """
     work = tmp_path / "checkout"
     (work / "corpora").mkdir(parents=True)
     for sub in ("sample", "labelled"):
@@ -148,10 +167,18 @@ def test_howto_commands_run(guide, tmp_path):
     env["INSIGHTKIT_PROGRESS"] = "0"
     env["HF_HUB_OFFLINE"] = "1"
     env["MPLBACKEND"] = "Agg"
-    for i, block in enumerate(runnable_blocks(HOWTO / guide), 1):
+    page = DOCS / guide
+    expected = expected_outputs(page)
+    blocks = runnable_blocks(page)
+    assert blocks, f"{guide} has no runnable block"
+    for i, block in enumerate(blocks):
         proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=work, env=env,
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, (
-            f"{guide}, runnable block {i} failed (exit {proc.returncode}):\n{block}\n"
+            f"{guide}, runnable block {i + 1} failed (exit {proc.returncode}):\n{block}\n"
             f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
         )
+        printed = proc.stdout.splitlines()
+        for line in expected.get(i, []):
+            assert line.strip() in (p.strip() for p in printed), (
+                f"{guide}: the page shows output {line!r} that runnable block {i + 1} did not print:\n{proc.stdout[-3000:]}")
