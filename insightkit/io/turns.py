@@ -283,7 +283,9 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
         name = (m.group("bname") or m.group("name") or "").strip() if m else ""
         if name and _valid_name(name) and _bare_name(name):
             ts = _TS_LINE.match(text[lines[j][0]:lines[j][1]]).group("ts").strip("[]()")
-            cands[idx] = _Cand(idx, name, normalise_label(name), None, ts, True, "alone", j + 1)
+            # has_ts stays False: a title above a lone time ("Board Meeting Transcript" / "00:00:00")
+            # must not become a speaker; the name needs to recur or be known
+            cands[idx] = _Cand(idx, name, normalise_label(name), None, ts, False, "alone", j + 1)
     # count uses per person: "Sam Jones", "Sam" and "Jones, Sam" are one speaker
     canon = speaker_keys([c.name for c in cands.values()])
     for c in cands.values():
