@@ -242,7 +242,8 @@ def main(argv=None) -> int:
             "while the rules were written, so its numbers are optimistic); `holdout` was written after the "
             "rules were first frozen. Its first run, in NER mode, found every planted item except 3 of 26 "
             "names (PERSON recall 0.885) and left all 87 look-alikes alone; one of those misses (an accented "
-            "spelling of a known name) led to a general fix, so the holdout is no longer fully unseen. "
+            "spelling of a known name) led to a general fix, and a later one (a lower-case first name after "
+            "\"my manager\") to the lower-case cue rule, so the holdout is no longer fully unseen. "
             "`all` is both. The targets apply to the default NER mode; `names_only` (no spaCy) is shown "
             "for comparison.",
         ]

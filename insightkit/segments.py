@@ -36,9 +36,9 @@ ROLES = ("interviewer", "participant", "respondent")
 #: Columns every segment table has, in this order. Participant attributes and any other columns a
 #: survey carries follow them.
 SEGMENT_COLUMNS: list[str] = [
-    "doc_id",  # stable id of the source document: file stem + hash of its bytes
+    "doc_id",  # stable id of the source document: shown (name-redacted) file stem + hash of its bytes
     "segment_id",  # stable id of the segment, derived from doc_id and the source span
-    "source",  # file name of the source document
+    "source",  # file name of the source document, as on disk (may name a person: shown as source_display)
     "kind",  # "transcript" | "survey"
     "turn",  # transcript: 0-based turn index; survey: 0-based data row index
     "line",  # 1-based line in the decoded source where the span starts (XLSX: sheet row)
@@ -94,10 +94,15 @@ class SegmentTableError(ValueError):
     """A table does not have the shape of a segment table."""
 
 
-def make_doc_id(source: str | Path, data: bytes) -> str:
-    """Stable document id: readable stem plus the first 8 hex digits of the bytes' sha1."""
+def make_doc_id(source: str | Path, data: bytes = b"", *, digest: str | None = None) -> str:
+    """Stable document id: readable stem plus the first 8 hex digits of the bytes' sha1.
+
+    ``source`` should be the *shown* file name (names redacted, see :mod:`insightkit.io.filenames`):
+    ``interview_[PERSON].vtt`` gives ``interview-person-1a2b3c4d``. ``digest``: the sha1 hex digest
+    of the bytes when already computed (then ``data`` is not read).
+    """
     stem = _SLUG_RX.sub("-", Path(str(source)).stem).strip("-").lower()[:40] or "doc"
-    return f"{stem}-{hashlib.sha1(data).hexdigest()[:8]}"
+    return f"{stem}-{(digest or hashlib.sha1(data).hexdigest())[:8]}"
 
 
 def make_segment_id(doc_id: str, start: int, end: int, locator: str = "") -> str:

@@ -33,7 +33,15 @@ def test_every_file_reads_and_every_segment_replays(verbatim):
     assert verbatim.errors == []
     files = {p.name for p in SAMPLE.rglob("*") if p.suffix.lower() in (".txt", ".vtt", ".srt", ".docx", ".csv", ".xlsx")}
     files.discard("participants.csv")
+    # the survey is shipped as CSV and XLSX with the same answers: read once, the XLSX recorded as skipped
+    files.discard("board_digital_survey_2026.xlsx")
     assert set(verbatim.segments["source"]) == files
+    dup = verbatim.rejected[verbatim.rejected["reason"] == "duplicate_file"]
+    assert list(dup["source"]) == ["board_digital_survey_2026.xlsx"]
+    # no file name here names a person: shown names and ids keep the plain stem
+    assert (verbatim.segments["source_display"] == verbatim.segments["source"]).all()
+    stems = verbatim.segments["source"].str.rsplit(".", n=1).str[0].str.replace("_", "-").str.lower()
+    assert all(d.startswith(f"{s}-") for d, s in zip(verbatim.segments["doc_id"], stems))
     assert verbatim.verify() == []
     # and against the file on disk, not only the stored copy
     for source, rows in verbatim.segments.groupby("source"):

@@ -542,3 +542,48 @@ def test_possessive_team_of_a_named_person(rx):
 def test_capitalised_surname_of_a_display_name_also_matches_in_title_case(rx):
     out = red(rx, "We agreed, Achterberg and I; ACHTERBERG signed.", ["ACHTERBERG, Zoë (LEEDS NHS TRUST)"])
     assert "Achterberg" not in out and "ACHTERBERG" not in out and "Zoë" not in out
+
+
+# --- short hospital names and lower-case first names after a cue ----------------------------------
+
+
+@pytest.mark.parametrize("text, org", [
+    ("I trained at Addenbrooke's before moving here.", "Addenbrooke's"),
+    ("I trained at Addenbrookes before moving here.", "Addenbrookes"),
+    ("We share pathology with Guy’s and St Thomas’ now.", "Guy’s and St Thomas’"),
+    ("Our CNIO came from Great Ormond Street last year.", "Great Ormond Street"),
+    ("Alder Hey went live first and we learnt a lot.", "Alder Hey"),
+    ("We benchmarked against the Christie on this.", "the Christie"),
+])
+def test_short_hospital_names_are_organisations(text, org):
+    out, log = Redactor(use_ner=False).redact_text(text)
+    assert [(r["type"], r["original"], r["method"]) for r in log] == [("ORG", org, "org_gazetteer")]
+    assert "[ORG]" in out
+
+
+def test_hospital_list_leaves_look_alikes_and_can_be_turned_off():
+    r = Redactor(use_ner=False)
+    for text in ("The King's Fund report was useful.", "the guys in IT", "Christie said the EPR is fine.",
+                 "the Southmead side of the patch"):
+        assert not [d for d in r.redact_text(text)[1] if d["method"] == "org_gazetteer"], text
+    assert Redactor(use_ner=False, org_gazetteer=False).redact_text("I trained at Addenbrooke's.")[1] == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my manager steve says we can't have more laptops", "steve"),
+    ("i spoke to priya about the rota and she agreed", "priya"),
+    ("then I emailed tom and nothing came back", "tom"),
+])
+def test_lower_case_first_name_after_a_cue(text, name):
+    out, log = Redactor(use_ner=False).redact_text(text)
+    assert [r["original"] for r in log if r["type"] == "PERSON"] == [name]
+    assert name not in out.split()
+
+
+@pytest.mark.parametrize("text", [
+    "my manager said we can't have more laptops",
+    "we asked will to join",  # 'will' is not on the given-name list
+    "the board asked grant funders twice",
+])
+def test_lower_case_words_without_a_cue_or_not_names_stay(text):
+    assert Redactor(use_ner=False).redact_text(text)[1] == []

@@ -81,3 +81,59 @@ def test_import_qdc_rejects_non_codebook(tmp_path):
     bad.write_text("<not-xml")
     with pytest.raises(InputError):
         import_qdc(bad)
+
+
+def _variable_names(path) -> set[str]:
+    from lxml import etree
+
+    from insightkit.report.refi import QDPX_NS
+
+    with zipfile.ZipFile(path) as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+    return {v.get("name") for v in root.iter(f"{{{QDPX_NS}}}Variable")}
+
+
+def test_only_participant_level_columns_become_case_variables(tmp_path, shared_dir):
+    segs = _segments()
+    # a second answer from the survey respondent, so every case has more than one segment
+    extra = segs.iloc[[3]].copy()
+    extra["segment_id"], extra["start"], extra["text"] = "survey-b#41-80", 41, "Shared care record next year"
+    segs = pd.concat([segs, extra], ignore_index=True)
+    segs["job_role"] = ["CIO", "Researcher", "CIO", "Director", "Director"]
+    # columns topic modelling, tagging and reading add: all per segment, none a case variable
+    segs["topic"] = [0, 1, 0, 2, 1]
+    segs["topic_label"] = ["epr go-live", "network", "epr go-live", "dashboards", "network"]
+    segs["topic_emergent"] = [False, True, False, False, True]
+    segs["subtopic_epr"] = ["go-live", "", "go-live", "", ""]  # constant for P01 by chance: still skipped
+    segs["emergent_candidate"] = [0, 1, 0, 0, 1]
+    segs["topic_probability"] = [0.9, 0.8, 0.7, 0.6, 0.5]
+    segs["score_epr"] = [0.91, 0.1, 0.2, 0.05, 0.3]
+    segs["role_source"] = ["participants_file", "participants_file", "participants_file", "survey", "survey"]
+    segs["end"] = segs["start"] + segs["text"].str.len()
+    segs["line"] = [3, 5, 7, 2, 2]
+    # unlisted per-segment columns: found because they differ within one person's segments
+    segs["reviewer_note"] = ["check", "", "keep", "x", "y"]
+    segs["sentiment"] = [0.2, 0.0, -0.4, 0.1, 0.3]
+    path = export_qdpx(segs, _codebook(), tmp_path / "project.qdpx")
+    assert validate(path, shared_dir / "refi-qda" / "Project.xsd") == []
+    assert _variable_names(path) == {"trust_type", "region", "job_role"}
+    got = {(r.selection, r.code_id) for r in import_qdpx(path).itertuples()}
+    assert ("survey-b#5-40", "data") in got and ("call-a#10-60", "epr") in got
+
+
+def test_case_variable_values_come_from_each_participant(tmp_path):
+    from lxml import etree
+
+    from insightkit.report.refi import QDPX_NS
+
+    segs = _segments()
+    segs.loc[0, "region"] = ""  # the first segment lacks it: the person's other segment supplies it
+    path = export_qdpx(segs, _codebook(), tmp_path / "project.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+    ns = {"q": QDPX_NS}
+    var_guid = {v.get("name"): v.get("guid") for v in root.iterfind(".//q:Variable", ns)}
+    case = next(c for c in root.iterfind(".//q:Case", ns) if c.get("name").startswith("P01"))
+    values = {vv.find("q:VariableRef", ns).get("targetGUID"): vv.find("q:TextValue", ns).text
+              for vv in case.iterfind("q:VariableValue", ns)}
+    assert values == {var_guid["trust_type"]: "Acute", var_guid["region"]: "South East"}

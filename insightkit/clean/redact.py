@@ -13,10 +13,12 @@ Detectors (see ``docs/redaction.md``):
 * ``PHONE``: UK numbers (mobiles, geographic, 03/08 numbers, +44 forms) checked by digit count;
 * ``POSTCODE``: full UK postcodes whose area is a real postcode area;
 * ``ORG``: named NHS organisations (a name in front of Trust/Hospital/ICB/...), "X and Y" place
-  pairs in an organisation context, and spaCy ORG entities with an NHS word;
+  pairs in an organisation context, spaCy ORG entities with an NHS word, and the bundled list of
+  short hospital names used without a head word ("Addenbrooke's", "Guy's and St Thomas'");
 * ``PERSON``: every known name (speaker labels, participant file) as full name, first name and
   surname; spaCy NER PERSON entities that survive an allow-list filter; a small rule layer
-  (title + name, "spoke to X", "my manager X"); and later mentions of a name found once.
+  (title + name, "spoke to X", "my manager X", and a lower-case common given name right after such
+  a cue, "my manager steve"); and later mentions of a name found once.
 
 Overlaps are resolved by priority (EMAIL > URL > NHS_NUMBER > PHONE > POSTCODE > ORG > PERSON, then
 the longest span), and placeholders already in the text are never redacted again.
@@ -126,6 +128,29 @@ def load_allowlist(path: str | Path | None = None, extra: Iterable[str] = ()) ->
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def _data_lines(name: str) -> tuple[str, ...]:
+    """Lines of a bundled data file, comments and blanks dropped."""
+    text = resources.files("insightkit.data").joinpath(name).read_text(encoding="utf-8")
+    return tuple(l.strip() for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#"))
+
+
+def given_names() -> frozenset[str]:
+    """Common UK given names (lower case), used only beside a cue, never alone in free text."""
+    return frozenset(_data_lines("given_names.txt"))
+
+
+@lru_cache(maxsize=1)
+def _org_gazetteer_rx() -> re.Pattern | None:
+    """Short NHS hospital names from ``nhs_org_names.txt``; an apostrophe may be ', ’ or absent."""
+    forms = []
+    for name in sorted(_data_lines("nhs_org_names.txt"), key=len, reverse=True):
+        esc = re.escape(" ".join(name.split()))
+        esc = esc.replace(r"\ ", r"\s+").replace("'", "['’]?")  # re.escape leaves ' alone
+        forms.append(esc)
+    return re.compile(r"(?<![\w'’])(?:" + "|".join(forms) + r")(?![\w])") if forms else None
+
+
 def _default_allowlist() -> Allowlist:
     return load_allowlist()
 
@@ -485,7 +510,8 @@ class Redactor:
     ``types``: the subset of :data:`TYPES` to redact (None: all). ``use_ner``: also use spaCy NER for
     names and organisations (``False`` is the fast regex/names-only mode). ``extra_names``: names to
     redact in every text (e.g. all interviewers). ``org_terms``: organisation names to redact in
-    every text (e.g. the trusts in the participant file). ``allowlist``: a path or an
+    every text (e.g. the trusts in the participant file). ``org_gazetteer``: also redact the bundled
+    short hospital names (``insightkit/data/nhs_org_names.txt``). ``allowlist``: a path or an
     :class:`Allowlist` replacing the bundled one; ``allow_terms`` adds to it. ``nlp``: a spaCy
     pipeline to use instead of the bundled model; ``batch_size``/``n_process`` go to ``nlp.pipe``.
     """
@@ -497,6 +523,7 @@ class Redactor:
         extra_names: Iterable[str] = (),
         org_terms: Iterable[str] = (),
         *,
+        org_gazetteer: bool = True,
         allowlist: str | Path | Allowlist | None = None,
         allow_terms: Iterable[str] = (),
         nlp=None,
@@ -523,6 +550,7 @@ class Redactor:
         self._extra_variants = frozenset(v for n in self.extra_names for v in name_variants(n))
         self.org_terms = tuple(str(o) for o in org_terms if str(o).strip())
         self._org_rx = self._org_terms_pattern(self.org_terms)
+        self._gazetteer_rx = _org_gazetteer_rx() if org_gazetteer else None
         self._nlp = nlp
         self.batch_size = int(batch_size)
         self.n_process = int(n_process)
@@ -632,7 +660,7 @@ class Redactor:
             if inside:
                 cands = [
                     d for d in cands
-                    if d.type not in ("ORG", "PERSON") or d.method in ("names", "extra_names", "org_terms")
+                    if d.type not in ("ORG", "PERSON") or d.method in ("names", "extra_names", "org_terms", "org_gazetteer")
                     or not any(a <= d.start and d.end <= b for a, b in inside)
                 ]
         protected = [(m.start(), m.end()) for m in _PLACEHOLDER_RX.finditer(text)]
@@ -860,6 +888,8 @@ class Redactor:
         out: list[Detection] = []
         if self._org_rx is not None:
             out += [Detection(m.start(), m.end(), "ORG", "org_terms") for m in self._org_rx.finditer(text)]
+        if self._gazetteer_rx is not None:
+            out += [Detection(m.start(), m.end(), "ORG", "org_gazetteer") for m in self._gazetteer_rx.finditer(text)]
         runs = _cap_runs(text, toks)
         ent_tokens = {}  # token start -> NER label
         for s, e, lab in ents:
@@ -1163,6 +1193,28 @@ class Redactor:
         for m in self._NICK_RX.finditer(text):
             if m.group(1).lower() not in self.allow.words:
                 out.append(Detection(m.start(1), m.end(1), "PERSON", "rule_cue"))
+        out += self._lower_given_after_cue(text)
+        return out
+
+    # "my manager steve says", "spoke to priya about it": typed in lower case, a name still follows
+    # a person cue. Only a common given name (bundled list) counts, so "my manager said" stays.
+    _LOWER_CUE_RX = re.compile(
+        r"\b(?:(?:[Mm]y|[Oo]ur|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)[ \t]+(?:line[ \t]+)?"
+        r"(?:manager|boss|colleague|deputy|lead|director|head|pa|secretary|supervisor|mentor|counterpart)"
+        r"|(?:[Ss]poke|[Tt]alked|[Ss]poken|[Tt]alking|[Ss]peaking|[Cc]hatted)[ \t]+(?:to|with)"
+        r"|(?:[Ee]mailed|[Cc]alled|[Rr]ang|[Pp]honed|[Mm]essaged|[Tt]old|[Aa]sked|[Cc]c'?d))"
+        r"[ \t]+([a-z][a-z-]+)\b(?!['’-])"
+    )
+
+    def _lower_given_after_cue(self, text: str) -> list[Detection]:
+        names = given_names()
+        out = []
+        for m in self._LOWER_CUE_RX.finditer(text):
+            first = m.group(1)
+            if first not in names or first in self.allow.words:
+                continue
+            s, e = m.span(1)
+            out.append(Detection(s, e, "PERSON", "rule_cue_lower"))
         return out
 
     # internals: applying ------------------------------------------------------------------------

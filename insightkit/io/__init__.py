@@ -12,6 +12,7 @@ Every segment satisfies ``apply_edits(source_text, start, end, edits) == text`` 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import warnings
@@ -59,7 +60,7 @@ SUPPORTED_EXTENSIONS = {
     ".csv": "survey", ".tsv": "survey", ".xlsx": "survey",
 }
 #: columns every table from ``read`` has after SEGMENT_COLUMNS, before the attributes
-EXTRA_SEGMENT_COLUMNS = ["cell", "role_source"]
+EXTRA_SEGMENT_COLUMNS = ["cell", "role_source", "source_display"]
 _RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
 
 
@@ -206,6 +207,8 @@ class _Doc:
     warnings: list[str] = field(default_factory=list)
     attr_columns: list[str] = field(default_factory=list)  # survey: attribute columns kept from the file
     plain_attr_columns: list[str] = field(default_factory=list)  # trust type, region, role, id: no NER
+    digest: str = ""  # sha1 of the file's bytes
+    source_display: str = ""  # the file name with names redacted: what ids and exports show
 
 
 @dataclass
@@ -273,10 +276,12 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
     if not data:
         raise InputError(path, "the file is empty")
-    doc_id = make_doc_id(path.name, data)
+    doc_id = make_doc_id(path.name, data)  # provisional: _name_documents rebuilds it from the shown name
     participants: Participants = opts["participants"]
     if fmt == "survey":
-        return _load_survey(path, data, doc_id, opts)
+        doc = _load_survey(path, data, doc_id, opts)
+        doc.digest = hashlib.sha1(data).hexdigest()
+        return doc
     if fmt == "docx":
         from insightkit.io.docx import docx_text
 
@@ -291,6 +296,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
             fmt = sniffed
     parsed = _load_transcript(path, fmt, text, participants, opts["interviewers"])
     doc = _Doc(doc_id, path.name, path, "transcript", fmt, text)
+    doc.digest = hashlib.sha1(data).hexdigest()
     if note:
         doc.warnings.append(note)
     starts = line_starts(text)
@@ -631,6 +637,7 @@ def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.Dat
                     "doc_id": d.doc_id, "source": d.source, "kind": it.kind, "line": it.line, "turn": it.turn,
                     "speaker": it.speaker, "role": it.role, "question": it.question, "text": it.at.text,
                     "start": start, "end": end, "reason": it.reason, "detail": it.detail, "cell": it.cell,
+                    "source_display": d.source_display or d.source,
                 })
                 continue
             row = {
@@ -640,20 +647,81 @@ def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.Dat
                 "timestamp": it.timestamp, "text": it.at.text, "start": start, "end": end,
                 "edits": edits_to_json(it.at.edits()),
                 "attribution": format_attribution(it.attrs, template, fallback=fallback.get(it.role, "Participant")),
-                "cell": it.cell, "role_source": it.role_source,
+                "cell": it.cell, "role_source": it.role_source, "source_display": d.source_display or d.source,
             }
             for k in attr_order:
                 row[k] = it.attrs.get(k, "")
             seg_rows.append(row)
     seg_cols = SEGMENT_COLUMNS + EXTRA_SEGMENT_COLUMNS + attr_order
     segments = pd.DataFrame(seg_rows, columns=seg_cols)
-    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell"])
+    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell", "source_display"])
     redactions = pd.DataFrame(red_rows, columns=REDACTION_COLUMNS)
     for df, cols in ((segments, ("turn", "line", "start", "end")), (rejected, ("turn", "line", "start", "end")),
                      (redactions, ("start", "end"))):
         for c in cols:
             df[c] = df[c].astype("int64")
     return segments, rejected, redactions
+
+
+def _name_documents(docs: list[_Doc], known: list[str], redactor=None) -> None:
+    """Give each document its shown file name (names in it redacted) and an id built from that.
+
+    ``source`` keeps the real file name; ``doc_id`` (and so ``segment_id`` and ``participant_id``)
+    is the shown name's slug plus the hash of the bytes, so no name from a file name reaches an id.
+    Without a redactor (``redact=False``) only known names, common given names and the NHS
+    organisation list are used (no NER).
+    """
+    from insightkit.io.filenames import redact_file_names
+
+    if not docs:
+        return
+    shown = redact_file_names([d.source for d in docs], [list(dict.fromkeys(d.names + known)) for d in docs],
+                              redactor=redactor, use_ner=False)
+    taken: dict[str, int] = {}
+    for d, name in zip(docs, shown):
+        d.source_display = name
+        new_id = make_doc_id(name, b"", digest=d.digest) if d.digest else d.doc_id
+        n = taken.get(new_id, 0) + 1
+        taken[new_id] = n
+        d.doc_id = new_id if n == 1 else f"{new_id}-{n}"  # same bytes under two redacted names
+
+
+def _survey_signature(doc: _Doc) -> tuple:
+    """What a survey file says, independent of its format: every row's answers and attributes."""
+    return tuple((it.turn, it.question, " ".join(it.raw_text.split()), it.reason, tuple(sorted(it.attrs.items())))
+                 for it in doc.items)
+
+
+def _drop_duplicate_surveys(docs: list[_Doc]) -> tuple[list[_Doc], list[dict]]:
+    """The same survey saved as CSV and XLSX side by side (same folder, same stem, same rows and
+    answers) would count every respondent twice: keep the CSV (offsets into plain text), warn
+    naming both files, and return a ``duplicate_file`` row for the rejected table per file skipped."""
+    groups: dict[tuple[str, str], list[_Doc]] = {}
+    for d in docs:
+        if d.kind == "survey":
+            groups.setdefault((str(d.path.resolve().parent), d.path.stem.casefold()), []).append(d)
+    drop: dict[int, _Doc] = {}
+    rows: list[dict] = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        group = sorted(group, key=lambda d: (d.path.suffix.lower() == ".xlsx", str(d.path)))
+        kept: list[tuple[_Doc, tuple]] = []
+        for d in group:
+            sig = _survey_signature(d)
+            twin = next((k for k, ksig in kept if ksig == sig and k.path.suffix.lower() != d.path.suffix.lower()), None)
+            if twin is None:
+                kept.append((d, sig))
+                continue
+            drop[id(d)] = d
+            warnings.warn(f"{d.path}: same survey as {twin.path} (identical rows and answers); read once, "
+                          f"from {twin.path.name}", stacklevel=4)
+            shown = twin.source_display or twin.source  # the table is exported: no name from a file name
+            rows.append({"doc_id": d.doc_id, "source": d.source, "kind": "survey", "line": 0, "turn": -1,
+                         "speaker": "", "role": "", "question": "", "text": "", "start": 0, "end": 0,
+                         "reason": "duplicate_file", "cell": "", "source_display": d.source_display or d.source,
+                         "detail": f"same survey as {shown} (identical rows and answers): read from that file only"})
+    return [d for d in docs if id(d) not in drop], rows
 
 
 def _read(paths, participants=None, *, text_columns=None, id_column=None, level: str = "clean",
@@ -731,6 +799,13 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
             continue
         seen_ids[doc.doc_id] = str(f)
         docs.append(doc)
+    if redact and redactor is None and docs:
+        from insightkit.clean.redact import Redactor
+
+        redactor = Redactor(types=None, use_ner=True)  # one for file names, texts and attributes
+    known = parts.all_names() + [v for n in interviewers for v in name_variants(n)]
+    _name_documents(docs, list(dict.fromkeys(known)), redactor if redact else None)
+    docs, duplicate_rows = _drop_duplicate_surveys(docs)
     if warn and docs:  # when nothing could be read the error is raised instead
         for err in errors:
             warnings.warn(err.message, stacklevel=3)
@@ -752,6 +827,10 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         for w in d.warnings:
             warnings.warn(w, stacklevel=3)
     segments, rejected, redactions = _build_tables(docs, attribution_template)
+    if duplicate_rows:
+        rejected = pd.concat([rejected, pd.DataFrame(duplicate_rows, columns=rejected.columns)], ignore_index=True)
+        for c in ("turn", "line", "start", "end"):
+            rejected[c] = rejected[c].astype("int64")
     documents = {d.doc_id: d.text for d in docs}
     return ReadResult(segments, rejected, redactions, documents, errors)
 
@@ -775,7 +854,13 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.clean.redact).
 
     Files that cannot be read are listed in ``errors`` (and warned about) while the others are
-    read; when none can be read an :class:`InputError` is raised.
+    read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and
+    XLSX in one folder under one stem, with the same rows and answers, is read once (from the CSV);
+    a warning names both files and the rejected table gets a ``duplicate_file`` row for the XLSX.
+
+    File names can name people: ``source`` keeps the real name, while ``doc_id`` (so
+    ``segment_id`` and ``participant_id``) and ``source_display`` are built from the name with
+    names redacted (``interview_[PERSON].vtt``); see docs/redaction.md, "File names".
     """
     return _read(paths, participants, text_columns=text_columns, id_column=id_column, level=level,
                  redact=redact, interviewers=interviewers, attribution_template=attribution_template,

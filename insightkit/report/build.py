@@ -153,7 +153,7 @@ def build_report(
     steps.set_postfix_str("reading")
     result = read(list(inputs), participants=participants, text_columns=text_columns, id_column=id_column, redact=redact)
     for err in getattr(result, "errors", []) or []:
-        messages.append(f"could not read {err}")
+        messages.append(f"could not read {_shown_error(err)}")
     segments, rejected = result.segments, result.rejected
     if segments.empty:
         raise InputError(None, "no segments to report on: every input was empty or rejected")
@@ -365,9 +365,42 @@ def _segments_appendix(people: pd.DataFrame, cb) -> str:
     return "".join(out)
 
 
+def _shown_error(err) -> str:
+    """A read error for the report: the file named by its shown name (names redacted), not its path."""
+    from insightkit.io.filenames import redact_file_name
+
+    msg, path = str(err), str(getattr(err, "path", "") or "")
+    if not path:
+        return msg
+    shown = redact_file_name(Path(path).name, use_ner=False)
+    return msg.replace(path, shown).replace(Path(path).name, shown)
+
+
+def _shown_sources(df: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as shared in a report: ``source`` holds the shown file name (``source_display``, names
+    redacted, docs/redaction.md) and the ``source_display`` column goes. Rows without one of their own
+    take it by ``doc_id`` from ``tables`` (the segment table for the quotes)."""
+    if "source" not in df.columns:
+        return df
+    out = df.copy()
+    lookup: dict[str, str] = {}
+    for t in (df, *tables):
+        if t is not None and {"doc_id", "source_display"} <= set(t.columns):
+            for k, v in zip(t["doc_id"].astype(str), t["source_display"]):
+                if isinstance(v, str) and v:
+                    lookup.setdefault(k, v)
+    if "doc_id" in out.columns and lookup:
+        out["source"] = [lookup.get(str(k), src) for k, src in zip(out["doc_id"], out["source"])]
+    return out.drop(columns=[c for c in ("source_display",) if c in out.columns])
+
+
 def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert, cb):
     from insightkit.export import neutralise_formulas
 
+    # file names can name people: every sheet shows the redacted file name (the hash in doc_id traces it)
+    tagged = _shown_sources(tagged)
+    quotes = _shown_sources(quotes, tagged)
+    rejected = _shown_sources(rejected, tagged)
     sheets = {
         "segments": tagged.drop(columns=[c for c in ("edits",) if c in tagged.columns]),
         "themes": pd.DataFrame([{"id": t.id, "label": t.label, "description": t.description} for t in cb.themes]),

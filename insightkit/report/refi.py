@@ -3,7 +3,8 @@
 NVivo, ATLAS.ti, MAXQDA and QualCoder open these files, so a team can carry insightkit's coding
 into the tool its coders already use, and bring a codebook from there into insightkit.
 
-Personal data stays out: each source in the ``.qdpx`` is the *redacted* transcript or survey,
+Personal data stays out: each source in the ``.qdpx`` is named by its shown file name
+(``source_display``: names in the file name redacted) and holds the *redacted* transcript or survey,
 rebuilt from the segment table as one line per segment ("P01: text"), and every selection's
 positions are character offsets (Unicode code points) into that exported plain text, with ``\\n``
 line ends only so no CRLF shift can creep in. GUIDs are derived (uuid5) from stable ids, so the same
@@ -40,10 +41,14 @@ QDPX_NS = "urn:QDA-XML:project:1.0"
 _UUID_NS = uuid.UUID("6f1c1f0e-7a53-4b8e-9a5e-2a7f5d0c9b11")
 _ID_TRAILER = re.compile(r"\n*\(insightkit id: ([A-Za-z0-9_\-]+)\)\s*$")
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+#: Segment-table columns that are never case variables: ids, positions, text, provenance.
 _VARIABLE_SKIP = {
-    "doc_id", "segment_id", "source", "kind", "turn", "line", "speaker", "participant_id", "role", "question",
-    "timestamp", "text", "start", "end", "edits", "attribution", "cell", "topic", "topic_label",
+    "doc_id", "segment_id", "source", "source_display", "kind", "turn", "line", "speaker", "participant_id", "role",
+    "role_source", "question", "timestamp", "text", "start", "end", "edits", "attribution", "cell", "verified",
+    "reason", "detail", "quote", "quote_id",
 }
+#: Column-name prefixes of per-segment outputs (themes, scores, topics, sub-topics, emergent flags).
+_VARIABLE_SKIP_PREFIXES = ("theme_", "score_", "proba_", "prob_", "topic", "subtopic", "emergent", "embedding")
 
 
 def _guid(*parts: object) -> str:
@@ -167,18 +172,44 @@ def build_source_texts(segments: pd.DataFrame) -> dict[str, _SourceText]:
             line = f"{prefix}{text}\n"
             parts.append(line)
             pos += len(line)
-        name = str(sub["source"].iloc[0]) if "source" in sub.columns else str(doc_id)
+        # the shown file name (names redacted, docs/redaction.md); the real one stays in the segment table
+        name_col = next((c for c in ("source_display", "source") if c in sub.columns and str(sub[c].iloc[0] or "")), None)
+        name = str(sub[name_col].iloc[0]) if name_col else str(doc_id)
         out[str(doc_id)] = _SourceText(str(doc_id), name, "".join(parts), spans)
     return out
 
 
-def _variable_columns(segments: pd.DataFrame) -> list[str]:
+def _variable_columns(people: pd.DataFrame) -> list[str]:
+    """Case variables: participant-level attributes (trust type, region, job role, ...).
+
+    A column qualifies when it is not a known per-segment column (:data:`_VARIABLE_SKIP`, the
+    prefixes in :data:`_VARIABLE_SKIP_PREFIXES`) *and* its non-empty values are constant within
+    every participant that has more than one segment. The second rule catches per-segment columns
+    nobody listed (a new score, an offset, a note) without needing a name for them.
+    """
+    if "participant_id" not in people.columns or not len(people):
+        return []
+    pid = people["participant_id"].astype(str)
+    multi = pid.duplicated(keep=False)
     cols = []
-    for c in segments.columns:
-        if c in _VARIABLE_SKIP or c.startswith(("theme_", "score_")):
+    for c in people.columns:
+        if not isinstance(c, str) or c in _VARIABLE_SKIP or c.startswith(_VARIABLE_SKIP_PREFIXES):
             continue
+        vals = people[c].map(_as_value)
+        if not vals.ne("").any():
+            continue  # never filled in: nothing to say about anyone
+        if multi.any():
+            filled = vals[multi & vals.ne("")]
+            if filled.groupby(pid[filled.index]).nunique().gt(1).any():
+                continue  # differs between one person's segments: a segment-level column
         cols.append(c)
     return cols
+
+
+def _as_value(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v).strip()
 
 
 def export_qdpx(
@@ -214,7 +245,9 @@ def export_qdpx(
         _code_element(codes_el, ns, theme, i)
         code_guid[theme.id] = _guid("code", theme.id)
 
-    var_cols = _variable_columns(segments)
+    # interviewers are not cases; their (mostly empty) attributes would blur the constancy check
+    people = segments[segments["role"].fillna("") != "interviewer"] if "role" in segments.columns else segments
+    var_cols = _variable_columns(people)
     if var_cols:
         variables = etree.SubElement(root, f"{{{ns}}}Variables")
         for c in var_cols:
@@ -223,8 +256,6 @@ def export_qdpx(
     sources = build_source_texts(segments)
     selection_guid = {str(sid): _guid("selection", sid) for sid in segments["segment_id"]}
 
-    people = segments[segments.get("role", pd.Series("", index=segments.index)).fillna("") != "interviewer"] \
-        if "role" in segments.columns else segments
     if "participant_id" in people.columns and len(people):
         cases = etree.SubElement(root, f"{{{ns}}}Cases")
         for pid, sub in people.groupby("participant_id", sort=True):
@@ -232,8 +263,8 @@ def export_qdpx(
             case = etree.SubElement(cases, f"{{{ns}}}Case", guid=_guid("case", pid),
                                     name=f"{first.get('speaker', '')} ({first.get('attribution', '') or pid})")
             for c in var_cols:
-                v = first.get(c)
-                if v is None or (isinstance(v, float) and v != v) or str(v) == "":
+                v = next((x for x in sub[c].map(_as_value) if x), "")
+                if not v:
                     continue
                 vv = etree.SubElement(case, f"{{{ns}}}VariableValue")
                 etree.SubElement(vv, f"{{{ns}}}VariableRef", targetGUID=_guid("variable", c))

@@ -1,0 +1,198 @@
+"""File names that name people: the redacted name shown and exported in place of the real one.
+
+Transcripts are often saved under the interviewee's name (``interview_jane_smith.vtt``,
+``Dr Priya Patel - 12 March.docx``). The segment table keeps the real file name in ``source`` so a
+reviewer can open the exact file, but everything shown or exported (``doc_id`` and so
+``segment_id`` and ``participant_id``, ``source_display``, report files, audit pages, REFI-QDA
+exports) is built from :func:`redact_file_name`'s result, where names are replaced by ``[PERSON]``
+(and named trusts by ``[ORG]``): ``interview_[PERSON].vtt``. The document id still ends in the
+hash of the file's bytes, so it stays unique and traceable. See ``docs/redaction.md``.
+
+A token of the file name's stem is redacted when it is
+
+* a word of a known name: speaker labels in the file, the participants file, ``interviewers``
+  (matched in any case: ``jane_smith`` for "Jane Smith");
+* a common given name (the bundled list ``insightkit/data/given_names.txt``), with the name-like
+  word after it taken as the surname (``interview_jane_smith`` -> ``interview_[PERSON]``), or a
+  name-like word after a title (``dr_patel``);
+* found by the redactor run on the stem as a phrase (NER, rules, the NHS organisation list,
+  emails, phone numbers, ...): ``Dr Priya Patel - 12 March`` -> ``Dr [PERSON] - 12 March``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+__all__ = ["redact_file_name", "redact_file_names"]
+
+# a word (letters, inner apostrophes) or a number; camelCase is split below
+_TOKEN_RX = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
+_CAMEL_RX = re.compile(r"[A-Z]?[a-z\u00DF-\u00FF\u0100-\u024F'’]+|[A-Z\u00C0-\u00DE]+(?![a-z])|[^\W\d_]+")
+_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame", "rev", "cllr"}
+#: words of file names that are never a surname after a given name ("jane_interview_final")
+_FILE_WORDS = {
+    "interview", "interviews", "transcript", "transcripts", "call", "calls", "insight", "notes", "note",
+    "final", "draft", "copy", "edited", "clean", "cleaned", "raw", "redacted", "version", "v", "meeting",
+    "recording", "teams", "zoom", "audio", "video", "session", "focus", "group", "survey", "responses",
+    "response", "export", "and", "with", "the", "of", "for", "to", "by", "at", "on", "in", "part", "pt",
+    "am", "pm", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "mon", "tue", "wed", "thu", "fri", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "trust", "nhs", "ft", "ics", "icb", "acute", "community", "ambulance",
+    "mental", "health", "combined", "specialist", "cio", "cdio", "cnio", "ccio", "ceo", "cfo", "coo",
+    "director", "chief", "lead", "board", "digital", "followup", "follow", "up", "second", "first",
+    "wave", "round", "pilot", "test", "sample", "new", "old", "updated", "txt", "vtt", "srt", "docx",
+}
+
+
+def _tokens(stem: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _TOKEN_RX.finditer(stem):
+        word = m.group(0)
+        if word.isdigit() or word.islower() or word.isupper():
+            out.append((m.start(), m.end(), word))
+            continue
+        for p in _CAMEL_RX.finditer(word):  # "JaneSmith" -> Jane, Smith
+            out.append((m.start() + p.start(), m.start() + p.end(), p.group(0)))
+    return out
+
+
+def _name_words(names: Iterable[str]) -> set[str]:
+    from insightkit.io.turns import is_role_word
+
+    words: set[str] = set()
+    for n in names:
+        n = str(n)
+        if not n.strip() or is_role_word(n):
+            continue
+        for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", n):
+            lw = w.casefold()
+            if len(lw) >= 2 and lw not in _TITLES and lw not in _FILE_WORDS:
+                words.add(lw)
+                words.update(p for p in re.split(r"['’-]", lw) if len(p) >= 3)  # "Sarah-Jane" -> sarah, jane
+    return words
+
+
+def _name_like(word: str, allow: frozenset[str]) -> bool:
+    lw = word.casefold()
+    return (word.isalpha() and len(lw) >= 2 and lw not in _FILE_WORDS and lw not in allow
+            and lw not in _TITLES)
+
+
+def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] | None = None, *,
+                      redactor=None, use_ner: bool = True) -> list[str]:
+    """The shown form of each file name: names in it replaced by ``[PERSON]`` (see module doc).
+
+    ``names[i]``: names known for file i (speaker labels, participants file). ``redactor``: an
+    object with ``redact_batch`` (default: the bundled :class:`~insightkit.clean.redact.Redactor`,
+    with spaCy NER when ``use_ner``). The extension and the words around a name are kept.
+    """
+    from insightkit.alignment import AlignedText
+    from insightkit.clean.redact import _default_allowlist, given_names
+
+    if names is None:
+        names = [()] * len(file_names)
+    if redactor is None:
+        from insightkit.clean.redact import Redactor
+
+        redactor = Redactor(types=None, use_ner=use_ner)
+    given = given_names()
+    allow = getattr(getattr(redactor, "allow", None), "words", None) or _default_allowlist().words
+    out = []
+    for file_name, known in zip(file_names, names):
+        known = [str(k) for k in known if str(k).strip()]
+        p = Path(str(file_name))
+        stem, ext = (p.stem, p.suffix) if p.suffix and len(p.suffix) <= 6 else (p.name, "")
+        toks = _tokens(stem)
+        if not toks:
+            out.append(str(file_name))
+            continue
+        marks: dict[int, str] = {}
+        known_words = _name_words(known)
+        for i, (_, _, w) in enumerate(toks):
+            lw = w.casefold()
+            if lw in known_words or (lw in given and lw not in allow):
+                marks[i] = "PERSON"
+                if lw in given and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
+                    marks[i + 1] = "PERSON"  # the word after a first name: its surname
+            elif lw in _TITLES and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
+                marks[i + 1] = "PERSON"
+                if i + 2 < len(toks) and _name_like(toks[i + 2][2], allow) and toks[i + 2][2][:1].isupper():
+                    marks[i + 2] = "PERSON"
+        # the redactor on the stem as a phrase, in its own case: "Dr Priya Patel 12 March"
+        phrase, starts = "", []
+        for s, e, w in toks:
+            if phrase:
+                phrase += " "
+            starts.append(len(phrase))
+            phrase += w
+        try:
+            _, log = redactor.redact_batch([AlignedText.from_source(phrase)], [known])[0]
+        except Exception:  # a custom redactor that cannot take this: the rules above still hold
+            log = []
+        log = [(int(r["start"]), int(r["end"]), str(r["type"])) for r in log]
+        # organisations typed in lower case ("addenbrookes_cio", "leeds_teaching_hospitals_call"):
+        # the bundled hospital names in any case, and the ORG rules on the title-cased phrase
+        log += [(m.start(), m.end(), "ORG") for m in _gazetteer_any_case().finditer(phrase)]
+        if phrase.islower():
+            log += _lower_case_orgs(phrase)
+        for a, b, typ in log:
+            hit = [i for i in range(len(toks)) if starts[i] < b and starts[i] + len(toks[i][2]) > a]
+            # a detection's edge words that are file-name words stay: "Teams Meeting Recording"
+            while hit and toks[hit[0]][2].casefold() in _FILE_WORDS:
+                hit.pop(0)
+            while hit and toks[hit[-1]][2].casefold() in _FILE_WORDS:
+                hit.pop()
+            for i in hit:
+                marks.setdefault(i, typ)
+        out.append(_rebuild(stem, toks, marks) + ext)
+    return out
+
+
+_ORG_RX_CACHE: dict[str, re.Pattern] = {}
+
+
+def _gazetteer_any_case() -> re.Pattern:
+    from insightkit.clean.redact import _org_gazetteer_rx
+
+    if "rx" not in _ORG_RX_CACHE:
+        rx = _org_gazetteer_rx()
+        _ORG_RX_CACHE["rx"] = re.compile(rx.pattern, re.IGNORECASE) if rx is not None else re.compile(r"(?!)")
+    return _ORG_RX_CACHE["rx"]
+
+
+def _lower_case_orgs(phrase: str) -> list[tuple[int, int, str]]:
+    """ORG pattern rules ("X Teaching Hospitals", "X NHS Trust") on a lower-case phrase, title-cased."""
+    from insightkit.clean.redact import Redactor
+
+    if "redactor" not in _ORG_RX_CACHE:
+        _ORG_RX_CACHE["redactor"] = Redactor(types=("ORG",), use_ner=False, org_gazetteer=False)
+    titled = " ".join(w.upper() if w in ("nhs", "ft", "icb", "ics") else w[:1].upper() + w[1:] for w in phrase.split(" "))
+    _, log = _ORG_RX_CACHE["redactor"].redact_text(titled)
+    return [(int(r["start"]), int(r["end"]), "ORG") for r in log]
+
+
+def redact_file_name(file_name: str, names: Iterable[str] = (), *, redactor=None, use_ner: bool = True) -> str:
+    """One file name's shown form: ``redact_file_name("interview_jane_smith.vtt")`` ->
+    ``"interview_[PERSON].vtt"``."""
+    return redact_file_names([file_name], [list(names)], redactor=redactor, use_ner=use_ner)[0]
+
+
+def _rebuild(stem: str, toks: list[tuple[int, int, str]], marks: dict[int, str]) -> str:
+    """Replace each run of marked tokens (joined only by separators) with one placeholder."""
+    parts, pos, i = [], 0, 0
+    while i < len(toks):
+        if i not in marks:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(toks) and j + 1 in marks and not stem[toks[j][1]:toks[j + 1][0]].strip(" _-.,"):
+            j += 1
+        parts.append(stem[pos:toks[i][0]])
+        parts.append(f"[{marks[i]}]")
+        pos = toks[j][1]
+        i = j + 1
+    parts.append(stem[pos:])
+    return "".join(parts)
