@@ -18,6 +18,7 @@ import html
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "QuoteConfig",
     "QuoteSelection",
     "QuoteVerificationError",
+    "QuoteDecisionWarning",
     "build_candidates",
     "select_quotes",
     "verify_quotes",
@@ -58,6 +60,10 @@ _WEIGHTS = {"theme_score": 0.5, "representativeness": 0.3, "specificity": 0.2}
 
 DECISION_COLUMNS = ["theme", "quote_id", "decision", "replacement_id", "reviewer", "date", "note"]
 _DECISIONS = {"accept", "reject", "replace"}
+
+
+class QuoteDecisionWarning(UserWarning):
+    """A reviewer decision names a quote id that no longer exists (or a theme not selected)."""
 
 
 class QuoteVerificationError(InsightkitError):
@@ -86,6 +92,7 @@ class QuoteConfig:
     n_alternatives: int = 3
     max_segments_per_theme: int = 80  # candidates come from the best-scoring segments per theme
     min_theme_score: float | None = None  # default: the model's threshold, else 0.5
+    allow_shared: bool = False  # may one window (or overlapping ones) be chosen for two themes?
 
 
 @dataclass
@@ -283,8 +290,12 @@ def select_quotes(
 
     ``model`` (a fitted ThemeClassifier) re-scores each candidate window, so a quote is on-theme
     in its own words and not only by its turn; without it the segment's ``score_<id>`` is used.
-    ``decisions`` (a file or table of reviewer decisions) is honoured: rejected quotes never
-    return, accepted ones and replacements stay. Deterministic for the same input.
+    ``decisions`` (a file or table of reviewer decisions) is honoured: a rejected quote and every
+    window of its turn that overlaps it stay out of that theme; accepted quotes and replacements
+    stay even if their scores drop; a decision whose id names no window any more raises a
+    :class:`QuoteDecisionWarning` and is marked stale in ``selection.decisions['status']``.
+    Unless ``config.allow_shared``, a passage is quoted under one theme only: the one where the
+    classifier scores the window highest. Deterministic for the same input.
     """
     cfg = config or QuoteConfig()
     if not isinstance(tagged, pd.DataFrame):
@@ -314,6 +325,12 @@ def select_quotes(
         if f"score_{t}" in sub.columns:
             sub = sub.sort_values([f"score_{t}", "segment_id"], ascending=[False, True])
         wanted.update(sub["segment_id"].head(cfg.max_segments_per_theme))
+    # and every segment a reviewer decided on, so pinned windows stay candidates and stale ids show
+    for col in ("quote_id", "replacement_id"):
+        for qid in decisions_df[col]:
+            parsed = _parse_quote_id(qid) if qid else None
+            if parsed is not None:
+                wanted.add(parsed[0])
     base = segs[segs["segment_id"].isin(wanted)]
     cand, rejected = build_candidates(base, cfg, nlp=nlp)
     messages: list[str] = []
@@ -344,17 +361,34 @@ def select_quotes(
                 thresholds[tid] = float(np.asarray(th)[j])
 
     quote_rows, cand_rows = [], []
+    # --- score every candidate per theme; reviewer rejections, theme floor, near-duplicates ---
+    pools: dict[str, list[dict]] = {}
+    decided_by_theme: dict[str, dict] = {}
+    pinned_by_theme: dict[str, list[str]] = {}
+    extra_rejected: list[dict] = []
     for t in theme_list:
-        label = labels.get(t, t)
         tcol = f"theme_{t}"
         tagged_mask = pd.to_numeric(segs[tcol], errors="coerce").fillna(0).to_numpy() > 0
         people_mask = tagged_mask & (segs["role"].fillna("").to_numpy() != "interviewer") if "role" in segs.columns else tagged_mask
-        if not people_mask.any():
+        dec_t = decisions_df[decisions_df["theme"] == t]
+        rejected_rows = [r for _, r in dec_t.iterrows() if r["decision"] in ("reject", "replace")]
+        rejected_ids = {r["quote_id"] for r in rejected_rows}
+        rejected_spans = [(span, r) for r in rejected_rows if (span := _parse_quote_id(r["quote_id"])) is not None]
+        pinned_ids = list(dict.fromkeys(list(dec_t.loc[dec_t["decision"] == "accept", "quote_id"])
+                                        + list(dec_t.loc[dec_t["decision"] == "replace", "replacement_id"])))
+        pinned_by_theme[t] = pinned_ids
+        decided = {r["quote_id"]: r for _, r in dec_t.iterrows()}
+        decided.update({r["replacement_id"]: r for _, r in dec_t[dec_t["decision"] == "replace"].iterrows()})
+        decided_by_theme[t] = decided
+        if not people_mask.any() and not pinned_ids:
             messages.append(f"{t}: no participant segment is tagged with this theme")
+            pools[t] = []
             continue
-        centroid = seg_vecs_all[people_mask].mean(axis=0)
+        centroid = seg_vecs_all[people_mask].mean(axis=0) if people_mask.any() else np.zeros(seg_vecs_all.shape[1])
         centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-        in_theme = cand["segment_id"].map(lambda s: bool(tagged_mask[seg_row[s]])).to_numpy(dtype=bool) if len(cand) else np.zeros(0, bool)
+        # a reviewer's pinned window stays a candidate even when its turn is no longer tagged
+        in_theme = (cand["segment_id"].map(lambda s: bool(tagged_mask[seg_row[s]])).to_numpy(dtype=bool)
+                    | cand["quote_id"].isin(pinned_ids).to_numpy(dtype=bool)) if len(cand) else np.zeros(0, bool)
         idx = np.flatnonzero(in_theme)
         if t in window_scores:
             tscore = window_scores[t][idx]
@@ -370,81 +404,100 @@ def select_quotes(
         for k, ci in enumerate(idx):
             c = cand.iloc[ci]
             seg = seg_by_id.loc[c["segment_id"]]
+            a = int(c["offset_in_text"])
             pool.append({
-                "ci": int(ci), "quote_id": c["quote_id"], "segment_id": c["segment_id"], "quote": c["quote"],
+                "ci": int(ci), "quote_id": c["quote_id"], "segment_id": c["segment_id"], "a": a, "b": a + len(c["quote"]),
+                "quote": c["quote"],
                 "theme_score": float(tscore[k]), "representativeness": float(rep[k]), "specificity": float(spec[k]),
                 "score": float(total[k]), "participant_id": str(_get(seg, "participant_id", c["segment_id"])),
                 "trust_type": str(_get(seg, "trust_type")), "region": str(_get(seg, "region")),
                 "topic": _get(seg, "topic", None), "attribution": str(_get(seg, "attribution")),
+                "pinned": c["quote_id"] in pinned_ids,
             })
-        # theme-score floor, reviewer rejections, near-duplicates: each recorded
-        dec_t = decisions_df[decisions_df["theme"] == t]
-        rejected_ids = set(dec_t.loc[dec_t["decision"].isin(["reject", "replace"]), "quote_id"])
-        pinned_ids = list(dec_t.loc[dec_t["decision"] == "accept", "quote_id"]) + list(dec_t.loc[dec_t["decision"] == "replace", "replacement_id"])
-        decided = {r["quote_id"]: r for _, r in dec_t.iterrows()}
-        decided.update({r["replacement_id"]: r for _, r in dec_t[dec_t["decision"] == "replace"].iterrows()})
         pool.sort(key=lambda p: (-p["score"], p["quote_id"]))
         viable, kept_vecs = [], []
         for p in pool:
-            why = ""
+            why, detail = "", f"theme {t}"
+            hit = next((r for (sid, a, b), r in rejected_spans
+                        if sid == p["segment_id"] and a < p["b"] and p["a"] < b), None)
             if p["quote_id"] in rejected_ids:
+                r = next(r for r in rejected_rows if r["quote_id"] == p["quote_id"])
+                why, detail = "rejected_by_reviewer", f"theme {t}: {r['decision']}ed by {r['reviewer']}"
+            elif hit is not None and not p["pinned"]:
                 why = "rejected_by_reviewer"
-            elif p["theme_score"] < min_score and p["quote_id"] not in pinned_ids:
+                detail = f"theme {t}: overlaps {hit['quote_id']}, {hit['decision']}ed by {hit['reviewer']}"
+            elif p["theme_score"] < min_score and not p["pinned"]:
                 why = "off_theme"
             else:
                 v = cand_vecs[p["ci"]]
                 sims = [float(v @ kv) for kv, kp in kept_vecs if kp["segment_id"] != p["segment_id"]]
-                if sims and max(sims) > cfg.near_duplicate and p["quote_id"] not in pinned_ids:
+                if sims and max(sims) > cfg.near_duplicate and not p["pinned"]:
                     why = "near_duplicate"
             if why:
-                rejected = pd.concat([rejected, pd.DataFrame([{"segment_id": p["segment_id"], "quote_id": p["quote_id"],
-                                                                "quote": p["quote"], "reason": why, "detail": f"theme {t}"}])],
-                                     ignore_index=True)
+                extra_rejected.append({"segment_id": p["segment_id"], "quote_id": p["quote_id"], "quote": p["quote"],
+                                       "reason": why, "detail": detail})
                 continue
             viable.append(p)
             kept_vecs.append((cand_vecs[p["ci"]], p))
         for p in viable:
-            cand_rows.append({"theme": t, **{k: v for k, v in p.items() if k != "ci"}})
+            cand_rows.append({"theme": t, **{k: v for k, v in p.items() if k not in ("ci", "a", "b", "pinned")}})
+        pools[t] = viable
 
-        chosen: list[dict] = []
-        for qid in pinned_ids:
-            p = next((v for v in viable if v["quote_id"] == qid), None)
-            if p is None:
-                messages.append(f"{t}: reviewer kept {qid}, which is no longer a candidate (source or cleaning changed?)")
-                continue
-            if all(c["quote_id"] != qid for c in chosen):
-                chosen.append({**p, "_pinned": True})
-        trust_types = {p["trust_type"] for p in viable if p["trust_type"]}
-        regions = {p["region"] for p in viable if p["region"]}
-        topics = {p["topic"] for p in viable if p["topic"] not in (None, "", -1)}
-        while len(chosen) < n:
-            used_people = {c["participant_id"] for c in chosen}
-            used_tt = {c["trust_type"] for c in chosen}
-            used_rg = {c["region"] for c in chosen}
-            used_tp = {c["topic"] for c in chosen}
-            best, best_val = None, -1e9
-            for p in viable:
-                if p["participant_id"] in used_people or any(c["quote_id"] == p["quote_id"] for c in chosen):
+    # --- choose per theme; a window (or an overlapping one) goes to one theme only ---------------
+    banned: dict[str, dict[str, str]] = {t: {} for t in theme_list}  # theme -> quote_id -> why
+    while True:
+        chosen_by_theme = {t: _choose(pools[t], banned[t], pinned_by_theme[t], n, cfg, cand_vecs, messages, t)
+                           for t in theme_list}
+        if cfg.allow_shared:
+            break
+        changed = False
+        flat = [(t, c) for t in theme_list for c in chosen_by_theme[t]]
+        for i, (t1, c1) in enumerate(flat):
+            for t2, c2 in flat[i + 1:]:
+                if t1 == t2 or not _overlap(c1, c2):
                     continue
-                red = max((float(cand_vecs[p["ci"]] @ cand_vecs[c["ci"]]) for c in chosen), default=0.0)
-                val = cfg.mmr_lambda * p["score"] - (1 - cfg.mmr_lambda) * red
-                if p["trust_type"] in used_tt and (trust_types - used_tt):
-                    val -= cfg.spread_penalty_trust_type
-                if p["region"] in used_rg and (regions - used_rg):
-                    val -= cfg.spread_penalty_region
-                if p["topic"] in used_tp and (topics - used_tp) and p["topic"] not in (None, "", -1):
-                    val -= cfg.spread_penalty_topic
-                if val > best_val + 1e-12:
-                    best, best_val = p, val
-            if best is None:
-                break
-            chosen.append({**best, "_mmr": best_val})
-        if len(chosen) < n:
+                owner, loser = (t1, c1), (t2, c2)
+                if _belongs_more(c2, c1, t2, t1, theme_list):
+                    owner, loser = loser, owner
+                if loser[1]["pinned"]:
+                    continue  # a reviewer put it there; only a reviewer takes it out
+                (ot, oc), (lt, lc) = owner, loser
+                note = (f"theme {lt}: overlaps {oc['quote_id']}, chosen for theme {ot} where it scores higher "
+                        f"(theme score {oc['theme_score']:.2f} against {lc['theme_score']:.2f})")
+                for p in pools[lt]:
+                    if _overlap(p, oc) and p["quote_id"] not in banned[lt] and not p["pinned"]:
+                        banned[lt][p["quote_id"]] = note
+                        changed = True
+        if not changed:
+            break
+    for t in theme_list:
+        for p in pools[t]:
+            if p["quote_id"] in banned[t]:
+                extra_rejected.append({"segment_id": p["segment_id"], "quote_id": p["quote_id"], "quote": p["quote"],
+                                       "reason": "chosen_for_other_theme", "detail": banned[t][p["quote_id"]]})
+    if extra_rejected:
+        rejected = pd.concat([rejected, pd.DataFrame(extra_rejected)], ignore_index=True)
+    all_chosen = [c for t in theme_list for c in chosen_by_theme[t]]
+
+    for t in theme_list:
+        label = labels.get(t, t)
+        chosen = chosen_by_theme[t]
+        viable = [p for p in pools[t] if p["quote_id"] not in banned[t]]
+        decided = decided_by_theme[t]
+        if pools[t] and len(chosen) < n:
             messages.append(f"{t}: only {len(chosen)} quote(s) from distinct participants pass the filters")
         n_people = len({p["participant_id"] for p in viable})
+        others = [c for c in all_chosen if not any(c is x for x in chosen)]
         for rank, c in enumerate(chosen, start=1):
-            alts = [p for p in viable if p["quote_id"] not in {x["quote_id"] for x in chosen}
-                    and p["participant_id"] != c["participant_id"]][: cfg.n_alternatives]
+            alts: list[dict] = []
+            for p in viable:
+                if len(alts) >= cfg.n_alternatives:
+                    break
+                if p["participant_id"] == c["participant_id"] or any(_overlap(p, x) for x in chosen + alts):
+                    continue
+                if not cfg.allow_shared and any(_overlap(p, x) for x in others):
+                    continue
+                alts.append(p)
             cand_row = cand.iloc[c["ci"]]
             seg = seg_by_id.loc[c["segment_id"]]
             dec = decided.get(c["quote_id"])
@@ -478,6 +531,37 @@ def select_quotes(
                 "decided_on": dec["date"] if dec is not None else "",
                 "decision_note": dec["note"] if dec is not None else "",
             })
+    # --- decisions whose quote ids no longer name a window: loud, never silent ------------------
+    known = set(cand["quote_id"]) | set(rejected["quote_id"].dropna())
+    status = []
+    for _, d in decisions_df.iterrows():
+        ids = [d["quote_id"]] + ([d["replacement_id"]] if d["decision"] == "replace" else [])
+        missing = [i for i in ids if i not in known]
+        if d["theme"] in all_ids and d["theme"] not in theme_list:
+            status.append("not applied: theme not selected this run")
+            continue
+        if d["theme"] not in all_ids:
+            msg = f"decision on {d['quote_id']} is for theme '{d['theme']}', which the table does not have"
+            status.append("stale: no such theme")
+        elif missing:
+            what = "no longer names a window of the table (source, cleaning or filters changed?)"
+            msg = f"{d['theme']}: {d['decision']} by {d['reviewer']}: {', '.join(missing)} {what}"
+            if d["decision"] == "reject" or (d["decision"] == "replace" and d["quote_id"] in missing):
+                msg += "; windows overlapping the rejected span stay out where its turn still exists"
+            status.append("stale: " + ", ".join(missing) + " not found")
+        else:
+            kept = d["quote_id"] if d["decision"] == "accept" else d["replacement_id"]
+            chosen_ids = {c["quote_id"] for c in chosen_by_theme[d["theme"]]} if d["decision"] != "reject" else set()
+            if d["decision"] == "reject" or kept in chosen_ids:
+                status.append("applied")
+                continue
+            why = rejected.loc[rejected["quote_id"] == kept, "reason"]
+            why = ", ".join(dict.fromkeys(why)) or "not a candidate for this theme"
+            msg = f"{d['theme']}: {d['decision']} by {d['reviewer']}: {kept} could not be kept ({why})"
+            status.append(f"not applied: {why}")
+        messages.append(msg)
+        warnings.warn(msg, QuoteDecisionWarning, stacklevel=2)
+    decisions_df = decisions_df.assign(status=status)
     quotes = pd.DataFrame(quote_rows, columns=[
         "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source", "segment_id", "cell",
         "participant_id", "trust_type", "region", "topic", "start", "end", "edits", "theme_score", "representativeness",
@@ -485,6 +569,75 @@ def select_quotes(
     candidates = pd.DataFrame(cand_rows)
     return QuoteSelection(quotes=quotes, candidates=candidates, rejected=rejected.reset_index(drop=True),
                           decisions=decisions_df, messages=messages)
+
+
+def _parse_quote_id(quote_id: str) -> tuple[str, int, int] | None:
+    """``segment_id@a-b`` -> (segment_id, a, b): the window's place in its segment's cleaned text."""
+    sid, sep, span = str(quote_id).rpartition("@")
+    a, dash, b = span.partition("-")
+    if not sep or not dash:
+        return None
+    try:
+        return sid, int(a), int(b)
+    except ValueError:
+        return None
+
+
+def _overlap(p: dict, q: dict) -> bool:
+    """Two windows of the same turn that share any character."""
+    return p["segment_id"] == q["segment_id"] and p["a"] < q["b"] and q["a"] < p["b"]
+
+
+def _belongs_more(p: dict, q: dict, tp: str, tq: str, order: list[str]) -> bool:
+    """Whether window ``p`` (chosen for ``tp``) has the better claim than ``q`` (chosen for ``tq``).
+
+    A reviewer's pin wins; then the higher classifier score on the window itself; then the higher
+    combined score; then the theme listed first.
+    """
+    if p["pinned"] != q["pinned"]:
+        return p["pinned"]
+    kp = (round(p["theme_score"], 6), round(p["score"], 6), -order.index(tp))
+    kq = (round(q["theme_score"], 6), round(q["score"], 6), -order.index(tq))
+    return kp > kq
+
+
+def _choose(viable: list[dict], banned: Mapping[str, str], pinned_ids: Sequence[str], n: int, cfg: QuoteConfig,
+            cand_vecs: np.ndarray, messages: list[str], theme: str) -> list[dict]:
+    """Reviewer-pinned windows first, then maximal marginal relevance with the spread rules."""
+    pool = [p for p in viable if p["quote_id"] not in banned]
+    chosen: list[dict] = []
+    for qid in pinned_ids:
+        p = next((v for v in pool if v["quote_id"] == qid), None)
+        if p is None:
+            continue  # reported with the stale decisions
+        if all(c["quote_id"] != qid for c in chosen):
+            chosen.append(p)
+    trust_types = {p["trust_type"] for p in pool if p["trust_type"]}
+    regions = {p["region"] for p in pool if p["region"]}
+    topics = {p["topic"] for p in pool if p["topic"] not in (None, "", -1)}
+    while len(chosen) < n:
+        used_people = {c["participant_id"] for c in chosen}
+        used_tt = {c["trust_type"] for c in chosen}
+        used_rg = {c["region"] for c in chosen}
+        used_tp = {c["topic"] for c in chosen}
+        best, best_val = None, -1e9
+        for p in pool:
+            if p["participant_id"] in used_people or any(_overlap(p, c) for c in chosen):
+                continue
+            red = max((float(cand_vecs[p["ci"]] @ cand_vecs[c["ci"]]) for c in chosen), default=0.0)
+            val = cfg.mmr_lambda * p["score"] - (1 - cfg.mmr_lambda) * red
+            if p["trust_type"] in used_tt and (trust_types - used_tt):
+                val -= cfg.spread_penalty_trust_type
+            if p["region"] in used_rg and (regions - used_rg):
+                val -= cfg.spread_penalty_region
+            if p["topic"] in used_tp and (topics - used_tp) and p["topic"] not in (None, "", -1):
+                val -= cfg.spread_penalty_topic
+            if val > best_val + 1e-12:
+                best, best_val = p, val
+        if best is None:
+            break
+        chosen.append(best)
+    return chosen
 
 
 def _accepts_embeddings(model) -> bool:
@@ -611,6 +764,32 @@ def _e(x) -> str:
     return html.escape(str(x), quote=True)
 
 
+def _theme_decisions_html(selection: QuoteSelection, theme: str) -> list[str]:
+    """The decisions on one theme, each with the quote it names, who made it, when and why."""
+    dec = selection.decisions
+    if not len(dec):
+        return []
+    dec = dec[dec["theme"] == theme]
+    if not len(dec):
+        return []
+    text = {}
+    for frame in (selection.rejected, selection.candidates):
+        if len(frame) and "quote_id" in frame.columns:
+            text.update({k: v for k, v in zip(frame["quote_id"], frame["quote"]) if isinstance(k, str) and k not in text})
+    text.update(dict(zip(selection.quotes["quote_id"], selection.quotes["quote"])))
+    out = ["<h3>Reviewer decisions on this theme</h3><table><tr><th>decision</th><th>quote</th><th>replacement</th>"
+           "<th>reviewer</th><th>date</th><th>note</th><th>status</th></tr>"]
+    for _, d in dec.iterrows():
+        quote = text.get(d["quote_id"], "")
+        repl = text.get(d["replacement_id"], "") if d["replacement_id"] else ""
+        out.append(f"<tr><td class='decision {_e(d['decision'])}'>{_e(d['decision'])}</td>"
+                   f"<td><code>{_e(d['quote_id'])}</code><br>{_e(quote)}</td>"
+                   f"<td><code>{_e(d['replacement_id'])}</code><br>{_e(repl)}</td><td>{_e(d['reviewer'])}</td>"
+                   f"<td>{_e(d['date'])}</td><td>{_e(d['note'])}</td><td>{_e(d.get('status', ''))}</td></tr>")
+    out.append("</table>")
+    return out
+
+
 def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: str | Path, *,
                      title: str = "Quote selection audit", context_turns: int = 1) -> Path:
     """One self-contained HTML file (no scripts) showing every choice in its context.
@@ -630,7 +809,8 @@ def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: st
     out.append(f"<p class='meta'>Generated {date.today().isoformat()}. {len(q)} quotes across "
                f"{q['theme'].nunique() if len(q) else 0} themes. Combined score = 0.5 x theme score + 0.3 x "
                "representativeness + 0.2 x specificity; chosen by maximal marginal relevance, at most one quote per "
-               "participant per theme, spread across trust types and regions where the data allow.</p>")
+               "participant per theme, spread across trust types and regions where the data allow; unless shared quotes were "
+               "allowed, a passage is quoted under one theme only.</p>")
     for msg in selection.messages:
         out.append(f"<p class='meta'>Note: {_e(msg)}</p>")
     for theme, sub in q.groupby("theme", sort=False):
@@ -644,7 +824,7 @@ def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: st
                 out.append(f"<div class='decision {_e(d)}'>Reviewer decision: {_e(d)} by {_e(r['reviewer'])} on "
                            f"{_e(r['decided_on'])}{(': ' + _e(r['decision_note'])) if r.get('decision_note') else ''}</div>")
             out.append(f"<div class='meta'>Rank {_e(r['rank'])} · quote id <code>{_e(r['quote_id'])}</code> · source "
-                       f"{_e(r['source'])} characters {_e(r['start'])}–{_e(r['end'])} · theme {_e(r['theme_score'])} · "
+                       f"{_e(segs.at[pos[str(r['segment_id'])], 'source_display'] if 'source_display' in segs.columns and str(r['segment_id']) in pos else r['source'])} characters {_e(r['start'])}–{_e(r['end'])} · theme {_e(r['theme_score'])} · "
                        f"typical {_e(r['representativeness'])} · specific {_e(r['specificity'])} · score {_e(r['score'])}</div>")
             out.append(f"<div class='meta'>Why: {_e(r['reason'])}</div>")
             i = pos.get(str(r["segment_id"]))
@@ -676,10 +856,14 @@ def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: st
                                f"<td>{_e(a['attribution'])}</td><td>{_e(a['score'])}</td></tr>")
                 out.append("</table></details>")
             out.append("</div>")
+        out.extend(_theme_decisions_html(selection, theme))
     if len(selection.decisions):
-        out.append("<h2>Reviewer decisions</h2><table><tr>" + "".join(f"<th>{_e(c)}</th>" for c in DECISION_COLUMNS) + "</tr>")
+        cols = DECISION_COLUMNS + (["status"] if "status" in selection.decisions.columns else [])
+        out.append("<h2>Reviewer decisions</h2><p class='meta'>Every decision in the decisions file: who decided what, "
+                   "when, why, and whether this run could apply it.</p><table><tr>"
+                   + "".join(f"<th>{_e(c)}</th>" for c in cols) + "</tr>")
         for _, d in selection.decisions.iterrows():
-            out.append("<tr>" + "".join(f"<td>{_e(d[c])}</td>" for c in DECISION_COLUMNS) + "</tr>")
+            out.append("<tr>" + "".join(f"<td>{_e(d[c])}</td>" for c in cols) + "</tr>")
         out.append("</table>")
     out.append("</body></html>")
     path = Path(path)

@@ -138,6 +138,9 @@ def test_audit_html_escapes_everything(tmp_path, nlp_small):
     page = write_audit_html(sel, segs, tmp_path / "a.html").read_text()
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
+    # and a browser would refuse to run a script even if one slipped through
+    assert "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">" in page
+    assert "script-src" not in page
 
 
 def test_bad_decisions_file_names_the_line(tmp_path):
@@ -181,3 +184,144 @@ def test_survey_quotes_verify_against_csv_and_xlsx_sources(tmp_path, nlp_small, 
     assert verify_quotes(q, res.documents, segments=segs).verified.all()
     # and from the file itself, as the CLI does
     assert verify_quotes(q, source_dirs=[tmp_path]).verified.all()
+
+
+# --- reviewer decisions act on spans, not only on exact ids -------------------------------------
+
+def _span(quote_id):
+    sid, _, span = quote_id.rpartition("@")
+    a, _, b = span.partition("-")
+    return sid, int(a), int(b)
+
+
+def _overlapping(id1, id2):
+    s1, a1, b1 = _span(id1)
+    s2, a2, b2 = _span(id2)
+    return s1 == s2 and a1 < b2 and a2 < b1
+
+
+def _decision(quote_id, decision="reject", replacement_id="", theme="epr", reviewer="A. Reviewer"):
+    return {"theme": theme, "quote_id": quote_id, "decision": decision, "replacement_id": replacement_id,
+            "reviewer": reviewer, "date": "2026-11-20", "note": "checked in context"}
+
+
+def test_no_window_overlapping_a_rejected_quote_returns(nlp_small):
+    _, segs = _source_and_segments()
+    first = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    top = first.quotes.iloc[0].quote_id
+    # the rejected turn has other windows that overlap the rejected one: they are real candidates
+    same_turn = [c for c in first.candidates.quote_id if c != top and _overlapping(c, top)]
+    assert same_turn
+    second = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small,
+                           decisions=pd.DataFrame([_decision(top)]))
+    for qid in second.quotes.quote_id:
+        assert not _overlapping(qid, top), qid
+    for qid in second.quotes.alternatives.map(json.loads).sum():
+        assert not _overlapping(qid["quote_id"], top)
+    gone = second.rejected[second.rejected.reason == "rejected_by_reviewer"]
+    assert set(same_turn) <= set(gone.quote_id)
+    assert gone.detail.str.contains("A. Reviewer").all()
+
+
+def test_a_replacement_stays_when_its_scores_shift(nlp_small):
+    _, segs = _source_and_segments()
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    second_q = first.iloc[1]
+    alt = json.loads(second_q.alternatives)[0]["quote_id"]
+    decisions = pd.DataFrame([_decision(second_q.quote_id, "replace", alt, reviewer="B. Reviewer")])
+    # a retrained model (or a new batch) now scores the replacement's turn below the threshold
+    shifted = segs.copy()
+    row = shifted.segment_id == _span(alt)[0]
+    shifted.loc[row, "theme_epr"], shifted.loc[row, "score_epr"] = 0, 0.05
+    again = select_quotes(shifted, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=decisions)
+    assert alt in set(again.quotes.quote_id)
+    assert second_q.quote_id not in set(again.quotes.quote_id)
+    kept = again.quotes.set_index("quote_id").loc[alt]
+    assert kept.reviewer == "B. Reviewer" and kept.decision == "replace"
+    assert list(again.decisions.status) == ["applied"]
+
+
+def test_alternatives_do_not_overlap_the_quotes_or_each_other(nlp_small):
+    _, segs = _source_and_segments()
+    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small,
+                      config=QuoteConfig(n_alternatives=5)).quotes
+    chosen = list(q.quote_id)
+    seen_any = False
+    for _, r in q.iterrows():
+        alts = [a["quote_id"] for a in json.loads(r.alternatives)]
+        seen_any = seen_any or bool(alts)
+        for i, a in enumerate(alts):
+            assert not any(_overlapping(a, c) for c in chosen), (a, chosen)
+            assert not any(_overlapping(a, b) for b in alts[i + 1:]), alts
+    assert seen_any
+
+
+def test_one_window_is_not_chosen_for_two_themes_by_default(nlp_small):
+    _, segs = _source_and_segments()
+    segs = segs.copy()
+    # P01's turn is on both themes; it scores higher for epr (0.95) than for skills (0.7)
+    shared = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder(), nlp=nlp_small,
+                           config=QuoteConfig(allow_shared=True)).quotes
+    by_theme = {t: list(g.quote_id) for t, g in shared.groupby("theme")}
+    assert any(_overlapping(a, b) for a in by_theme["epr"] for b in by_theme["skills"])  # the case exists
+    sel = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    by_theme = {t: list(g.quote_id) for t, g in sel.quotes.groupby("theme")}
+    assert not any(_overlapping(a, b) for a in by_theme.get("epr", []) for b in by_theme.get("skills", []))
+    p01 = segs.segment_id[1]
+    assert any(_span(q)[0] == p01 for q in by_theme["epr"])  # it went to the theme where it scores higher
+    assert "chosen_for_other_theme" in set(sel.rejected.reason)
+
+
+def test_a_stale_decision_id_warns_and_is_reported(tmp_path, nlp_small):
+    from insightkit.quotes import QuoteDecisionWarning
+
+    _, segs = _source_and_segments()
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    gone = "call-x#999-1200@0-40"  # a turn that no longer exists (the source changed)
+    decisions = pd.DataFrame([_decision(gone), _decision(first.quote_id.iloc[0], "accept")])
+    with pytest.warns(QuoteDecisionWarning, match="no longer names a window"):
+        sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=decisions)
+    assert any(gone in m for m in sel.messages)
+    status = dict(zip(sel.decisions.quote_id, sel.decisions.status))
+    assert status[gone].startswith("stale") and status[first.quote_id.iloc[0]] == "applied"
+    page = write_audit_html(sel, segs, tmp_path / "audit.html").read_text()
+    assert "stale" in page and "checked in context" in page and "2026-11-20" in page
+
+
+def test_audit_html_shows_who_rejected_what(tmp_path, nlp_small):
+    _, segs = _source_and_segments()
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    top = first.iloc[0]
+    d = _decision(top.quote_id, reviewer="C. Checker")
+    d["note"] = "names a <b>unique</b> project"
+    sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=pd.DataFrame([d]))
+    page = write_audit_html(sel, segs, tmp_path / "audit.html").read_text()
+    section = page.split("Reviewer decisions on this theme", 1)[1].split("</table>", 1)[0]
+    import html as _html
+
+    assert "C. Checker" in section and "2026-11-20" in section and _html.escape(top.quote) in section
+    assert "names a &lt;b&gt;unique&lt;/b&gt; project" in section and "<b>unique" not in page
+
+
+@pytest.mark.slow
+def test_cli_honours_decisions_and_warns_about_stale_ids(tmp_path, capsys, monkeypatch):
+    from insightkit.cli import main
+    from insightkit.export import read_table
+
+    source, segs = _source_and_segments()
+    (tmp_path / "call-x.txt").write_text(source, encoding="utf-8")
+    segs.to_csv(tmp_path / "tagged.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    args = ["quotes", "tagged.csv", "--n", "2", "--theme", "epr", "--no-rescore", "--out", "q.csv"]
+    assert main(args) == 0
+    first = read_table(tmp_path / "q.csv")
+    top = first.quote_id.iloc[0]
+    pd.DataFrame([_decision(top), _decision("call-x#999-1200@0-40")]).to_csv(tmp_path / "d.csv", index=False)
+    capsys.readouterr()
+    assert main(args + ["--decisions", "d.csv", "--html", "audit.html"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: decisions file:" in err and "call-x#999-1200@0-40" in err
+    again = read_table(tmp_path / "q.csv")
+    assert not any(_overlapping(q, top) for q in again.quote_id)
+    page = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert "A. Reviewer" in page and "stale" in page

@@ -26,6 +26,8 @@ def register(sub) -> None:
     p.add_argument("--min-words", type=int, default=12, help="shortest quote in words (default 12)")
     p.add_argument("--max-words", type=int, default=90, help="longest quote in words (default 90)")
     p.add_argument("--allow-placeholders", action="store_true", help="allow quotes that contain redaction placeholders")
+    p.add_argument("--allow-shared", action="store_true",
+                   help="let one passage be quoted under two themes (default: it goes to the theme it scores highest on)")
     p.add_argument("--sources", action="append", default=[], metavar="DIR",
                    help="folder holding the source files, for verification (repeatable; default: the input's folder and the current one)")
     p.add_argument("--no-verify", action="store_true", help="skip verification against the source files (not recommended)")
@@ -34,7 +36,10 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.export import read_table, write_table
-    from insightkit.quotes import QuoteConfig, select_quotes, verify_quotes, write_audit_html
+    import sys
+    import warnings
+
+    from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
 
     segments = read_table(args.input)
     model = None
@@ -42,8 +47,14 @@ def run(args: argparse.Namespace) -> int:
         from insightkit.classify import load_model
 
         model = load_model(args.model)
-    cfg = QuoteConfig(min_words=args.min_words, max_words=args.max_words, allow_placeholders=args.allow_placeholders)
-    sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions, config=cfg)
+    cfg = QuoteConfig(min_words=args.min_words, max_words=args.max_words, allow_placeholders=args.allow_placeholders,
+                      allow_shared=args.allow_shared)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QuoteDecisionWarning)
+        sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions, config=cfg)
+    stale = [str(w.message) for w in caught if issubclass(w.category, QuoteDecisionWarning)]
+    for msg in stale:
+        print(f"warning: decisions file: {msg}", file=sys.stderr)
     quotes = sel.quotes
     if not args.no_verify and len(quotes):
         dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
@@ -54,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         write_audit_html(sel if args.no_verify else _with(sel, quotes), segments, args.html)
     for msg in sel.messages:
-        print(f"note: {msg}")
+        if msg not in stale:
+            print(f"note: {msg}")
     by_theme = quotes.groupby("theme").size().to_dict() if len(quotes) else {}
     print(f"{len(quotes)} quotes ({', '.join(f'{k}: {v}' for k, v in by_theme.items()) or 'none'}); "
           f"{len(sel.rejected)} candidate windows filtered out -> {rejected_path}")
