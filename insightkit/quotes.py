@@ -5,7 +5,9 @@ whole short survey answer). Each filter that drops a candidate records why. For 
 candidates are scored on three documented parts and chosen by maximal marginal relevance with
 rules for spreading voices across people, trust types, regions and sub-topics. Every chosen quote
 carries its exact source span and the edits that turn that span into the shown text, so
-:func:`verify_quotes` can prove it verbatim against the source file.
+:func:`verify_quotes` can prove it verbatim against the source file. A quotes table is made to be
+shared, so it names its file only by the shown name (``source_display``: names in the file name
+redacted); the real file is reached through ``doc_id`` and the segment table (``docs/quotes.md``).
 
 Combined score (documented in ``docs/quotes.md``)::
 
@@ -14,6 +16,7 @@ Combined score (documented in ``docs/quotes.md``)::
 
 from __future__ import annotations
 
+import glob
 import html
 import json
 import math
@@ -63,7 +66,14 @@ _DECISIONS = {"accept", "reject", "replace"}
 
 
 class QuoteDecisionWarning(UserWarning):
-    """A reviewer decision names a quote id that no longer exists (or a theme not selected)."""
+    """A reviewer decision that could not be applied as written, so it is never dropped silently.
+
+    :func:`select_quotes` warns when a decision's quote id (or replacement id) names no window of
+    the table any more (the source, cleaning or filters changed), names a theme the table does not
+    have, or keeps a window that no longer passes the filters; the decision's ``status`` in
+    ``selection.decisions`` says which. The CLI prints each as ``warning: decisions file: ...``. To
+    stop on one instead: ``warnings.simplefilter("error", insightkit.QuoteDecisionWarning)``.
+    """
 
 
 class QuoteVerificationError(InsightkitError):
@@ -361,6 +371,7 @@ def select_quotes(
                 thresholds[tid] = float(np.asarray(th)[j])
 
     quote_rows, cand_rows = [], []
+    shown_names: dict[str, str] = {}
     # --- score every candidate per theme; reviewer rejections, theme floor, near-duplicates ---
     pools: dict[str, list[dict]] = {}
     decided_by_theme: dict[str, dict] = {}
@@ -509,7 +520,7 @@ def select_quotes(
                 "quote": c["quote"],
                 "attribution": c["attribution"],
                 "doc_id": _get(seg, "doc_id"),
-                "source": _get(seg, "source"),
+                "source_display": _shown_name(seg, shown_names),
                 "segment_id": c["segment_id"],
                 "cell": _get(seg, "cell"),
                 "participant_id": c["participant_id"],
@@ -563,12 +574,26 @@ def select_quotes(
         warnings.warn(msg, QuoteDecisionWarning, stacklevel=2)
     decisions_df = decisions_df.assign(status=status)
     quotes = pd.DataFrame(quote_rows, columns=[
-        "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source", "segment_id", "cell",
+        "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source_display", "segment_id", "cell",
         "participant_id", "trust_type", "region", "topic", "start", "end", "edits", "theme_score", "representativeness",
         "specificity", "score", "alternatives", "reason", "decision", "reviewer", "decided_on", "decision_note"])
     candidates = pd.DataFrame(cand_rows)
     return QuoteSelection(quotes=quotes, candidates=candidates, rejected=rejected.reset_index(drop=True),
                           decisions=decisions_df, messages=messages)
+
+
+def _shown_name(seg, cache: dict[str, str]) -> str:
+    """The file name a quote shows: the segment's ``source_display`` (names redacted, never the real
+    ``source``). A table from before ``source_display`` existed gets it worked out here."""
+    shown = str(_get(seg, "source_display"))
+    if shown:
+        return shown
+    real = str(_get(seg, "source"))
+    if real and real not in cache:
+        from insightkit.io.filenames import redact_file_name
+
+        cache[real] = redact_file_name(real, use_ner=False)
+    return cache.get(real, "")
 
 
 def _parse_quote_id(quote_id: str) -> tuple[str, int, int] | None:
@@ -677,47 +702,61 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
                   source_dirs: Sequence[str | Path] = ()) -> pd.DataFrame:
     """Prove each quote verbatim: replaying its edits on the source span gives the quote exactly.
 
-    Sources come from ``documents`` (doc_id -> decoded text, as :func:`insightkit.read` returns),
-    ``source_paths`` (doc_id or file name -> path) or files named by ``source`` under
-    ``source_dirs``. With ``segments``, each quote must also lie inside its segment's text. Raises
-    :class:`QuoteVerificationError` on any mismatch or missing source; returns the quotes with a
-    ``verified`` column otherwise.
+    A quotes table names its file only by the shown name (``source_display``, names redacted), so
+    the source text is found through the quote's ``doc_id``: in ``documents`` (doc_id -> decoded
+    text, as :func:`insightkit.read` returns), else in ``source_paths`` (doc_id, real or shown file
+    name -> path), else by the real file name under ``source_dirs``. The real name comes from
+    ``segments`` (the segment table keeps it in ``source``), from a ``source`` column of an older
+    quotes table, or is the shown name where that holds no redaction. With ``segments``, each quote
+    must also lie inside its segment's text. Raises :class:`QuoteVerificationError` on any mismatch
+    or missing source; returns the quotes with a ``verified`` column otherwise.
     """
     failures: list[str] = []
     documents = dict(documents or {})
-    cache: dict[str, str] = {}
-
-    def source_text(row) -> str | None:
-        doc_id, name = str(row.get("doc_id", "")), str(row.get("source", ""))
-        cell = str(row.get("cell", "") or "")
-        doc = documents.get(doc_id)
-        if doc is None:
-            key = (doc_id, cell)
-            if key in cache:
-                return cache[key]
-            path = None
-            for k in (doc_id, name):
-                if source_paths and k in source_paths:
-                    path = Path(source_paths[k])
-            if path is None:
-                for d in source_dirs:
-                    hits = sorted(Path(d).rglob(name)) if name else []
-                    if hits:
-                        path = hits[0]
-                        break
-            if path is None:
-                return None
-            from insightkit.io import read_source_text
-
-            cache[key] = read_source_text(path, cell or None)
-            return cache[key]
-        if isinstance(doc, dict):  # XLSX: offsets are within the cell's value
-            return doc.get(cell)
-        return doc
-
-    seg_text = {}
+    paths = {str(k): v for k, v in (source_paths or {}).items()}
+    cache: dict[tuple[str, str], str] = {}
+    seg_text: dict[str, str] = {}
+    real_by_seg: dict[str, str] = {}
+    real_by_doc: dict[str, str] = {}
     if segments is not None:
         seg_text = dict(zip(segments["segment_id"].astype(str), segments["text"].astype(str)))
+        if "source" in segments.columns:
+            real = segments["source"].fillna("").astype(str)
+            real_by_seg = dict(zip(segments["segment_id"].astype(str), real))
+            if "doc_id" in segments.columns:
+                real_by_doc = {k: v for k, v in zip(segments["doc_id"].astype(str), real) if v}
+
+    def file_names(row) -> list[str]:
+        """The real file name first (from the segment table or an older table's ``source``)."""
+        names = [real_by_seg.get(str(row.get("segment_id", ""))), real_by_doc.get(str(row.get("doc_id", ""))),
+                 str(_get(row, "source")), str(_get(row, "source_display"))]
+        return [n for n in dict.fromkeys(names) if n and not PLACEHOLDER_RX.search(n)]
+
+    def source_text(row) -> str | None:
+        doc_id = str(_get(row, "doc_id"))
+        cell = str(_get(row, "cell"))
+        doc = documents.get(doc_id)
+        if doc is not None:
+            return doc.get(cell) if isinstance(doc, dict) else doc  # XLSX: offsets are within the cell's value
+        key = (doc_id, cell)
+        if key in cache:
+            return cache[key]
+        names = file_names(row)
+        shown = str(_get(row, "source_display"))
+        path = next((Path(paths[k]) for k in (doc_id, *names, shown) if k and k in paths), None)
+        if path is None:
+            for d in source_dirs:
+                hits = next((h for n in names if (h := sorted(Path(d).rglob(glob.escape(n))))), [])
+                if hits:
+                    path = hits[0]
+                    break
+        if path is None:
+            return None
+        from insightkit.io import read_source_text
+
+        cache[key] = read_source_text(path, cell or None)
+        return cache[key]
+
     for _, q in quotes.iterrows():
         qid = q.get("quote_id", q.get("segment_id"))
         quote = str(q["quote"])
@@ -728,7 +767,10 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
                 continue
         src = source_text(q)
         if src is None:
-            failures.append(f"{qid}: source '{q.get('source', q.get('doc_id'))}' not available to verify against")
+            # named by its shown name and doc_id only: a real file name may name a person
+            shown = _get(q, "source_display") or _get(q, "doc_id")
+            failures.append(f"{qid}: source '{shown}' (doc_id {_get(q, 'doc_id')}) not available to verify against; "
+                            "pass the documents from insightkit.read, the segment table, or source_paths")
             continue
         try:
             replayed = apply_edits(src, int(q["start"]), int(q["end"]), edits_from_json(q.get("edits")))
@@ -790,6 +832,17 @@ def _theme_decisions_html(selection: QuoteSelection, theme: str) -> list[str]:
     return out
 
 
+def _audit_source(r, segs: pd.DataFrame, pos: Mapping[str, int], cache: dict[str, str]) -> str:
+    """The shown file name for the audit page: the quote's ``source_display``, else its segment's
+    (a quotes table from an older version), never the real name."""
+    shown = str(_get(r, "source_display"))
+    if shown:
+        return shown
+    i = pos.get(str(r["segment_id"]))
+    seg = segs.iloc[i] if i is not None else r
+    return _shown_name(seg, cache) or str(_get(r, "doc_id"))
+
+
 def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: str | Path, *,
                      title: str = "Quote selection audit", context_turns: int = 1) -> Path:
     """One self-contained HTML file (no scripts) showing every choice in its context.
@@ -802,6 +855,7 @@ def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: st
     order_cols = [c for c in ("doc_id", "start") if c in segs.columns]
     segs = segs.sort_values(order_cols, kind="stable").reset_index(drop=True) if order_cols else segs
     pos = {sid: i for i, sid in enumerate(segs["segment_id"].astype(str))}
+    shown_names: dict[str, str] = {}
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>",
            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">",
            f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>"]
@@ -824,7 +878,7 @@ def write_audit_html(selection: QuoteSelection, segments: pd.DataFrame, path: st
                 out.append(f"<div class='decision {_e(d)}'>Reviewer decision: {_e(d)} by {_e(r['reviewer'])} on "
                            f"{_e(r['decided_on'])}{(': ' + _e(r['decision_note'])) if r.get('decision_note') else ''}</div>")
             out.append(f"<div class='meta'>Rank {_e(r['rank'])} · quote id <code>{_e(r['quote_id'])}</code> · source "
-                       f"{_e(segs.at[pos[str(r['segment_id'])], 'source_display'] if 'source_display' in segs.columns and str(r['segment_id']) in pos else r['source'])} characters {_e(r['start'])}–{_e(r['end'])} · theme {_e(r['theme_score'])} · "
+                       f"{_e(_audit_source(r, segs, pos, shown_names))} characters {_e(r['start'])}–{_e(r['end'])} · theme {_e(r['theme_score'])} · "
                        f"typical {_e(r['representativeness'])} · specific {_e(r['specificity'])} · score {_e(r['score'])}</div>")
             out.append(f"<div class='meta'>Why: {_e(r['reason'])}</div>")
             i = pos.get(str(r["segment_id"]))

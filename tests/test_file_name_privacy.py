@@ -126,3 +126,116 @@ def test_audit_page_shows_the_redacted_file_name(tmp_path):
     html = write_audit_html(sel, segs, tmp_path / "audit.html").read_text(encoding="utf-8")
     assert "interview_[PERSON].vtt" in html
     assert not NAME_RX.search(html)
+
+
+# --- quotes and reports: the exported quote files carry the shown file name only ----------------
+
+JANE_VTT = """WEBVTT
+
+1
+00:00:02.120 --> 00:00:07.480
+<v Tom Reeve>Morning Jane, thanks for making the time. Shall we start with where you are on the patient record?</v>
+
+2
+00:00:08.010 --> 00:00:31.900
+<v Jane Smith>Yeah, so we went live with the new electronic patient record on the acute wards in March, all fourteen of them, and we trained about nine hundred nurses in the six weeks before. The first fortnight was rough, honestly. Observations are electronic now and the ward sisters have come round to it.</v>
+
+3
+00:00:32.400 --> 00:00:35.100
+<v Tom Reeve>And how about the cyber side of things?</v>
+
+4
+00:00:35.800 --> 00:01:02.300
+<v Jane Smith>We had a ransomware scare last winter which, frankly, concentrated minds on the board. We replaced the old firewalls, patched every server we could find and we now run a tabletop exercise with the executives twice a year. There are still two legacy lab systems nobody dares switch off.</v>
+
+5
+00:01:03.000 --> 00:01:06.000
+<v Tom Reeve>Is the board behind the digital plan?</v>
+
+6
+00:01:06.700 --> 00:01:30.200
+<v Jane Smith>Mostly. Our chief exec chairs the digital committee herself and the non-execs ask good questions about benefits now. The harder bit is the money, because the capital only arrives in the last quarter and we end up spending it in a rush on kit instead of on people.</v>
+
+7
+00:01:31.000 --> 00:01:33.500
+<v Tom Reeve>Thanks Jane, that's really helpful.</v>
+"""
+
+JANE_PARTICIPANTS = """source,speaker,role,trust_type,region,job_role
+interview_jane_smith.vtt,Tom Reeve,interviewer,,,Researcher
+interview_jane_smith.vtt,Jane Smith,participant,Acute,South West,Chief Nursing Information Officer
+"""
+
+
+def _jane_corpus(tmp_path):
+    src = tmp_path / "transcripts"
+    src.mkdir()
+    (src / "interview_jane_smith.vtt").write_text(JANE_VTT, encoding="utf-8")
+    parts = tmp_path / "participants.csv"
+    parts.write_text(JANE_PARTICIPANTS, encoding="utf-8")
+    return src, parts
+
+
+def _text_of(path) -> str:
+    """Everything a file says: every member of a zip (XLSX, QDPX), else the file's text."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_quotes_cli_exports_carry_no_name_from_the_file_name(tmp_path, monkeypatch):
+    from insightkit.classify import load_model
+    from insightkit.cli import main
+    from insightkit.export import read_table
+    from insightkit.quotes import QuoteVerificationError, verify_quotes
+
+    src, parts = _jane_corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["clean", "transcripts", "--participants", str(parts), "--out", "segments.csv", "--quiet"]) == 0
+    segs = read_table(tmp_path / "segments.csv")
+    assert set(segs["source"]) == {"interview_jane_smith.vtt"}  # the working table keeps the real file
+    tagged = load_model().tag(segs)
+    tagged.to_csv(tmp_path / "tagged.csv", index=False)
+    assert main(["quotes", "tagged.csv", "--n", "2", "--min-words", "8", "--out", "quotes.csv",
+                 "--html", "audit.html", "--sources", "transcripts"]) == 0
+    for name in ("quotes.csv", "quotes.rejected.csv", "audit.html"):
+        leaked = NAME_RX.findall(_text_of(tmp_path / name))
+        assert not leaked, f"{name} carries the name: {leaked[:3]}"
+    quotes = read_table(tmp_path / "quotes.csv")
+    assert len(quotes) >= 1 and quotes["verified"].astype(str).eq("True").all()
+    assert set(quotes["source_display"]) == {"interview_[PERSON].vtt"} and "source" not in quotes.columns
+    assert set(quotes["attribution"]) == {"Acute trust, South West"}
+    # the exported table still proves itself verbatim: the segment table leads to the real file
+    assert verify_quotes(quotes, segments=tagged, source_dirs=[src])["verified"].all()
+    altered = quotes.copy()
+    altered.loc[0, "quote"] = altered.loc[0, "quote"].replace(" the ", " a ", 1).replace("We ", "They ", 1)
+    assert altered.loc[0, "quote"] != quotes.loc[0, "quote"]
+    with pytest.raises(QuoteVerificationError, match=r"not found in its segment's text"):
+        verify_quotes(altered, segments=tagged, source_dirs=[src])
+    with pytest.raises(QuoteVerificationError, match="not the quote"):
+        verify_quotes(altered, source_paths={quotes.loc[0, "doc_id"]: src / "interview_jane_smith.vtt"})
+    # without the segment table the shown name cannot lead to the file: said plainly, without the name
+    with pytest.raises(QuoteVerificationError, match="interview_\\[PERSON\\].vtt") as info:
+        verify_quotes(quotes, source_dirs=[src])
+    assert not NAME_RX.search(str(info.value))
+
+
+@pytest.mark.slow
+def test_report_files_carry_no_name_from_the_file_name(tmp_path):
+    from insightkit.classify import load_model
+    from insightkit.report.build import build_report
+
+    src, parts = _jane_corpus(tmp_path)
+    res = build_report([src], tmp_path / "out", participants=parts, model=load_model(), n_quotes=2, topics=False,
+                       show_progress=False)
+    assert len(res.quotes) >= 1 and res.quotes["verified"].all()  # verified against the real file
+    assert set(res.quotes["source_display"]) == {"interview_[PERSON].vtt"}
+    sheet = pd.read_excel(res.files["xlsx"], sheet_name="quotes", dtype=str)
+    assert set(sheet["source"]) == {"interview_[PERSON].vtt"}
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix != ".png"]
+    assert {"report.html", "report.xlsx", "report.md", "codebook.qdc", "project.qdpx"} <= {p.name for p in written}
+    for path in written:
+        leaked = NAME_RX.findall(_text_of(path))
+        assert not leaked, f"{path.name} carries the name: {leaked[:3]}"

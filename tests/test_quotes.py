@@ -325,3 +325,29 @@ def test_cli_honours_decisions_and_warns_about_stale_ids(tmp_path, capsys, monke
     assert not any(_overlapping(q, top) for q in again.quote_id)
     page = (tmp_path / "audit.html").read_text(encoding="utf-8")
     assert "A. Reviewer" in page and "stale" in page
+
+
+def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_small):
+    """A file named after a person: the quotes table carries only the redacted name, yet the
+    segment table (which keeps the real name) leads verification to the exact file."""
+    import re
+
+    source, segs = _source_and_segments()
+    segs["source"], segs["source_display"] = "interview_jane_smith.txt", "interview_[PERSON].txt"
+    (tmp_path / "interview_jane_smith.txt").write_text(source, encoding="utf-8")
+    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    assert len(q) == 3 and "source" not in q.columns
+    assert set(q.source_display) == {"interview_[PERSON].txt"}
+    assert not re.search("jane|smith", q.to_csv(), re.I)
+    assert verify_quotes(q, segments=segs, source_dirs=[tmp_path]).verified.all()
+    assert verify_quotes(q, source_paths={"call-x": tmp_path / "interview_jane_smith.txt"}).verified.all()
+    chars = list(source)
+    for start in q.start:
+        chars[start] = "#"
+    (tmp_path / "interview_jane_smith.txt").write_text("".join(chars), encoding="utf-8")
+    with pytest.raises(QuoteVerificationError, match="not the quote"):
+        verify_quotes(q, segments=segs, source_dirs=[tmp_path])
+    # a table from before source_display: the shown name is worked out, the real one never shown
+    old = segs.drop(columns=["source_display"])
+    q_old = select_quotes(old, themes=["epr"], n=1, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    assert set(q_old.source_display) == {"interview_[PERSON].txt"}

@@ -379,9 +379,10 @@ def _shown_error(err) -> str:
 def _shown_sources(df: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
     """``df`` as shared in a report: ``source`` holds the shown file name (``source_display``, names
     redacted, docs/redaction.md) and the ``source_display`` column goes. Rows without one of their own
-    take it by ``doc_id`` from ``tables`` (the segment table for the quotes)."""
+    take it by ``doc_id`` from ``tables``. A quotes table has only ``source_display``: it becomes
+    ``source``, so every sheet names files the same way."""
     if "source" not in df.columns:
-        return df
+        return df.rename(columns={"source_display": "source"})
     out = df.copy()
     lookup: dict[str, str] = {}
     for t in (df, *tables):
