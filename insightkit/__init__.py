@@ -44,6 +44,8 @@ _EXPORTS = {
     "load_model": "insightkit.classify",
     "Embedder": "insightkit.embed",
     "get_embedder": "insightkit.embed",
+    "StaticEmbedder": "insightkit.embed",
+    "tag_file": "insightkit.stream",
     "evaluate_predictions": "insightkit.evaluate",
     "agreement": "insightkit.evaluate",
     # topics, quotes, reports
@@ -51,6 +53,7 @@ _EXPORTS = {
     "discover_topics": "insightkit.topics",
     "select_quotes": "insightkit.quotes",
     "verify_quotes": "insightkit.quotes",
+    "QuoteDecisionWarning": "insightkit.quotes",
     "theme_prevalence": "insightkit.report",
 }
 

@@ -7,12 +7,18 @@ Why it is built this way:
   never used; word and character n-gram TF-IDF carry the exact vocabulary of a domain (EPR, DSPT,
   RPA) and survive typos. Averaging the probabilities of separately regularised views did better
   when training on three writers' texts and testing on a fourth than one model over all features
-  (see ``docs/classifier.md`` for that and the other evidence).
+  (see ``docs/classifier.md`` for that and the other evidence). A fourth view, "neighbours", scores
+  a theme by its share among the text's nearest training texts in embedding space; it helped in
+  cross-validation on both our corpus and the pxtextmining data (``benchmarks/classifier_tuning.py``).
 * Per-theme decision thresholds are tuned on out-of-fold predictions of the training data only
   (stratified multi-label K-fold), then shrunk towards one shared threshold so that a theme with
   few examples does not get a threshold fitted to noise.
 * A zero-shot mode scores texts by their similarity to each theme's description, cues and examples,
   for a codebook that has no labelled texts yet.
+* A fast mode (``speed="fast"``) swaps MiniLM for static vectors distilled from it (model2vec),
+  tens of times faster on a CPU. Its vectors differ from MiniLM's, so it is a second, separately
+  trained head with its own thresholds (``fast_head=True``; saved in the sub-folder ``fast/``),
+  never MiniLM's weights applied to other vectors (see ``docs/fast_mode.md``).
 * A model is a folder: ``meta.json`` plus safetensors weights and JSON vocabularies, each file hashed
   in ``meta.json``; loading refuses an altered folder or a different embedding model. Nothing is
   pickled.
@@ -47,6 +53,7 @@ __all__ = [
     "default_model_path",
     "verify_model_folder",
     "FEATURES",
+    "SPEEDS",
     "MODEL_FORMAT",
     "MODEL_FORMAT_VERSION",
 ]
@@ -54,7 +61,14 @@ __all__ = [
 MODEL_FORMAT = "insightkit-theme-model"
 MODEL_FORMAT_VERSION = 1
 DEFAULT_MODEL = "nhs-digital"
-FEATURES = ("embedding", "words", "chars")
+FEATURES = ("embedding", "words", "chars", "neighbours")
+#: views that read the text's embedding (the others read its words)
+_EMBEDDING_VIEWS = ("embedding", "neighbours")
+#: "neighbours" view: softmax temperature over cosine similarities of the k nearest training texts
+_NN_TEMPERATURE = 20.0
+#: "default": MiniLM sentence embeddings; "fast": static model2vec vectors distilled from it
+SPEEDS = ("default", "fast")
+_FAST_DIR = "fast"
 _WEIGHTS = "weights.safetensors"
 _META = "meta.json"
 
@@ -140,6 +154,94 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+def _unit_rows(E: np.ndarray) -> np.ndarray:
+    E = np.asarray(E, dtype=np.float64)
+    norms = np.linalg.norm(E, axis=1, keepdims=True)
+    return E / np.where(norms > 0, norms, 1.0)
+
+
+def _neighbour_scores(Q: np.ndarray, V: np.ndarray, L: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
+    """Per theme, the similarity-weighted share of positives among a text's k nearest training texts.
+
+    ``Q`` (n, d) query vectors, ``V`` (m, d) unit-length training vectors, ``L`` (m, t) their 0/1
+    labels. Weights are a softmax of cosine similarity (temperature ``_NN_TEMPERATURE``); queries
+    are scored in chunks so memory stays at chunk x m however many texts are tagged.
+    """
+    k = max(1, min(int(k), V.shape[0]))
+    Q = _unit_rows(Q)
+    V = np.asarray(V, dtype=np.float64)
+    L = np.asarray(L, dtype=np.float64)
+    out = np.zeros((Q.shape[0], L.shape[1]))
+    for s in range(0, Q.shape[0], chunk):
+        S = Q[s:s + chunk] @ V.T
+        idx = np.argpartition(-S, k - 1, axis=1)[:, :k] if k < V.shape[0] else np.broadcast_to(
+            np.arange(V.shape[0]), S.shape)
+        sims = np.take_along_axis(S, idx, axis=1)
+        w = np.exp(_NN_TEMPERATURE * (sims - sims.max(axis=1, keepdims=True)))
+        w /= w.sum(axis=1, keepdims=True)
+        out[s:s + chunk] = np.einsum("nk,nkt->nt", w, L[idx])
+    return out
+
+
+#: Largest difference allowed between a fast model's stored probe vectors and those of the static
+#: table in use when the table's sha256 differs (float rounding of another CPU or BLAS; a different
+#: table, PCA basis or sign differs by orders of magnitude more). See docs/fast_mode.md.
+STATIC_FINGERPRINT_TOL = 1e-4
+
+
+def _check_static_source(emb_meta: dict, embedding_model: str | None, path: Path) -> None:
+    """A fast model's static vectors must come from the installed sentence-transformer."""
+    from insightkit.embed import STATIC_FORMAT, default_model_path, model_weights_hash
+
+    static = emb_meta.get("static")
+    if not isinstance(static, dict) or "sha256" not in static or "source_sha256" not in static:
+        raise ModelError(f"{path / _META}: a fast-mode model must record its static vectors (embedding.static)")
+    if static.get("format") != STATIC_FORMAT:
+        raise ModelError(f"{path / _META}: static vectors of format {static.get('format')!r}; this insightkit "
+                         f"makes format {STATIC_FORMAT}: retrain the model")
+    src = Path(embedding_model) if embedding_model else default_model_path()
+    try:
+        installed = model_weights_hash(src)
+    except Exception as exc:
+        raise ModelError(f"{path}: the fast head needs the embedding model it was distilled from "
+                         f"({emb_meta.get('name')}): {exc}") from exc
+    if installed != static["source_sha256"]:
+        raise ModelError(
+            f"{path}: the fast head's static vectors were distilled from embedding weights sha256 "
+            f"{static['source_sha256'][:16]}… but the embedding model in use has {installed[:16]}…; retrain the model")
+
+
+def _check_static_table(emb, expected: dict, path: Path | None) -> None:
+    """Refuse a static table other than the one a fast model was trained on (ModelError).
+
+    Equal sha256: fine. Otherwise the stored probe vectors decide: a table distilled on another
+    CPU may differ in the last float bits (accepted when every probe coordinate is within
+    ``STATIC_FINGERPRINT_TOL``); anything more is a different table and is refused, never used.
+    """
+    where = f"{path}: " if path else ""
+    desc = emb.describe()
+    if desc["settings"] != expected.get("settings") or desc["dim"] != expected.get("dim"):
+        raise ModelError(f"{where}the static vectors in use (settings {desc['settings']}, dim {desc['dim']}) are not "
+                         f"those the fast head was trained on (settings {expected.get('settings')}, "
+                         f"dim {expected.get('dim')}); retrain the model")
+    if desc["sha256"] == expected["sha256"]:
+        return
+    fp = expected.get("fingerprint")
+    folder = getattr(emb, "folder", None)
+    hint = (f"delete {folder} to distil them again, or retrain the model" if folder is not None
+            else "retrain the model")
+    if fp is None:
+        raise ModelError(f"{where}the static vectors in use (sha256 {desc['sha256'][:16]}…) are not the ones the fast "
+                         f"head was trained on ({expected['sha256'][:16]}…); {hint}")
+    got = np.asarray(emb.fingerprint(), dtype=np.float64)
+    fp = np.asarray(fp, dtype=np.float64)
+    diff = float(np.max(np.abs(got - fp))) if got.shape == fp.shape else float("inf")
+    if not diff <= STATIC_FINGERPRINT_TOL:
+        raise ModelError(f"{where}the static vectors in use (sha256 {desc['sha256'][:16]}…) differ from the ones the "
+                         f"fast head was trained on ({expected['sha256'][:16]}…) by up to {diff:.3g} on the probe "
+                         f"phrases (tolerance {STATIC_FINGERPRINT_TOL:g}); {hint}")
+
+
 # ----------------------------------------------------------------------------------------------
 # feature views
 # ----------------------------------------------------------------------------------------------
@@ -200,10 +302,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     codebook : Codebook, optional
         The themes, in column order of ``Y``. Without one, themes are named after the columns of a
         DataFrame ``Y`` (or ``theme_0``...) and described by their names.
-    features : tuple of {"embedding", "words", "chars"}
-        The views whose per-theme logistic regressions are averaged.
+    features : tuple of {"embedding", "words", "chars", "neighbours"}
+        The views whose per-theme scores are averaged: logistic regressions on the embedding and on
+        word and character TF-IDF, and "neighbours", the similarity-weighted share of each theme
+        among a text's nearest training texts in embedding space (it keeps the training texts'
+        embeddings, not their words, in the model folder).
     C_embedding, C_words, C_chars : float
         Inverse regularisation strength of each view's logistic regressions.
+    n_neighbours : int
+        How many nearest training texts the "neighbours" view reads.
     view_weights : dict, optional
         Weight of each view in the average (default: equal).
     class_weight : "balanced" or None
@@ -224,20 +331,33 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Seeds the folds and the solvers: same data and seed give the same weights.
     show_progress : bool
         Progress bars while fitting and encoding.
+    speed : {"default", "fast"}
+        Which vectors the "embedding" view uses: "default" encodes with the sentence-transformer
+        (MiniLM); "fast" uses static token vectors distilled from the same model with model2vec
+        (:class:`~insightkit.embed.StaticEmbedder`), tens of times faster on a CPU, and never loads
+        the transformer. A "fast" classifier is a complete estimator of its own.
+    fast_head : bool
+        Also fit a second, separately trained classifier with ``speed="fast"`` (same views and data,
+        its own cross-validated thresholds), kept as ``fast_`` and saved in the sub-folder ``fast/``,
+        so that ``predict(X, speed="fast")`` works on this model. Only for ``speed="default"``.
+    fast_params : dict, optional
+        Constructor parameters of the fast head that differ from this model's (e.g. ``C_embedding``).
     """
 
     def __init__(self, codebook: Codebook | None = None, *, features: Sequence[str] = FEATURES,
                  C_embedding: float = 4.0, C_words: float = 16.0, C_chars: float = 16.0,
-                 view_weights: dict | None = None, class_weight: str | None = "balanced",
+                 n_neighbours: int = 30, view_weights: dict | None = None, class_weight: str | None = "balanced",
                  max_words: int = 20000, max_chars: int = 30000, threshold_folds: int = 5,
                  threshold_shrinkage: float = 20.0, zero_shot: bool = False, text_column: str = "text",
                  embedding_column: str = "embedding", embedding_model: str | None = None, seed: int = 0,
-                 show_progress: bool = False):
+                 show_progress: bool = False, speed: str = "default", fast_head: bool = False,
+                 fast_params: dict | None = None):
         self.codebook = codebook
         self.features = features
         self.C_embedding = C_embedding
         self.C_words = C_words
         self.C_chars = C_chars
+        self.n_neighbours = n_neighbours
         self.view_weights = view_weights
         self.class_weight = class_weight
         self.max_words = max_words
@@ -250,6 +370,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_model = embedding_model
         self.seed = seed
         self.show_progress = show_progress
+        self.speed = speed
+        self.fast_head = fast_head
+        self.fast_params = fast_params
 
     # scikit-learn metadata -------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -279,9 +402,52 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     # input handling --------------------------------------------------------------------
     def _embedder(self):
+        if self.speed == "fast":
+            return self._static_embedder()
         from insightkit.embed import get_embedder
 
         return get_embedder(self.embedding_model)
+
+    def _static_embedder(self):
+        """The static (model2vec) embedder of the fast mode, checked against a loaded model's record."""
+        from insightkit.embed import get_static_embedder
+
+        expected = getattr(self, "static_meta_", None)
+        settings = (expected or {}).get("settings") or {}
+        emb = get_static_embedder(self.embedding_model, pca_dims=settings.get("pca_dims"),
+                                  sif_coefficient=settings.get("sif_coefficient"))
+        if expected is not None and not getattr(self, "_static_checked", False):
+            _check_static_table(emb, expected, getattr(self, "path_", None))
+            self._static_checked = True
+        return emb
+
+    # speeds ----------------------------------------------------------------------------
+    def at_speed(self, speed: str | None = None) -> "ThemeClassifier":
+        """The fitted classifier that scores at ``speed``: this one, or its fast head ``fast_``.
+
+        ``None`` means this model's own speed. Raises ModelError when the model has no head for
+        that speed (for example a model trained with ``--no-fast``), naming the fix.
+        """
+        if speed is None or speed == self.speed:
+            return self
+        if speed not in SPEEDS:
+            raise ValueError(f"speed must be one of {list(SPEEDS)}, got {speed!r}")
+        self._check_fitted()
+        if speed == "fast":
+            head = getattr(self, "fast_", None)
+            if head is None and self.zero_shot:
+                raise ModelError(
+                    "fast mode is not available for zero-shot models: their scores are calibrated on the "
+                    "sentence-transformer's similarities (see docs/fast_mode.md); tag without --fast, or label "
+                    "some texts and train a model with 'insightkit train'")
+            if head is None:
+                where = f" ({self.path_})" if getattr(self, "path_", None) else ""
+                raise ModelError(
+                    f"this model{where} has no fast head; retrain it with 'insightkit train' (without --no-fast) "
+                    "or ThemeClassifier(..., fast_head=True).fit(...), or tag without --fast / speed='fast'")
+            return head
+        raise ModelError("this is a fast-only model (speed='fast'); it cannot score at speed='default': "
+                         "load the parent model folder instead")
 
     def _read_X(self, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[str], np.ndarray | None]:
         """Texts (and embeddings, when given) from a sequence of strings or a DataFrame."""
@@ -290,7 +456,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             if self.text_column not in X.columns:
                 raise ValueError(f"{where}: X has no text column {self.text_column!r} "
                                  f"(columns: {', '.join(map(str, X.columns))})")
-            if emb is None and self.embedding_column in X.columns:
+            # a stored embedding column holds sentence-transformer vectors: not for the fast mode
+            if emb is None and self.embedding_column in X.columns and self.speed != "fast":
                 emb = np.stack([np.asarray(v, dtype=np.float32) for v in X[self.embedding_column]]) \
                     if len(X) else np.zeros((0, 0), dtype=np.float32)
             values = X[self.text_column].tolist()
@@ -336,7 +503,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return embedder.encode(texts)
 
     def _needs_embeddings(self) -> bool:
-        return bool(self.zero_shot) or "embedding" in self.features_
+        return bool(self.zero_shot) or any(v in self.features_ for v in _EMBEDDING_VIEWS)
 
     def _codebook_for(self, Y: Any, k: int) -> Codebook:
         if self.codebook is not None:
@@ -380,10 +547,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         for name in ("C_embedding", "C_words", "C_chars"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be positive")
+        if "neighbours" in feats and not int(self.n_neighbours) >= 1:
+            raise ValueError("n_neighbours must be at least 1")
         if self.class_weight not in (None, "balanced"):
             raise ValueError("class_weight must be 'balanced' or None")
         if int(self.threshold_folds) == 1 or int(self.threshold_folds) < 0:
             raise ValueError("threshold_folds must be 0 (no tuning) or at least 2")
+        if self.speed not in SPEEDS:
+            raise ValueError(f"speed must be one of {list(SPEEDS)}, got {self.speed!r}")
+        if self.fast_head and self.speed != "default":
+            raise ValueError("fast_head=True needs speed='default' (a fast model has no second head)")
+        if self.zero_shot and (self.fast_head or self.speed == "fast"):
+            raise ValueError("zero-shot models have no fast mode: their scores are calibrated on the "
+                             "sentence-transformer's similarities (see docs/fast_mode.md)")
         self.features_ = feats
 
     def _weights_for(self) -> dict[str, float]:
@@ -402,6 +578,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         views: dict[str, dict] = {}
         k = Y.shape[1]
         for view in self.features_:
+            if view == "neighbours":  # nothing to fit: keep unit-length vectors and the labels
+                views[view] = {"vectors": _unit_rows(E).astype(np.float32), "labels": Y.astype(np.uint8),
+                               "vectorizer": None}
+                if bar is not None:
+                    bar.update(k)
+                continue
             if view == "embedding":
                 X, vec = E.astype(np.float64), None
                 C, dense = float(self.C_embedding), True
@@ -422,6 +604,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         weights = self._weights_for()
         P = None
         for view, part in views.items():
+            if view == "neighbours":
+                p = _neighbour_scores(E, part["vectors"], part["labels"], int(self.n_neighbours)) * weights[view]
+                P = p if P is None else P + p
+                continue
             if view == "embedding":
                 X = E.astype(np.float64)
                 z = X @ part["coef"].T + part["intercept"]
@@ -455,6 +641,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             self.training_hash_ = None
             self.n_train_ = 0
             self.embedding_hash_ = self._embedder().model_hash
+            self.fast_ = None
             return self
         if X is None or Y is None:
             raise ValueError("fit needs texts X and labels Y (or zero_shot=True)")
@@ -482,7 +669,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.theme_ids_ = codebook.ids
         self.n_themes_ = len(codebook)
         self.classes_ = [np.array([0, 1])] * self.n_themes_
-        E = self._embeddings(texts, given) if "embedding" in self.features_ else None
+        E = self._embeddings(texts, given) if any(v in self.features_ for v in _EMBEDDING_VIEWS) else None
         self.embedding_hash_ = self._embedder().model_hash if E is not None else None
 
         folds = int(self.threshold_folds)
@@ -510,7 +697,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.training_hash_ = training_data_hash(texts, Ym, self.theme_ids_)
         self.n_train_ = len(texts)
         self.train_positives_ = {t: int(p) for t, p in zip(self.theme_ids_, pos)}
+        self.fast_ = self._make_fast_head().fit(texts, Ym) if self.fast_head else None
         return self
+
+    def _make_fast_head(self) -> "ThemeClassifier":
+        """An unfitted fast twin: this model's parameters, ``speed="fast"``, then ``fast_params``."""
+        params = self.get_params(deep=False)
+        params.update({"codebook": getattr(self, "codebook_", self.codebook), "fast_head": False,
+                       "fast_params": None})
+        params.update(dict(self.fast_params or {}))
+        params["speed"] = "fast"
+        return type(self)(**params)
 
     # zero-shot -------------------------------------------------------------------------
     def _prepare_zero_shot(self) -> None:
@@ -536,13 +733,20 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
             raise NotFittedError("this ThemeClassifier is not fitted yet; call fit() or load a model")
 
-    def predict_proba(self, X: Any, *, embeddings: Any = None) -> np.ndarray:
-        """Scores in [0, 1], shape (n_texts, n_themes); empty texts score 0 for every theme."""
+    def predict_proba(self, X: Any, *, embeddings: Any = None, speed: str | None = None) -> np.ndarray:
+        """Scores in [0, 1], shape (n_texts, n_themes); empty texts score 0 for every theme.
+
+        ``speed="fast"`` scores with the fast head (static vectors; MiniLM is never loaded);
+        ``embeddings``, if given, must then be static vectors too.
+        """
         self._check_fitted()
+        head = self.at_speed(speed)
+        if head is not self:
+            return head.predict_proba(X, embeddings=embeddings)
         texts, given = self._read_X(X, embeddings, where="predict")
         if not texts:
             return np.zeros((0, self.n_themes_))
-        needs_e = self.zero_shot or "embedding" in self.views_
+        needs_e = self.zero_shot or any(v in self.views_ for v in _EMBEDDING_VIEWS)
         E = self._embeddings(texts, given) if needs_e else None
         if self.zero_shot:
             P = self._zero_shot_scores(E)
@@ -552,10 +756,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         P[empty] = 0.0
         return np.clip(P, 0.0, 1.0)
 
-    def predict(self, X: Any, *, embeddings: Any = None) -> np.ndarray:
-        """0/1 matrix (n_texts, n_themes): a theme is on when its score reaches its threshold."""
-        P = self.predict_proba(X, embeddings=embeddings)
-        return (P >= self.thresholds_[None, :]).astype(np.int64)
+    def predict(self, X: Any, *, embeddings: Any = None, speed: str | None = None) -> np.ndarray:
+        """0/1 matrix (n_texts, n_themes): a theme is on when its score reaches its threshold.
+
+        At ``speed="fast"`` the fast head's scores and its own thresholds are used.
+        """
+        self._check_fitted()
+        head = self.at_speed(speed)
+        P = head.predict_proba(X, embeddings=embeddings)
+        return (P >= head.thresholds_[None, :]).astype(np.int64)
 
     def score(self, X: Any, y: Any, sample_weight=None) -> float:
         """Macro-F1 over themes (what the model card reports), not subset accuracy."""
@@ -565,13 +774,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return evaluate_predictions(Ym, self.predict(X), self.theme_ids_)["macro_f1"]
 
     def tag(self, segments: pd.DataFrame, text_column: str | None = None, *,
-            embeddings: Any = None) -> pd.DataFrame:
+            embeddings: Any = None, speed: str | None = None) -> pd.DataFrame:
         """A copy of ``segments`` with ``theme_<id>`` (0/1) and ``score_<id>`` for every theme.
 
         Every input row and column is kept; empty or missing texts get score 0 and no theme.
         Embeddings come from the shared cache, so a later stage does not encode the texts again.
+        ``speed="fast"`` tags with the fast head (static vectors, its own thresholds).
         """
         self._check_fitted()
+        head = self.at_speed(speed)
+        if head is not self:
+            return head.tag(segments, text_column, embeddings=embeddings)
         if not isinstance(segments, pd.DataFrame):
             raise ValueError(f"tag expects a DataFrame (a segment table), got {type(segments).__name__}")
         col = text_column or self.text_column
@@ -579,13 +792,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
         texts = ["" if _is_missing(v) else str(v) for v in segments[col].tolist()]
         emb = embeddings
-        if emb is None and self.embedding_column in segments.columns and len(segments):
+        if emb is None and self.embedding_column in segments.columns and len(segments) and self.speed != "fast":
             emb = np.stack([np.asarray(v, dtype=np.float32) for v in segments[self.embedding_column]])
         P = self.predict_proba(texts, embeddings=emb)
         return self.with_scores(segments, P)
 
-    def with_scores(self, segments: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
-        """A copy of ``segments`` with the theme_/score_ columns for scores ``P`` (n, k)."""
+    def with_scores(self, segments: pd.DataFrame, P: np.ndarray, *, speed: str | None = None) -> pd.DataFrame:
+        """A copy of ``segments`` with the theme_/score_ columns for scores ``P`` (n, k).
+
+        ``speed`` names the head that made ``P``: its thresholds turn scores into 0/1.
+        """
+        head = self.at_speed(speed)
+        if head is not self:
+            return head.with_scores(segments, P)
         P = np.asarray(P, dtype=np.float64)
         if P.shape != (len(segments), self.n_themes_):
             raise ValueError(f"scores have shape {P.shape}, expected ({len(segments)}, {self.n_themes_})")
@@ -608,6 +827,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             "C_embedding": float(self.C_embedding),
             "C_words": float(self.C_words),
             "C_chars": float(self.C_chars),
+            "n_neighbours": int(self.n_neighbours),
             "view_weights": None if self.view_weights is None else {k: float(v) for k, v in self.view_weights.items()},
             "class_weight": self.class_weight,
             "max_words": int(self.max_words),
@@ -618,6 +838,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             "text_column": self.text_column,
             "embedding_column": self.embedding_column,
             "seed": int(self.seed),
+            "speed": self.speed,
             "tfidf": {v: {k: (list(x) if isinstance(x, tuple) else x) for k, x in _TFIDF_PARAMS[v].items()}
                       for v in ("words", "chars") if v in (self.features_ if hasattr(self, "features_") else ())},
         }
@@ -635,6 +856,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         files: dict[str, bytes] = {}
         tensors: dict[str, np.ndarray] = {"thresholds": np.asarray(self.thresholds_, dtype=np.float64)}
         for view, part in self.views_.items():
+            if view == "neighbours":
+                tensors["neighbours.vectors"] = np.ascontiguousarray(part["vectors"], dtype=np.float32)
+                tensors["neighbours.labels"] = np.ascontiguousarray(part["labels"], dtype=np.uint8)
+                continue
             tensors[f"{view}.coef"] = np.ascontiguousarray(part["coef"], dtype=np.float64)
             tensors[f"{view}.intercept"] = np.ascontiguousarray(part["intercept"], dtype=np.float64)
             if part["vectorizer"] is not None:
@@ -647,11 +872,30 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                                           separators=(",", ":")) + "\n").encode("utf-8")
         if self.zero_shot:
             tensors["zero_shot.centres"] = np.asarray(self.zs_centres_, dtype=np.float64)
+        if self.speed == "fast":
+            # probe vectors: let a load on another machine tell float noise from a different table
+            tensors["static.fingerprint"] = np.ascontiguousarray(self._embedder().fingerprint(), dtype=np.float64)
         files[_WEIGHTS] = st_save(tensors, metadata={"format": MODEL_FORMAT})
 
-        emb_path = Path(self._embedder().model_path)
+        if self.speed == "fast":
+            emb_path = Path(self._embedder().source_path)
+        else:
+            emb_path = Path(self._embedder().model_path)
         default = default_model_path_or_none()
         emb_name = DEFAULT_MODEL_NAME if (default is not None and emb_path == default) else str(emb_path)
+        fast_entry = None
+        fast_dir = path / _FAST_DIR
+        if getattr(self, "fast_", None) is not None:
+            self.fast_.save(fast_dir, metrics=(metrics or {}).get("fast"), training_file=training_file)
+            fast_files = {f"{_FAST_DIR}/{p.relative_to(fast_dir).as_posix()}": _file_sha256(p)
+                          for p in sorted(fast_dir.rglob("*")) if p.is_file()}
+            fast_meta = json.loads((fast_dir / _META).read_text(encoding="utf-8"))
+            fast_entry = {"folder": _FAST_DIR, "meta_sha256": fast_meta["meta_sha256"],
+                          "embedding": fast_meta["embedding"]["name"]}
+        elif (fast_dir / _META).is_file():  # an older model's fast head that this one does not have
+            import shutil
+
+            shutil.rmtree(fast_dir)
         import sklearn
 
         meta: dict[str, Any] = {
@@ -662,7 +906,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             "themes": list(self.theme_ids_),
             "embedding": {"name": emb_name, "sha256": self._embedder().model_hash,
                           "dim": int(self._embedder().dim),
-                          "used": bool(self.zero_shot or "embedding" in self.views_)},
+                          "used": bool(self.zero_shot or any(v in self.views_ for v in _EMBEDDING_VIEWS)),
+                          **({"static": self._embedder().describe()} if self.speed == "fast" else {})},
             "training_data": {"sha256": self.training_hash_, "n_texts": int(self.n_train_),
                               "positives": getattr(self, "train_positives_", {}),
                               **({"file": training_file} if training_file else {})},
@@ -671,7 +916,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             "config": self.config(),
             "seed": int(self.seed),
             "metrics": {"cross_validation": _jsonable(self.cv_report_), **_jsonable(metrics or {})},
-            "files": {name: _sha256_bytes(data) for name, data in sorted(files.items())},
+            "files": {**{name: _sha256_bytes(data) for name, data in sorted(files.items())},
+                      **(fast_files if fast_entry else {})},
+            "fast": fast_entry,
         }
         meta["meta_sha256"] = _sha256_bytes(_canonical(meta))
         files[_META] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -698,14 +945,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         except Exception as exc:
             raise ModelError(f"{path / _META}: the codebook inside is not valid: {exc}") from exc
         model = cls(codebook, features=tuple(cfg["features"]), C_embedding=cfg["C_embedding"],
-                    C_words=cfg["C_words"], C_chars=cfg["C_chars"], view_weights=cfg["view_weights"],
+                    C_words=cfg["C_words"], C_chars=cfg["C_chars"], n_neighbours=cfg.get("n_neighbours", 30),
+                    view_weights=cfg["view_weights"],
                     class_weight=cfg["class_weight"], max_words=cfg["max_words"], max_chars=cfg["max_chars"],
                     threshold_folds=cfg["threshold_folds"], threshold_shrinkage=cfg["threshold_shrinkage"],
                     zero_shot=cfg["zero_shot"], text_column=cfg["text_column"],
-                    embedding_column=cfg["embedding_column"], embedding_model=embedding_model, seed=cfg["seed"])
+                    embedding_column=cfg["embedding_column"], embedding_model=embedding_model, seed=cfg["seed"],
+                    speed=cfg.get("speed", "default"))
         model.features_ = tuple(cfg["features"])
         emb_meta = meta["embedding"]
-        if emb_meta.get("used", True):
+        if model.speed == "fast":
+            # the static table is checked when it is first used (it may need distilling); the source
+            # model it comes from is checked now, without loading it
+            _check_static_source(emb_meta, embedding_model, path)
+            model.static_meta_ = emb_meta["static"]
+        elif emb_meta.get("used", True):
             try:
                 installed = model._embedder().model_hash
             except ModelError as exc:
@@ -723,6 +977,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         try:
             views: dict[str, dict] = {}
             for view in model.features_ if not cfg["zero_shot"] else ():
+                if view == "neighbours":
+                    vectors, labels = tensors["neighbours.vectors"], tensors["neighbours.labels"]
+                    if labels.ndim != 2 or labels.shape[1] != k or vectors.shape[0] != labels.shape[0]:
+                        raise ModelError(f"{path / _WEIGHTS}: neighbours vectors and labels do not match the themes")
+                    views[view] = {"vectors": vectors, "labels": labels, "vectorizer": None}
+                    continue
                 coef, intercept = tensors[f"{view}.coef"], tensors[f"{view}.intercept"]
                 if coef.shape[0] != k or intercept.shape != (k,):
                     raise ModelError(f"{path / _WEIGHTS}: {view} weights do not have one row per theme")
@@ -751,6 +1011,18 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         model.embedding_hash_ = emb_meta["sha256"]
         model.meta_ = meta
         model.path_ = path
+        if model.speed == "fast":
+            fp = tensors.get("static.fingerprint")
+            model.static_meta_ = {**model.static_meta_, "fingerprint": None if fp is None else np.asarray(fp)}
+        fast = meta.get("fast")
+        model.fast_ = None
+        if fast:
+            model.fast_ = cls.load(path / fast["folder"], embedding_model=embedding_model)
+            if model.fast_.meta_.get("meta_sha256") != fast.get("meta_sha256"):
+                raise ModelError(f"{path / fast['folder']}: the fast head is not the one saved with this model")
+            if model.fast_.speed != "fast":
+                raise ModelError(f"{path / fast['folder']}: not a fast-mode model")
+        model.fast_head = bool(fast)
         if cfg["zero_shot"]:
             model._prepare_zero_shot()
         return model

@@ -44,26 +44,23 @@ def _load(model_path: str | None, speed: str, meta_sha256: str | None):
     return model
 
 
-def _predict_kwargs(speed: str) -> dict:
-    return {} if speed == "default" else {"speed": speed}
-
-
 def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: str,
                    meta_sha256: str | None, drop: list[str]):
     """mapInPandas function: every pandas batch of a partition, tagged."""
     from insightkit.stream import _texts, attach_scores, score_unique
 
     model = _load(model_path, speed, meta_sha256)
-    kwargs = _predict_kwargs(speed)
+    # the head for this speed (the model or its fast head), whose thresholds make the 0/1 columns
+    head = model.at_speed(speed) if hasattr(model, "at_speed") else model
     for pdf in batches:
         if drop:
             pdf = pdf.drop(columns=drop)
         texts = _texts(pdf[text_column].tolist())
         if texts:
-            P, _ = score_unique(lambda t: model.predict_proba(t, **kwargs), texts)
+            P, _ = score_unique(head.predict_proba, texts)
         else:
             P = np.zeros((0, len(model.theme_ids_)))
-        yield attach_scores(model, pdf, P)
+        yield attach_scores(head, pdf, P)
 
 
 def output_schema(schema, theme_ids):
@@ -95,7 +92,17 @@ def tag_spark(df, text_column: str = "text", model_path: str | None = None, spee
                                f"(columns: {', '.join(df.columns)})")
     if speed not in ("default", "fast"):
         raise ValueError("speed must be 'default' or 'fast'")
-    meta = verify_model_folder(model_path if model_path is not None else default_model_path())
+    folder = model_path if model_path is not None else default_model_path()
+    meta = verify_model_folder(folder)
+    if speed == "fast" and not meta.get("fast") and meta.get("config", {}).get("speed") != "fast":
+        from insightkit.errors import ModelError
+
+        raise ModelError(f"{folder}: this model has no fast head; retrain it with 'insightkit train' "
+                         "(without --no-fast), or use speed='default'")
+    if speed == "default" and meta.get("config", {}).get("speed") == "fast":
+        from insightkit.errors import ModelError
+
+        raise ModelError(f"{folder}: this is a fast-only model; use speed='fast' or its parent model folder")
     theme_ids = list(meta["themes"])
     schema = output_schema(df.schema, theme_ids)
     existing = {f"theme_{t}" for t in theme_ids} | {f"score_{t}" for t in theme_ids}

@@ -33,6 +33,7 @@ __all__ = [
     "iter_table",
     "TableWriter",
     "tag_table",
+    "tag_file",
     "score_unique",
 ]
 
@@ -307,10 +308,13 @@ def tag_table(model: Any, input_path: str | Path, out_path: str | Path, *, text_
     if out_path.resolve() == input_path.resolve():
         raise InputError(out_path, "the output would overwrite the input; choose another --out")
     total, exact = count_rows(input_path)
-    kwargs = {} if speed is None else {"speed": speed}
+    # the head that scores at this speed (the model itself, or its fast head): its thresholds too
+    head = model.at_speed(speed) if hasattr(model, "at_speed") else model
+    if head is model and speed not in (None, "default", getattr(model, "speed", None)):
+        raise ValueError(f"speed must be 'default' or 'fast', got {speed!r}")
 
     def score(texts: list[str]) -> np.ndarray:
-        return model.predict_proba(texts, **kwargs)
+        return head.predict_proba(texts)
 
     stats = {"rows": 0, "distinct_texts": 0, "chunks": 0, "empty_texts": 0}
     t0 = time.perf_counter()
@@ -329,7 +333,7 @@ def tag_table(model: Any, input_path: str | Path, out_path: str | Path, *, text_
                 P, n_distinct = score_unique(score, texts)
             else:
                 P, n_distinct = np.zeros((0, len(model.theme_ids_))), 0
-            tagged = attach_scores(model, chunk, P)
+            tagged = attach_scores(head, chunk, P)
             writer.write(tagged)
             stats["rows"] += len(chunk)
             stats["distinct_texts"] += n_distinct
@@ -359,3 +363,21 @@ def attach_scores(model: Any, df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
     for j, tid in enumerate(model.theme_ids_):
         out[f"score_{tid}"] = np.round(P[:, j], 6)
     return out
+
+
+def tag_file(input_path: str | Path, out_path: str | Path, model: Any = None, *, text_column: str = "text",
+             speed: str = "default", chunk_rows: int = DEFAULT_CHUNK_ROWS,
+             show_progress: bool | None = None) -> dict:
+    """Tag a CSV/TSV/Parquet/XLSX table file into ``out_path``, as ``insightkit tag`` does.
+
+    ``model`` is a fitted ThemeClassifier or a model folder (default: the shipped model).
+    CSV, TSV and Parquet are streamed ``chunk_rows`` at a time (XLSX is read whole); the output
+    keeps every input column, adds ``theme_<id>`` and ``score_<id>``, and appears only when
+    complete. ``speed="fast"`` uses the model's static-embedding head. Returns counts and timings.
+    """
+    if model is None or isinstance(model, (str, Path)):
+        from insightkit.classify import load_model
+
+        model = load_model(model)
+    return tag_table(model, input_path, out_path, text_column=text_column, chunk_rows=chunk_rows,
+                     speed=speed, show_progress=show_progress)

@@ -18,7 +18,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from _themes_small import THEMES, frame
-from insightkit.classify import ThemeClassifier, _canonical, _sha256_bytes, load_model, tune_thresholds
+from insightkit.classify import (
+    _NN_TEMPERATURE,
+    ThemeClassifier,
+    _canonical,
+    _neighbour_scores,
+    _sha256_bytes,
+    load_model,
+    tune_thresholds,
+)
 from insightkit.codebook import Codebook
 from insightkit.errors import ModelError
 
@@ -63,6 +71,61 @@ def test_thresholds_are_tuned_not_fixed():
     # with strong shrinkage both move towards the shared threshold
     th2, _ = tune_thresholds(P, Y, shrinkage=1e6)
     assert np.allclose(th2, shared, atol=1e-3)
+
+
+# --- the neighbours view (precomputed vectors: no sentence encoder needed) ----------------------
+
+def _unit_vectors(n: int, d: int, seed: int) -> np.ndarray:
+    V = np.random.default_rng(seed).normal(size=(n, d))
+    return (V / np.linalg.norm(V, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_neighbour_scores_are_similarity_weighted_shares_of_the_nearest_texts():
+    V = _unit_vectors(40, 8, 0).astype(np.float64)
+    L = (np.random.default_rng(1).uniform(size=(40, 3)) < 0.4).astype(np.uint8)
+    Q = np.random.default_rng(2).normal(size=(7, 8))
+    # k=1: a training text is its own nearest neighbour and gets exactly its labels
+    assert np.array_equal(_neighbour_scores(V, V, L, 1), L)
+    # k at or above the number of training texts: a softmax over all cosine similarities
+    Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    w = np.exp(_NN_TEMPERATURE * (Qn @ V.T))
+    expected = (w / w.sum(axis=1, keepdims=True)) @ L
+    assert np.allclose(_neighbour_scores(Q, V, L, 1000), expected)
+    # only the k nearest count: moving the farthest text's labels changes nothing
+    P5 = _neighbour_scores(Q[:1], V, L, 5)
+    far = np.argmin(Qn[0] @ V.T)
+    L2 = L.copy()
+    L2[far] = 1 - L2[far]
+    assert np.array_equal(_neighbour_scores(Q[:1], V, L2, 5), P5)
+    # cosine, so a query's length does not matter; chunking does not change scores
+    assert np.allclose(_neighbour_scores(3 * Q, V, L, 5), _neighbour_scores(Q, V, L, 5))
+    assert np.allclose(_neighbour_scores(Q, V, L, 5, chunk=2), _neighbour_scores(Q, V, L, 5))
+    assert _neighbour_scores(Q, V, L, 5).min() >= 0 and _neighbour_scores(Q, V, L, 5).max() <= 1
+
+
+def test_neighbours_view_fits_saves_and_loads(data, tmp_path):
+    X, Y = data
+    E = _unit_vectors(len(X), 384, 0)
+    m = ThemeClassifier(Codebook.default(), features=("neighbours",), n_neighbours=1, threshold_folds=0)
+    m.fit(X, Y, embeddings=E)
+    assert np.array_equal(m.predict_proba(X, embeddings=E), Y)  # each text is its own nearest neighbour
+    m5 = clone(m).set_params(n_neighbours=5).fit(X, Y, embeddings=E)
+    assert not np.array_equal(m5.predict_proba(X, embeddings=E), m.predict_proba(X, embeddings=E))
+    path = m5.save(tmp_path / "m")
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["config"]["n_neighbours"] == 5 and meta["embedding"]["used"] is True
+    loaded = load_model(path)
+    assert loaded.n_neighbours == 5
+    assert np.array_equal(loaded.predict_proba(X, embeddings=E), m5.predict_proba(X, embeddings=E))
+    # alongside another view, with thresholds tuned on out-of-fold scores of both
+    mixed = ThemeClassifier(Codebook.default(), features=("words", "neighbours"), threshold_folds=3)
+    mixed.fit(X, Y, embeddings=E)
+    assert set(mixed.views_) == {"words", "neighbours"} and mixed.cv_report_["folds"] == 3
+    words_only = ThemeClassifier(Codebook.default(), features=("words",), threshold_folds=0).fit(X, Y)
+    expected = (words_only.predict_proba(X) + m5.set_params(n_neighbours=30).predict_proba(X, embeddings=E)) / 2
+    assert np.allclose(mixed.predict_proba(X, embeddings=E), expected)
+    with pytest.raises(ValueError, match="n_neighbours must be at least 1"):
+        ThemeClassifier(features=("neighbours",), n_neighbours=0).fit(X, Y, embeddings=E)
 
 
 def test_get_set_params_and_clone():

@@ -43,8 +43,10 @@ def test_round_trip(train_csv, tmp_path, capsys):
     meta = json.loads((model_dir / "meta.json").read_text())
     assert meta["training_data"]["file"]["name"] == "train.csv"
     assert meta["metrics"]["dev"]["n_texts"] == 44
-    for p in model_dir.iterdir():
-        assert (copy_dir / p.name).read_bytes() == p.read_bytes()
+    files = [p for p in model_dir.rglob("*") if p.is_file()]
+    assert "fast/meta.json" in {p.relative_to(model_dir).as_posix() for p in files}  # fast head by default
+    for p in files:
+        assert (copy_dir / p.relative_to(model_dir)).read_bytes() == p.read_bytes()
 
     # tag an input with extra columns, as XLSX and Parquet too
     inp = tmp_path / "segments.csv"

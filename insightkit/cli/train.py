@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write, e.g. models/my-codebook")
     p.add_argument("--dev", metavar="FILE", help="labelled table to evaluate on after training (stored in meta.json)")
     p.add_argument("--zero-shot", action="store_true", help="build a zero-shot model from the codebook alone")
+    p.add_argument("--no-fast", action="store_true",
+                   help="do not train the fast head (static embeddings, for 'insightkit tag --fast'); by default "
+                        "it is trained too and saved in the sub-folder fast/ (first use distils the static "
+                        "vectors from MiniLM, about a minute)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same data and seed, same weights")
     p.add_argument("--embedding-model", metavar="DIR",
                    help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
@@ -129,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     model = ThemeClassifier(codebook, text_column=args.text_column, seed=args.seed,
                             embedding_model=args.embedding_model, show_progress=not args.quiet,
-                            zero_shot=args.zero_shot)
+                            zero_shot=args.zero_shot, fast_head=not (args.no_fast or args.zero_shot))
     training_file = None
     if args.zero_shot:
         if args.train:
@@ -149,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
         dtexts, dY, _ = read_labelled(args.dev, codebook, args.text_column, require_positives=False)
         rep = evaluate_predictions(dY, model.predict(dtexts), codebook.ids)
         metrics["dev"] = {"file": Path(args.dev).name, "sha256": _file_sha256(Path(args.dev)), **rep}
+        if getattr(model, "fast_", None) is not None:
+            frep = evaluate_predictions(dY, model.predict(dtexts, speed="fast"), codebook.ids)
+            metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": _file_sha256(Path(args.dev)), **frep}}
     out = model.save(args.out, metrics=metrics, training_file=training_file)
     for extra in args.copy_to:
         dest = Path(extra)
@@ -169,8 +176,16 @@ def run(args: argparse.Namespace) -> int:
         if cv:
             print(f"cross-validated (out-of-fold, {cv['folds']} folds): macro-F1 {cv['macro_f1']:.3f}, "
                   f"micro-F1 {cv['micro_f1']:.3f}")
+        fast = getattr(model, "fast_", None)
+        if fast is not None:
+            fcv = fast.cv_report_
+            print("fast head (static embeddings, 'insightkit tag --fast') -> "
+                  f"{Path(out) / 'fast'}" + (f": cross-validated macro-F1 {fcv['macro_f1']:.3f}" if fcv else ""))
     if "dev" in metrics:
         d = metrics["dev"]
         print(f"dev ({d['file']}, {d['n_texts']} texts): macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}, "
               f"samples-F1 {d['samples_f1']:.3f}")
+    if "fast" in metrics:
+        d = metrics["fast"]["dev"]
+        print(f"dev, fast head: macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}")
     return 0
