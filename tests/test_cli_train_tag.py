@@ -33,7 +33,7 @@ def test_help_for_each_command(capsys):
 
 
 @pytest.mark.slow
-def test_round_trip(train_csv, tmp_path, capsys):
+def test_round_trip(train_csv, tmp_path, capsys, monkeypatch):
     model_dir = tmp_path / "models" / "small"
     copy_dir = tmp_path / "copy"
     assert run_cli("train", train_csv, "--text-column", "text", "--out", model_dir, "--dev", train_csv,
@@ -72,6 +72,23 @@ def test_round_trip(train_csv, tmp_path, capsys):
     assert run_cli("evaluate", "--model", model_dir, train_csv, "--quiet") == 0
     table = capsys.readouterr().out
     assert "precision" in table and "samples" in table
+    # the fast head is scored separately and says so
+    from insightkit.classify import ThemeClassifier
+
+    speeds = []
+    real_predict = ThemeClassifier.predict
+
+    def spy(self, X, **kw):
+        speeds.append(kw.get("speed"))
+        return real_predict(self, X, **kw)
+
+    monkeypatch.setattr(ThemeClassifier, "predict", spy)
+    assert run_cli("evaluate", "--model", model_dir, train_csv, "--fast", "--json", "--quiet") == 0
+    fast = json.loads(capsys.readouterr().out)
+    assert speeds == ["fast"]
+    assert fast["speed"] == "fast" and rep["speed"] == "default" and set(fast["themes"]) == set(THEMES)
+    assert fast["macro_f1"] > 0.6
+    monkeypatch.undo()
 
     # model against coder: the tagged file carries theme_<id>, the coded file <id>
     tagged = tmp_path / "tagged_full.csv"

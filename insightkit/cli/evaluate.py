@@ -23,6 +23,8 @@ def register(subparsers) -> None:
     p.add_argument("test", metavar="TEST", help="labelled table (CSV, TSV, XLSX or Parquet)")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    p.add_argument("--fast", action="store_true",
+                   help="score the model's fast head (static embeddings), as 'insightkit tag --fast' would tag")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -37,14 +39,17 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     model.show_progress = not args.quiet
     texts, Y, _ = read_labelled(args.test, model.codebook_, args.text_column, require_positives=False)
-    report = evaluate_predictions(Y, model.predict(texts), model.theme_ids_)
-    report = {"model": str(getattr(model, "path_", args.model)), "test": Path(args.test).name, **report}
+    speed = "fast" if args.fast else "default"
+    report = evaluate_predictions(Y, model.predict(texts, speed=speed), model.theme_ids_)
+    report = {"model": str(getattr(model, "path_", args.model)), "speed": speed, "test": Path(args.test).name,
+              **report}
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"model {report['model']} on {report['test']} ({report['n_texts']} texts)")
+        head = ", fast head" if args.fast else ""
+        print(f"model {report['model']}{head} on {report['test']} ({report['n_texts']} texts)")
         print(format_report(report))
     return 0
