@@ -115,6 +115,30 @@ def test_benchmark_numbers_come_from_results_files():
                 f"benchmarks.md section {title!r}: {token} is not in {sources}")
 
 
+def test_scale_page_measurements_come_from_results_files():
+    # docs/scale.md: every paragraph or bullet that cites a results file, and every table that
+    # follows such a paragraph in the same section, states only numbers found in the files cited
+    # (so a measurement cannot drift from its benchmark)
+    text = (DOCS / "scale.md").read_text(encoding="utf-8")
+    checked, sources = [], []
+    for block in re.split(r"\n\s*\n|\n(?=\s*[*-] )", text):
+        if block.lstrip().startswith("#"):
+            sources = []  # a new section: tables no longer inherit the previous paragraph's sources
+        named = re.findall(r"`?(benchmarks/results/[\w.\-]+\.(?:md|json))", block)
+        if named:
+            sources = named
+        elif not (block.lstrip().startswith("|") and sources):
+            continue
+        present = [s for s in sources if (REPO / s).is_file()]
+        results = "\n".join((REPO / s).read_text(encoding="utf-8") for s in present)
+        for token in _number_tokens(block):
+            assert token in results or token.replace(",", "") in results, (
+                f"docs/scale.md states {token} but it is not in {present or sources}:\n{block}")
+        checked.append(block)
+    assert any("throughput" in b for b in checked) and any("stream_memory" in b for b in checked)
+    assert any(b.lstrip().startswith("|") for b in checked), "the measured table is not checked"
+
+
 def _readme_commands() -> list[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     return re.findall(r"<!--\s*(?:main|test)-command\s*-->\s*\n```bash\n(.*?)\n```", readme, re.S)
@@ -183,3 +207,12 @@ def test_howto_commands_run(guide, tmp_path):
         for line in expected.get(i, []):
             assert line.strip() in (p.strip() for p in printed), (
                 f"{guide}: the page shows output {line!r} that runnable block {i + 1} did not print:\n{proc.stdout[-3000:]}")
+
+
+def test_notebooks_named_in_the_docs_exist():
+    """A page that points to a notebook names one that is in the repository; the codebook guide
+    points to the custom-codebook notebook."""
+    named = {m for page in DOCS.rglob("*.md") for m in re.findall(r"notebooks/([\w.-]+\.ipynb)", page.read_text("utf-8"))}
+    missing = sorted(n for n in named if not (REPO / "notebooks" / n).is_file())
+    assert not missing, f"docs name notebooks that do not exist: {missing}"
+    assert "notebooks/02_custom_codebook.ipynb" in (DOCS / "codebooks.md").read_text("utf-8")

@@ -1,17 +1,22 @@
-"""Spark local mode: tag_spark gives the same labels as the in-process path."""
+"""Spark local mode: tag_spark gives the same labels as the in-process path (default speed).
+
+The tests that start Spark skip cleanly when pyspark or a Java runtime is missing; the test of the
+per-worker model cache needs neither and always runs. Fast mode on Spark is tested with the fast
+mode itself (tests/test_fast_mode.py).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-pyspark = pytest.importorskip("pyspark")
-
-from insightkit.codebook import Codebook  # noqa: E402
+from insightkit.codebook import Codebook
 
 pytestmark = [
     pytest.mark.slow,
@@ -52,8 +57,19 @@ ENDINGS = ["the EPR go-live dominated everything.", "the cyber team spent months
            "staff just need time to learn the tools, not more e-learning."]
 
 
+def _java() -> str | None:
+    """The java executable Spark would start: $JAVA_HOME/bin/java, else java on the PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
 @pytest.fixture(scope="module")
 def spark():
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
+    if _java() is None:
+        pytest.skip("no Java runtime (set JAVA_HOME or put java on the PATH): Spark cannot start")
     from pyspark.sql import SparkSession
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -101,6 +117,9 @@ def test_spark_tagging_matches_in_process_tagging(spark, model_dir, texts):
     assert len(got) == len(texts)
     themes = [c for c in expected.columns if c.startswith("theme_")]
     scores = [c for c in expected.columns if c.startswith("score_")]
+    # not a vacuous comparison: the in-process labels hold both 1s and 0s, in more than one theme
+    labels = expected[themes].to_numpy()
+    assert 0 < labels.sum() < labels.size and (labels.sum(axis=0) > 0).sum() >= 2
     assert (got[themes].to_numpy() == expected[themes].to_numpy()).all()
     assert np.abs(got[scores].to_numpy() - expected[scores].to_numpy()).max() < 1e-4
     assert got["region"].tolist() == pdf["region"].tolist()

@@ -167,3 +167,46 @@ def test_missing_text_column_is_a_clear_error(model, table, tmp_path):
 def test_writer_refuses_unknown_output_type(tmp_path):
     with pytest.raises(InputError, match="unsupported output type"):
         TableWriter(tmp_path / "out.json")
+
+
+class _Recording:
+    """Wraps a model and records how many texts each scoring call receives."""
+
+    def __init__(self, model):
+        self.m, self.sizes = model, []
+        self.theme_ids_, self.thresholds_ = model.theme_ids_, model.thresholds_
+
+    def predict_proba(self, texts):
+        self.sizes.append(len(texts))
+        return self.m.predict_proba(texts)
+
+    def with_scores(self, df, P):
+        return self.m.with_scores(df, P)
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_file(model, tmp_path):
+    # 1,000 rows in chunks of 64: no scoring call ever holds more than one chunk's texts
+    rows = [f"{ROWS[i % len(ROWS)]} (answer {i})" if i % 7 else ROWS[i % len(ROWS)] for i in range(1000)]
+    src = tmp_path / "big.csv"
+    write_table(pd.DataFrame({"respondent_id": range(1000), "text": rows}), src)
+    rec = _Recording(model)
+    out = tmp_path / "big_tagged.parquet"
+    stats = tag_table(rec, src, out, chunk_rows=64, show_progress=False)
+    assert stats["rows"] == 1000 and stats["chunks"] == 16
+    assert len(rec.sizes) == 16 and max(rec.sizes) <= 64
+    back = pd.read_parquet(out)
+    assert back["respondent_id"].astype(int).tolist() == list(range(1000))  # complete and in order
+    expected = model.tag(pd.DataFrame({"text": rows}))
+    themes = [f"theme_{t}" for t in model.theme_ids_]
+    assert (back[themes].to_numpy() == expected[themes].to_numpy()).all()
+
+
+def test_progress_bar_shows_rate_and_time_left(model, table, tmp_path, capsys):
+    import re
+
+    src = tmp_path / "in.csv"
+    write_table(table, src)
+    tag_table(model, src, tmp_path / "out.csv", chunk_rows=4, show_progress=True)
+    err = capsys.readouterr().err
+    # tqdm's "done/total [elapsed<left, rate]": the bar knows the total (counted ahead), the time left and the rate
+    assert re.search(r"tagging.*\b11/11 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ ?row/s\]", err), err
