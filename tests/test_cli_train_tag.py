@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -156,3 +161,35 @@ def test_codebook_error_reaches_the_cli(tmp_path, capsys, train_csv):
     assert run_cli("train", train_csv, "--codebook", cb, "--out", tmp_path / "m") == 2
     err = capsys.readouterr().err
     assert "cb.yaml" in err and "theme 'epr': field 'description'" in err
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_during_tagging_leaves_neither_output_nor_temporary_file(tmp_path):
+    """A cancelled job (SIGTERM) unwinds the atomic writer: the target stays absent and the hidden
+    temporary file beside it is removed."""
+    from insightkit.classify import ThemeClassifier
+
+    texts = [f"we moved the {w} onto the new system in week {i}" for i, w in
+             enumerate(["pharmacy", "wifi", "dashboard", "rota", "training", "strategy"] * 8)]
+    Y = np.zeros((len(texts), len(THEMES)), dtype=int)
+    for i in range(len(texts)):
+        Y[i, i % len(THEMES)] = 1
+    model_dir = tmp_path / "model"
+    ThemeClassifier(features=("words",), threshold_folds=0).fit(texts, Y).save(model_dir)
+    big = tmp_path / "big.csv"
+    pd.DataFrame({"text": [texts[i % len(texts)] + f" ({i})" for i in range(400_000)]}).to_csv(big, index=False)
+    out = tmp_path / "tagged.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "insightkit", "tag", str(big), "--model", str(model_dir),
+                             "--out", str(out), "--chunk-rows", "500", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if [p for p in tmp_path.iterdir() if p.name.startswith(".tagged") and p.stat().st_size > 0]:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"tagging ended before it could be interrupted: {proc.communicate()}"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "model"]

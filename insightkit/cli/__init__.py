@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from insightkit import __version__
 from insightkit.errors import InsightkitError
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    previous = _exit_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except InsightkitError as exc:
@@ -49,6 +52,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"insightkit {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm():
+    """Turn SIGTERM (``kill``, a cancelled batch job, ``timeout``) into a normal exit.
+
+    Python's default SIGTERM action ends the process at once, so ``with`` blocks never close and an
+    atomic writer's temporary file is left beside its target. Raising ``SystemExit`` instead unwinds
+    them. Returns the previous handler, or None where no handler can be set (not the main thread).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, _terminate)
 
 
 if __name__ == "__main__":  # pragma: no cover
