@@ -9,12 +9,12 @@ tagged with the shipped default model and given to ``select_quotes(tagged, n=3, 
   the quotes this benchmark selected, given by an AI helper against the codebook (not by a human
   coder; the file says who and when); quotes not in that file are counted as unlabelled, never as
   on-theme.
-* **dev**: the held-out labelled texts ``corpora/labelled/dev.csv`` (483 texts, human 0/1 labels
-  per theme; the default model never saw them). They are written as a survey export: three texts
+* **dev**: the held-out labelled texts ``corpora/labelled/dev.csv`` (483 texts, the corpus's 0/1 labels
+  per theme, written with the texts, see corpora/labelled/README.md; the default model never saw them). They are written as a survey export: three texts
   per synthetic respondent (``B-0001`` ...), in columns ``q1``..``q3``, with a trust type and a region
   spread deterministically (text ``i`` gets trust type ``i // 3 % 7`` and region ``(i // 3 * 3) % 7``
   of the seven of each), so the one-quote-per-person and spread rules have something to act on.
-  A quote is **on-theme** when the text it was cut from carries the human label for the quote's
+  A quote is **on-theme** when the text it was cut from carries the corpus label for the quote's
   theme. (``--split train`` runs the same on train.csv, for tuning; the committed numbers are dev.)
 
 Measures, per theme and overall: quotes chosen; on-theme share; distinct participants, trust
@@ -264,10 +264,10 @@ def markdown(result: dict) -> str:
                   f"| segments (participant / respondent) | {r['segments']} ({r['participant_segments']}) | |",
                   f"| quotes chosen | {r['quotes']} over {r['themes']} themes | {N} per theme |"]
         if r["labelled"]:
-            who = "human label" if r["corpus"] != "sample" else "AI helper's label, not human"
+            who = "corpus label" if r["corpus"] != "sample" else "AI helper's label, not human"
             lines.append(f"| on-theme ({who}) | **{r['on_theme']} / {r['labelled']} = {r['on_theme_share']:.1%}** | ≥ 90% |")
         else:
-            lines.append("| on-theme (human label) | not measured: no labels | ≥ 90% |")
+            lines.append("| on-theme | not measured: no labels | ≥ 90% |")
         lines += [f"| verbatim pass rate | {r['verbatim_pass_rate']:.0%} | 100% |",
                   f"| placeholder rate | {r['placeholder_rate']:.0%} | 0% by default |",
                   f"| interviewer quotes | {r['interviewer_quotes']} | 0 |",
@@ -334,8 +334,8 @@ def main(argv=None) -> int:
             r = measure(args.split, res, labels, model, None)
             r["title"] = f"Labelled {args.split} texts as a survey of synthetic respondents"
             r["about"] = (f"`corpora/labelled/{args.split}.csv`, three texts per synthetic respondent, trust types and "
-                          "regions spread deterministically. On-theme: the text a quote was cut from carries the human "
-                          "label for the quote's theme.")
+                          "regions spread deterministically. On-theme: the text a quote was cut from carries the corpus "
+                          "label (written with the text; see corpora/labelled/README.md) for the quote's theme.")
             runs.append(r)
     env = {
         "machine": f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)",
