@@ -103,8 +103,12 @@ def test_shipped_default_model_loads_and_matches_its_packaged_copy():
     if not (repo_copy / "meta.json").is_file():
         pytest.skip("the default model has not been trained in this checkout")
     assert pkg_copy.is_dir(), "the package must ship a copy of models/nhs-digital"
-    names = sorted(p.name for p in repo_copy.iterdir())
-    assert names == sorted(p.name for p in pkg_copy.iterdir())
+    def files(folder):  # the fast head lives in a sub-folder
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+    names = files(repo_copy)
+    assert names == files(pkg_copy)
+    assert "fast/meta.json" in names, "the shipped model carries a fast head"
     for n in names:
         assert (repo_copy / n).read_bytes() == (pkg_copy / n).read_bytes(), f"{n} differs between copies"
     assert default_model_path() in (repo_copy, pkg_copy)
@@ -112,7 +116,10 @@ def test_shipped_default_model_loads_and_matches_its_packaged_copy():
     assert model.theme_ids_ == THEMES
     meta = json.loads((repo_copy / "meta.json").read_text())
     assert meta["training_data"]["n_texts"] >= 800
-    for p in repo_copy.iterdir():
+    for p in (p for p in repo_copy.rglob("*") if p.is_file()):
         assert p.suffix in (".json", ".safetensors"), f"unexpected file type in the model folder: {p.name}"
     out = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}))
     assert out.loc[0, "theme_epr"] == 1
+    fast = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}),
+                     speed="fast")
+    assert fast.loc[0, "theme_epr"] == 1
