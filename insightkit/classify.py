@@ -34,7 +34,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -159,69 +158,6 @@ def _unit_rows(E: np.ndarray) -> np.ndarray:
     E = np.asarray(E, dtype=np.float64)
     norms = np.linalg.norm(E, axis=1, keepdims=True)
     return E / np.where(norms > 0, norms, 1.0)
-
-
-#: Texts below which the n-gram views are scored in this process: forking costs more than it saves.
-PARALLEL_MIN_TEXTS = 2000
-_FORK_VIEWS: list = []
-
-
-def text_workers() -> int:
-    """Processes that score the n-gram views of a large batch: ``INSIGHTKIT_N_JOBS``, else the CPUs.
-
-    The n-gram vectorisers are pure Python and hold one core; in fast mode they are most of the
-    time, while MiniLM already uses every core. ``INSIGHTKIT_N_JOBS=1`` keeps them in one process.
-    """
-    env = os.environ.get("INSIGHTKIT_N_JOBS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            raise ModelError(f"INSIGHTKIT_N_JOBS must be a whole number, not {env!r}") from None
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _score_text_views(views: list, texts: list[str]) -> np.ndarray:
-    P = None
-    for vec, coef, intercept, weight in views:
-        z = np.asarray(vec.transform(texts) @ coef.T) + intercept
-        p = _sigmoid(z) * weight
-        P = p if P is None else P + p
-    return P
-
-
-def _score_forked_chunk(texts: list[str]) -> np.ndarray:
-    return _score_text_views(_FORK_VIEWS, texts)
-
-
-def _text_views_proba(views: list, texts: list[str]) -> np.ndarray:
-    """Weighted probabilities of the n-gram views; a large batch is split over forked processes.
-
-    The children inherit the fitted vectorisers through fork (only texts and scores cross between
-    processes, nothing a user supplies is unpickled), and a row's scores do not depend on which
-    process computed them. Where fork is unavailable, or for small batches, one process does it all.
-    """
-    import multiprocessing as mp
-
-    workers = min(text_workers(), len(texts) // (PARALLEL_MIN_TEXTS // 2))
-    # fork only on Linux: on macOS, forking a process that has loaded system frameworks can crash
-    if workers <= 1 or not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
-        return _score_text_views(views, texts)
-    _score_text_views(views, texts[:1])  # finish lazy imports before forking
-    bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-    chunks = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    _FORK_VIEWS[:] = views
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
-            with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_score_forked_chunk, chunks)
-    finally:
-        _FORK_VIEWS.clear()
-    return np.vstack(parts)
 
 
 def _neighbour_scores(Q: np.ndarray, V: np.ndarray, L: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
@@ -666,17 +602,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def _views_proba(self, views: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
         weights = self._weights_for()
-        text_views = [(part["vectorizer"], part["coef"], part["intercept"], weights[view])
-                      for view, part in views.items() if view not in ("neighbours", "embedding")]
-        P = _text_views_proba(text_views, texts) if text_views else None
+        P = None
         for view, part in views.items():
             if view == "neighbours":
                 p = _neighbour_scores(E, part["vectors"], part["labels"], int(self.n_neighbours)) * weights[view]
-            elif view == "embedding":
-                X = E.astype(np.float64)
-                p = _sigmoid(X @ part["coef"].T + part["intercept"]) * weights[view]
-            else:
+                P = p if P is None else P + p
                 continue
+            if view == "embedding":
+                X = E.astype(np.float64)
+                z = X @ part["coef"].T + part["intercept"]
+            else:
+                X = part["vectorizer"].transform(texts)
+                z = np.asarray(X @ part["coef"].T) + part["intercept"]
+            p = _sigmoid(z) * weights[view]
             P = p if P is None else P + p
         return P
 

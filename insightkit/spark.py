@@ -10,8 +10,6 @@ exactly the code of the in-process path. See ``docs/scale.md``.
 
 from __future__ import annotations
 
-import os
-
 import threading
 from typing import Any
 
@@ -51,9 +49,6 @@ def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: 
     """mapInPandas function: every pandas batch of a partition, tagged."""
     from insightkit.stream import _texts, attach_scores, score_unique
 
-    # Spark runs a Python worker per core already: no further processes for the n-gram views,
-    # unless the cluster's environment asks for them
-    os.environ.setdefault("INSIGHTKIT_N_JOBS", "1")
     model = _load(model_path, speed, meta_sha256)
     # the head for this speed (the model or its fast head), whose thresholds make the 0/1 columns
     head = model.at_speed(speed) if hasattr(model, "at_speed") else model

@@ -201,33 +201,6 @@ def test_tag_keeps_rows_and_columns(fast_model):
         fast_model.tag(seg, text_column="body")
 
 
-def test_large_batches_score_ngram_views_in_forked_processes_with_identical_results(fast_model, data, monkeypatch):
-    import multiprocessing as mp
-
-    import insightkit.classify as clf
-
-    import sys
-
-    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
-        pytest.skip("n-gram views are scored in forked processes on Linux only")
-    texts = [f"{t} ({i})" for i, t in enumerate(data[0] * 3)]
-    monkeypatch.setattr(clf, "PARALLEL_MIN_TEXTS", 20)
-    sizes = []
-    real = clf._score_text_views
-    monkeypatch.setattr(clf, "_score_text_views", lambda views, tx: sizes.append(len(tx)) or real(views, tx))
-    monkeypatch.setenv("INSIGHTKIT_N_JOBS", "1")
-    one = fast_model.predict_proba(texts)
-    assert sizes == [len(texts)]  # one process scored everything
-    sizes.clear()
-    monkeypatch.setenv("INSIGHTKIT_N_JOBS", "2")
-    two = fast_model.predict_proba(texts)
-    assert sizes == [1]  # the parent only warmed up; the children scored the batch
-    assert np.array_equal(one, two)
-    monkeypatch.setenv("INSIGHTKIT_N_JOBS", "two")
-    with pytest.raises(ModelError, match="INSIGHTKIT_N_JOBS"):
-        fast_model.predict_proba(texts)
-
-
 # --- the model folder -------------------------------------------------------------------------
 
 def test_save_load_round_trip_without_pickle(fast_model, data, tmp_path):
