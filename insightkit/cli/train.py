@@ -116,18 +116,9 @@ def _as01(v, path: Path, col: str, line: int) -> int:
     raise InputError(path, f"column {col!r}: value {v!r} is not 0 or 1", line=line)
 
 
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import ThemeClassifier
+    from insightkit.classify import _file_sha256 as file_sha256
     from insightkit.evaluate import evaluate_predictions
 
     codebook = load_codebook(args.codebook)
@@ -143,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.train:
             raise InputError(None, "TRAIN is required (or use --zero-shot)")
         texts, Y, _ = read_labelled(args.train, codebook, args.text_column)
-        training_file = {"name": Path(args.train).name, "sha256": _file_sha256(Path(args.train))}
+        training_file = {"name": Path(args.train).name, "sha256": file_sha256(Path(args.train))}
         try:
             model.fit(texts, Y)
         except ValueError as exc:
@@ -152,10 +143,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dev:
         dtexts, dY, _ = read_labelled(args.dev, codebook, args.text_column, require_positives=False)
         rep = evaluate_predictions(dY, model.predict(dtexts), codebook.ids)
-        metrics["dev"] = {"file": Path(args.dev).name, "sha256": _file_sha256(Path(args.dev)), **rep}
+        metrics["dev"] = {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **rep}
         if getattr(model, "fast_", None) is not None:
             frep = evaluate_predictions(dY, model.predict(dtexts, speed="fast"), codebook.ids)
-            metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": _file_sha256(Path(args.dev)), **frep}}
+            metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **frep}}
     out = model.save(args.out, metrics=metrics, training_file=training_file)
     for extra in args.copy_to:
         dest = Path(extra)
