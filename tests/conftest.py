@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,32 @@ def _embedding_cache(tmp_path_factory):
     if "INSIGHTKIT_CACHE_DIR" not in os.environ:
         os.environ["INSIGHTKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("ik-cache"))
     yield
+
+
+# Spark in local mode, shared by the Spark tests (skips cleanly without pyspark or Java)
+def _java() -> str | None:
+    """The java executable Spark would start: $JAVA_HOME/bin/java, else java on the PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
+    if _java() is None:
+        pytest.skip("no Java runtime (set JAVA_HOME or put java on the PATH): Spark cannot start")
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("insightkit-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.driver.memory", "1g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

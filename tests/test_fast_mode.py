@@ -8,8 +8,6 @@ the session's private cache; everything else is small.
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import numpy as np
 import pandas as pd
@@ -338,40 +336,20 @@ def test_tag_file_api(model_dir, tmp_path):
 # Spark (local mode): the same fast labels as in process
 # ---------------------------------------------------------------------------------------------
 
-def test_spark_fast_labels_equal_in_process(model_dir):
-    import shutil
-
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
-    java_home = os.environ.get("JAVA_HOME")
-    if not ((java_home and os.path.isfile(os.path.join(java_home, "bin", "java"))) or shutil.which("java")):
-        pytest.skip("no Java runtime (set JAVA_HOME or put java on the PATH): Spark cannot start")
-    from pyspark.sql import SparkSession
-
+def test_spark_fast_labels_equal_in_process(spark, model_dir):
     from insightkit.classify import load_model
     from insightkit.spark import tag_spark
 
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    spark = (SparkSession.builder.master("local[2]").appName("insightkit-fast-tests")
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2")
-             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-             .config("spark.driver.memory", "1g")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    try:
-        pdf = _table(40)
-        sdf = spark.createDataFrame(pdf).repartition(2)
-        got = tag_spark(sdf, "text", model_path=str(model_dir), speed="fast").toPandas()
-        got = got.sort_values("turn").reset_index(drop=True)
-        model = load_model(model_dir)
-        expected = model.tag(pdf, speed="fast")
-        themes = [f"theme_{t}" for t in THEMES]
-        scores = [f"score_{t}" for t in THEMES]
-        assert list(got.columns) == list(expected.columns)
-        assert (got[themes].to_numpy() == expected[themes].to_numpy()).all()
-        assert np.abs(got[scores].to_numpy() - expected[scores].to_numpy()).max() < 1e-6
-        # and they are the fast head's labels, not the default head's
-        assert not np.allclose(got[scores].to_numpy(), model.tag(pdf)[scores].to_numpy())
-    finally:
-        spark.stop()
+    pdf = _table(40)
+    sdf = spark.createDataFrame(pdf).repartition(2)
+    got = tag_spark(sdf, "text", model_path=str(model_dir), speed="fast").toPandas()
+    got = got.sort_values("turn").reset_index(drop=True)
+    model = load_model(model_dir)
+    expected = model.tag(pdf, speed="fast")
+    themes = [f"theme_{t}" for t in THEMES]
+    scores = [f"score_{t}" for t in THEMES]
+    assert list(got.columns) == list(expected.columns)
+    assert (got[themes].to_numpy() == expected[themes].to_numpy()).all()
+    assert np.abs(got[scores].to_numpy() - expected[scores].to_numpy()).max() < 1e-6
+    # and they are the fast head's labels, not the default head's
+    assert not np.allclose(got[scores].to_numpy(), model.tag(pdf)[scores].to_numpy())

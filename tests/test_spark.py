@@ -7,10 +7,6 @@ mode itself (tests/test_fast_mode.py).
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -55,34 +51,6 @@ OPENINGS = ["Honestly,", "On the acute side", "For us", "This year", "In communi
 ENDINGS = ["the EPR go-live dominated everything.", "the cyber team spent months on patching.",
            "nobody trusts the data in the reports.", "we finally have a digital plan the board owns.",
            "staff just need time to learn the tools, not more e-learning."]
-
-
-def _java() -> str | None:
-    """The java executable Spark would start: $JAVA_HOME/bin/java, else java on the PATH."""
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return str(Path(home) / "bin" / "java")
-    return shutil.which("java")
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
-    if _java() is None:
-        pytest.skip("no Java runtime (set JAVA_HOME or put java on the PATH): Spark cannot start")
-    from pyspark.sql import SparkSession
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("insightkit-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.driver.memory", "1g")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
