@@ -272,6 +272,16 @@ def _fit_vectorizer(view: str, texts: Sequence[str], max_features: int):
     return vec, X
 
 
+def _ngram_transformer(part: dict):
+    """The view's fast TF-IDF transform (same matrix as its vectoriser's), built once per view."""
+    from insightkit.ngrams import NgramTransformer
+
+    ng = part.get("ngrams")
+    if ng is None or ng.vectorizer is not part["vectorizer"]:
+        ng = part["ngrams"] = NgramTransformer(part["vectorizer"])
+    return ng
+
+
 def _fit_logreg(X, y: np.ndarray, C: float, class_weight, seed: int, dense: bool):
     from sklearn.linear_model import LogisticRegression
 
@@ -612,7 +622,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 X = E.astype(np.float64)
                 z = X @ part["coef"].T + part["intercept"]
             else:
-                X = part["vectorizer"].transform(texts)
+                X = _ngram_transformer(part).transform(texts)
                 z = np.asarray(X @ part["coef"].T) + part["intercept"]
             p = _sigmoid(z) * weights[view]
             P = p if P is None else P + p
