@@ -250,7 +250,7 @@ def markdown(r: dict) -> str:
               f"{'met' if s['speed_ratio'] >= 30 else 'NOT met'}). Labels agree on "
               f"{100 * s['label_agreement_default_vs_fast']:.1f}% of text-theme cells.", "",
               f"Load average (1, 5, 15 min) during the default run: {s['load_avg_during_default']} on "
-              f"{r['machine']['cpu_count']} cores (other jobs shared the machine). First use in a process: static "
+              f"{r['machine']['cpu_count']} cores (the benchmark's own fast runs just before count in it). First use in a process: static "
               f"table load {s['fast_first_use_seconds']} s, MiniLM load {s['default_model_load_seconds']} s; the one-off "
               f"distillation of the table took {s['static_table']['distill_seconds_when_made']} s when it was made.", ""]
     return "\n".join(lines)
