@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -66,6 +67,10 @@ FEATURES = ("embedding", "words", "chars", "neighbours")
 _EMBEDDING_VIEWS = ("embedding", "neighbours")
 #: "neighbours" view: softmax temperature over cosine similarities of the k nearest training texts
 _NN_TEMPERATURE = 20.0
+#: views scored per sentence when sentence_weight > 0 (a text's neighbours are found once, for the whole text)
+_SENTENCE_VIEWS = ("embedding", "words", "chars")
+#: sentence ends for sentence-level scoring: ., ! or ? before white space, or a line break
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 #: "default": MiniLM sentence embeddings; "fast": static model2vec vectors distilled from it
 SPEEDS = ("default", "fast")
 _FAST_DIR = "fast"
@@ -254,6 +259,27 @@ _TFIDF_PARAMS = {
 }
 
 
+def split_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of ``text`` for sentence-level scoring; fragments under 3 characters are dropped.
+
+    A regular expression, not spaCy's parser: it runs on every text a model tags, fast mode included.
+    """
+    spans, pos = [], 0
+    for m in _SENTENCE_BREAK.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b - a > 2:
+            out.append((a, b))
+    return out or [(0, len(text))]
+
+
 def _make_vectorizer(view: str, max_features: int, vocabulary=None):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -352,6 +378,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         so that ``predict(X, speed="fast")`` works on this model. Only for ``speed="default"``.
     fast_params : dict, optional
         Constructor parameters of the fast head that differ from this model's (e.g. ``C_embedding``).
+    sentence_weight : float in [0, 1]
+        Weight of sentence-level scoring (0 turns it off). A text of several sentences also gets,
+        from each of the embedding, words and chars views, the highest score any one of its
+        sentences gets, and its score is ``(1 - w) * whole-text score + w * that``: a theme raised
+        in one sentence of a long answer is not diluted by the rest. It costs encoding every
+        sentence of such texts as well as the text; see ``docs/classifier.md`` for what it gained
+        in cross-validation and what it costs.
     """
 
     def __init__(self, codebook: Codebook | None = None, *, features: Sequence[str] = FEATURES,
@@ -361,7 +394,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  threshold_shrinkage: float = 20.0, zero_shot: bool = False, text_column: str = "text",
                  embedding_column: str = "embedding", embedding_model: str | None = None, seed: int = 0,
                  show_progress: bool = False, speed: str = "default", fast_head: bool = False,
-                 fast_params: dict | None = None):
+                 fast_params: dict | None = None, sentence_weight: float = 0.5):
         self.codebook = codebook
         self.features = features
         self.C_embedding = C_embedding
@@ -383,6 +416,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.speed = speed
         self.fast_head = fast_head
         self.fast_params = fast_params
+        self.sentence_weight = sentence_weight
 
     # scikit-learn metadata -------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -563,6 +597,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("class_weight must be 'balanced' or None")
         if int(self.threshold_folds) == 1 or int(self.threshold_folds) < 0:
             raise ValueError("threshold_folds must be 0 (no tuning) or at least 2")
+        if not 0.0 <= float(self.sentence_weight) <= 1.0:
+            raise ValueError(f"sentence_weight must be between 0 and 1, got {self.sentence_weight!r}")
         if self.speed not in SPEEDS:
             raise ValueError(f"speed must be one of {list(SPEEDS)}, got {self.speed!r}")
         if self.fast_head and self.speed != "default":
@@ -610,23 +646,49 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             views[view] = {"coef": coef, "intercept": intercept, "vectorizer": vec}
         return views
 
+    @staticmethod
+    def _view_proba(view: str, part: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
+        """One logistic-regression view's scores (n_texts, n_themes)."""
+        if view == "embedding":
+            z = E.astype(np.float64) @ part["coef"].T + part["intercept"]
+        else:
+            X = _ngram_transformer(part).transform(texts)
+            z = np.asarray(X @ part["coef"].T) + part["intercept"]
+        return _sigmoid(z)
+
     def _views_proba(self, views: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
         weights = self._weights_for()
         P = None
+        per_view: dict[str, np.ndarray] = {}
         for view, part in views.items():
             if view == "neighbours":
-                p = _neighbour_scores(E, part["vectors"], part["labels"], int(self.n_neighbours)) * weights[view]
-                P = p if P is None else P + p
-                continue
-            if view == "embedding":
-                X = E.astype(np.float64)
-                z = X @ part["coef"].T + part["intercept"]
+                p = _neighbour_scores(E, part["vectors"], part["labels"], int(self.n_neighbours))
             else:
-                X = _ngram_transformer(part).transform(texts)
-                z = np.asarray(X @ part["coef"].T) + part["intercept"]
-            p = _sigmoid(z) * weights[view]
-            P = p if P is None else P + p
+                p = per_view[view] = self._view_proba(view, part, texts, E)
+            P = p * weights[view] if P is None else P + p * weights[view]
+        w = float(self.sentence_weight)
+        if w > 0 and per_view:
+            P = (1.0 - w) * P + w * self._sentence_max(views, texts, per_view, weights)
         return P
+
+    def _sentence_max(self, views: dict, texts: list[str], per_view: dict, weights: dict) -> np.ndarray:
+        """Each view's highest sentence score per text, averaged with the views' weights.
+
+        A text of one sentence keeps its whole-text score (nothing is encoded twice).
+        """
+        spans = [split_sentence_spans(t) for t in texts]
+        multi = [i for i, sp in enumerate(spans) if len(sp) > 1]
+        out = {v: p.copy() for v, p in per_view.items()}
+        if multi:
+            sents = [texts[i][a:b] for i in multi for a, b in spans[i]]
+            counts = np.array([len(spans[i]) for i in multi])
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            Es = self._embeddings(sents, None) if "embedding" in per_view else None
+            for v in per_view:
+                ps = self._view_proba(v, views[v], sents, Es)
+                out[v][multi] = np.maximum.reduceat(ps, starts, axis=0)
+        total = sum(weights[v] for v in out)
+        return sum(out[v] * (weights[v] / total) for v in out)
 
     def fit(self, X: Any = None, Y: Any = None, *, embeddings: Any = None) -> "ThemeClassifier":
         """Learn per-theme models and thresholds from texts ``X`` and 0/1 labels ``Y`` (n, k).
@@ -849,6 +911,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             "embedding_column": self.embedding_column,
             "seed": int(self.seed),
             "speed": self.speed,
+            "sentence_weight": float(self.sentence_weight),
             "tfidf": {v: {k: (list(x) if isinstance(x, tuple) else x) for k, x in _TFIDF_PARAMS[v].items()}
                       for v in ("words", "chars") if v in (self.features_ if hasattr(self, "features_") else ())},
         }
@@ -961,7 +1024,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                     threshold_folds=cfg["threshold_folds"], threshold_shrinkage=cfg["threshold_shrinkage"],
                     zero_shot=cfg["zero_shot"], text_column=cfg["text_column"],
                     embedding_column=cfg["embedding_column"], embedding_model=embedding_model, seed=cfg["seed"],
-                    speed=cfg.get("speed", "default"))
+                    speed=cfg.get("speed", "default"), sentence_weight=cfg.get("sentence_weight", 0.0))
         model.features_ = tuple(cfg["features"])
         emb_meta = meta["embedding"]
         if model.speed == "fast":

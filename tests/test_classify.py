@@ -118,10 +118,12 @@ def test_neighbours_view_fits_saves_and_loads(data, tmp_path):
     assert loaded.n_neighbours == 5
     assert np.array_equal(loaded.predict_proba(X, embeddings=E), m5.predict_proba(X, embeddings=E))
     # alongside another view, with thresholds tuned on out-of-fold scores of both
-    mixed = ThemeClassifier(Codebook.default(), features=("words", "neighbours"), threshold_folds=3)
+    mixed = ThemeClassifier(Codebook.default(), features=("words", "neighbours"), threshold_folds=3,
+                            sentence_weight=0.0)
     mixed.fit(X, Y, embeddings=E)
     assert set(mixed.views_) == {"words", "neighbours"} and mixed.cv_report_["folds"] == 3
-    words_only = ThemeClassifier(Codebook.default(), features=("words",), threshold_folds=0).fit(X, Y)
+    words_only = ThemeClassifier(Codebook.default(), features=("words",), threshold_folds=0,
+                                 sentence_weight=0.0).fit(X, Y)
     expected = (words_only.predict_proba(X) + m5.set_params(n_neighbours=30).predict_proba(X, embeddings=E)) / 2
     assert np.allclose(mixed.predict_proba(X, embeddings=E), expected)
     with pytest.raises(ValueError, match="n_neighbours must be at least 1"):

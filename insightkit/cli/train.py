@@ -43,6 +43,9 @@ def register(subparsers) -> None:
                    help="do not train the fast head (static embeddings, for 'insightkit tag --fast'); by default "
                         "it is trained too and saved in the sub-folder fast/ (first use distils the static "
                         "vectors from MiniLM, about a minute)")
+    p.add_argument("--sentence-weight", type=float, default=None, metavar="W",
+                   help="weight (0-1) of sentence-level scoring: a text of several sentences also gets each view's "
+                        "highest sentence score (default: the classifier's default, see docs/classifier.md)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same data and seed, same weights")
     p.add_argument("--embedding-model", metavar="DIR",
                    help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
@@ -124,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     model = ThemeClassifier(codebook, text_column=args.text_column, seed=args.seed,
                             embedding_model=args.embedding_model, show_progress=not args.quiet,
-                            zero_shot=args.zero_shot, fast_head=not (args.no_fast or args.zero_shot))
+                            zero_shot=args.zero_shot, fast_head=not (args.no_fast or args.zero_shot),
+                            **({} if args.sentence_weight is None or args.zero_shot
+                               else {"sentence_weight": args.sentence_weight}))
     training_file = None
     if args.zero_shot:
         if args.train:
