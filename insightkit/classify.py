@@ -53,6 +53,7 @@ __all__ = [
     "load_model",
     "default_model_path",
     "verify_model_folder",
+    "split_sentence_spans",
     "FEATURES",
     "SPEEDS",
     "MODEL_FORMAT",
