@@ -192,10 +192,9 @@ def _markdown(res: dict) -> str:
              f"no GPU; " + ", ".join(f"{k} {v}" for k, v in res["versions"].items()) + ".", "",
              f"Mode: {res['mode']}; chunks of {res['chunk_rows']:,} rows; model: {res['model']}. The input is a survey-like CSV "
              "(respondent id, region, answer; 5% of answers blank or non-answers such as 'N/A') and the same "
-             "table as Parquet. **The machine's 2 cores were shared with other jobs** (four other developers' "
-             "tests and benchmarks): the load column gives the 1-minute load average at the start and the end "
-             "of each run (2.0 = both cores busy), so wall time and rows a second are slower than on an idle "
-             "machine; peak memory does not depend on the load.", "",
+             "table as Parquet. The load column gives the 1-minute load average at the start and the end of "
+             "each run (2.0 = both cores busy, by the run itself or by other jobs): wall time and rows a second "
+             "depend on it, peak memory does not.", "",
              "| input | size MB | wall s | CPU s | rows/s | peak RSS MB | peak tree RSS MB | < 2 GB | rows out = rows in, in order | sample re-tagged in memory agrees | load (1-min) |",
              "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|"]
     for r in res["results"]:
