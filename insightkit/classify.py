@@ -381,11 +381,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Constructor parameters of the fast head that differ from this model's (e.g. ``C_embedding``).
     sentence_weight : float in [0, 1]
         Weight of sentence-level scoring (0 turns it off). A text of several sentences also gets,
-        from each of the embedding, words and chars views, the highest score any one of its
-        sentences gets, and its score is ``(1 - w) * whole-text score + w * that``: a theme raised
-        in one sentence of a long answer is not diluted by the rest. It costs encoding every
-        sentence of such texts as well as the text; see ``docs/classifier.md`` for what it gained
-        in cross-validation and what it costs.
+        from each of the embedding, words and chars views it has (the neighbours view reads whole
+        texts only), the highest score any one of its sentences gets, and its score is
+        ``(1 - w) * whole-text score + w * that``: a theme raised in one sentence of a long answer
+        is not diluted by the rest. It costs encoding every sentence of such texts as well as the
+        text (with ``embeddings=`` given, the sentences are still encoded by the model's encoder);
+        see ``docs/classifier.md`` for what it gained in cross-validation and what it costs.
     """
 
     def __init__(self, codebook: Codebook | None = None, *, features: Sequence[str] = FEATURES,
