@@ -68,8 +68,6 @@ FEATURES = ("embedding", "words", "chars", "neighbours")
 _EMBEDDING_VIEWS = ("embedding", "neighbours")
 #: "neighbours" view: softmax temperature over cosine similarities of the k nearest training texts
 _NN_TEMPERATURE = 20.0
-#: views scored per sentence when sentence_weight > 0 (a text's neighbours are found once, for the whole text)
-_SENTENCE_VIEWS = ("embedding", "words", "chars")
 #: sentence ends for sentence-level scoring: ., ! or ? before white space, or a line break
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 #: "default": MiniLM sentence embeddings; "fast": static model2vec vectors distilled from it
