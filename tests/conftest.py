@@ -66,3 +66,12 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def data():
+    """The small labelled set of ``_themes_small`` as (texts, 0/1 matrix), for the classifier tests."""
+    from _themes_small import THEMES, frame
+
+    df = frame()
+    return df["text"].tolist(), df[THEMES].to_numpy()

@@ -34,12 +34,6 @@ FAST = dict(features=("words", "chars"))
 
 
 @pytest.fixture(scope="module")
-def data():
-    df = frame()
-    return df["text"].tolist(), df[THEMES].to_numpy()
-
-
-@pytest.fixture(scope="module")
 def fast_model(data):
     X, Y = data
     return ThemeClassifier(Codebook.default(), **FAST).fit(X, Y)

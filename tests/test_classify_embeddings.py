@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _themes_small import THEMES, frame
+from _themes_small import THEMES
 from insightkit.classify import ThemeClassifier, default_model_path, load_model, verify_model_folder
 from insightkit.codebook import Codebook
 from insightkit.embed import get_embedder, model_weights_hash
@@ -20,12 +20,6 @@ from insightkit.embed import get_embedder, model_weights_hash
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def data():
-    df = frame()
-    return df["text"].tolist(), df[THEMES].to_numpy()
 
 
 @pytest.fixture(scope="module")

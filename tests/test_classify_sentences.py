@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _themes_small import THEMES, frame
+from _themes_small import THEMES
 from insightkit.classify import ThemeClassifier, load_model, split_sentence_spans
 from insightkit.codebook import Codebook
 
 NGRAMS = dict(features=("words", "chars"))
-
-
-@pytest.fixture(scope="module")
-def data():
-    df = frame()
-    return df["text"].tolist(), df[THEMES].to_numpy()
 
 
 def test_sentence_spans():

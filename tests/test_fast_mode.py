@@ -37,12 +37,6 @@ NEW = [
 
 
 @pytest.fixture(scope="module")
-def data():
-    df = frame()
-    return df["text"].tolist(), df[THEMES].to_numpy()
-
-
-@pytest.fixture(scope="module")
 def model(data):
     """A default model with a fast head: main on MiniLM + words, fast on static vectors + words."""
     from insightkit.classify import ThemeClassifier
