@@ -17,9 +17,12 @@ Two faster paths live here too:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 import sqlite3
 import threading
 import warnings
@@ -55,6 +58,50 @@ def _offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REPORT_ROW = re.compile(r"^\s*(\S+)\s*\|\s*(UNEXPECTED|MISSING|MISMATCH|CONVERSION)\b", re.M)
+
+
+class _HarmlessLoadReport(logging.Filter):
+    """Drop transformers' "LOAD REPORT" when its only findings are unused ``position_ids`` buffers.
+
+    Checkpoints saved by older transformers versions (the shipped all-MiniLM-L6-v2 among them) carry
+    ``embeddings.position_ids``, a constant buffer newer versions rebuild instead of loading; every
+    load then prints a multi-line table that says nothing to a user. Any other finding (a missing or
+    mis-shaped weight, a conversion error) is kept and shown as transformers wrote it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = _ANSI.sub("", str(record.msg))
+        if "LOAD REPORT" not in msg:
+            return True
+        rows = _REPORT_ROW.findall(msg)
+        harmless = bool(rows) and all(status == "UNEXPECTED" and key.endswith("position_ids")
+                                      for key, status in rows)
+        return not harmless
+
+
+@contextlib.contextmanager
+def _quiet_load():
+    """Load a transformers model without its weight-loading progress bar and harmless load report."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        yield
+        return
+    logger = logging.getLogger("transformers.modeling_utils")
+    filt = _HarmlessLoadReport()
+    logger.addFilter(filt)
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
+        logger.removeFilter(filt)
 
 
 def default_model_path() -> Path:
@@ -253,7 +300,8 @@ class Embedder:
             except ImportError as exc:  # pragma: no cover
                 raise ModelError("sentence-transformers is not installed") from exc
             try:
-                model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
+                with _quiet_load():
+                    model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
             except Exception as exc:  # a broken folder must not send anyone to a hub
                 raise ModelError(f"could not load the embedding model from {self.model_path}: {exc}") from exc
             if self.fp16:
@@ -598,10 +646,11 @@ class StaticEmbedder:
 
             torch.manual_seed(0)
             st = self.settings
-            m = distill(model_name=str(self.source_path), pca_dims=st["pca_dims"],
-                        sif_coefficient=st["sif_coefficient"], pooling=st["pooling"],
-                        token_remove_pattern=st["token_remove_pattern"], quantize_to=st["dtype"],
-                        device="cpu")
+            with _quiet_load():
+                m = distill(model_name=str(self.source_path), pca_dims=st["pca_dims"],
+                            sif_coefficient=st["sif_coefficient"], pooling=st["pooling"],
+                            token_remove_pattern=st["token_remove_pattern"], quantize_to=st["dtype"],
+                            device="cpu")
         except Exception as exc:
             raise ModelError(f"could not distil static embeddings from {self.source_path}: {exc}") from exc
         finally:

@@ -144,3 +144,34 @@ def test_memory_is_bounded():
     for i in range(5):
         m[bytes([i])] = np.full(2, i, dtype=np.float32)
     assert len(m) == 3 and m.get(bytes([0])) is None and m.get(bytes([4]))[0] == 4
+
+
+def _load_report_record(rows: str) -> "logging.LogRecord":
+    import logging
+
+    msg = ("\x1b[1mBertModel LOAD REPORT\x1b[0m from: /somewhere\nKey | Status |  | \n----+----+--+-\n"
+           f"{rows}\n\n\x1b[3mNotes:\n- UNEXPECTED\x1b[3m\t:can be ignored\x1b[0m")
+    return logging.LogRecord("transformers.modeling_utils", logging.WARNING, __file__, 1, msg, None, None)
+
+
+def test_load_report_filter_drops_only_the_harmless_position_ids_report():
+    from insightkit.embed import _HarmlessLoadReport
+
+    f = _HarmlessLoadReport()
+    assert not f.filter(_load_report_record("embeddings.position_ids | UNEXPECTED |  | "))
+    # a real problem (a missing or unexpected weight) is still shown
+    assert f.filter(_load_report_record("embeddings.position_ids | UNEXPECTED |  | \n"
+                                        "encoder.layer.0.attention.self.query.weight | MISSING |  | "))
+    assert f.filter(_load_report_record("pooler.dense.weight | UNEXPECTED |  | "))
+    import logging
+
+    other = logging.LogRecord("transformers.modeling_utils", logging.WARNING, __file__, 1, "something else", None, None)
+    assert f.filter(other)
+
+
+@pytest.mark.slow
+def test_loading_the_encoder_prints_no_load_report_or_progress_bar(capfd):
+    emb = Embedder(cache_dir=False)
+    assert emb.model is not None
+    err = capfd.readouterr().err
+    assert "LOAD REPORT" not in err and "Loading weights" not in err
