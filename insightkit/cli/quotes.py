@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     quotes = sel.quotes
     if not args.no_verify and len(quotes):
         dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
-        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs)
+        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs, table=args.input)
     write_table(quotes, args.out)
     rejected_path = Path(args.out).with_name(Path(args.out).stem + ".rejected" + Path(args.out).suffix)
     write_table(sel.rejected, rejected_path)
