@@ -433,7 +433,7 @@ def test_find_source_never_returns_a_path_outside_the_folders(tmp_path):
     (src / "out.txt").symlink_to(tmp_path / "f.txt")
     parts = st.sampled_from(["..", ".", "a", "f.txt", "out.txt", "src", "", "/", str(tmp_path), "\x00", "b"])
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=80, deadline=None)
     @given(st.lists(parts, min_size=1, max_size=6))
     def check(bits):
         name = "/".join(bits)
@@ -445,3 +445,22 @@ def test_find_source_never_returns_a_path_outside_the_folders(tmp_path):
         assert found is None or found.resolve().is_relative_to(src.resolve())
 
     check()
+
+
+@pytest.mark.slow
+def test_quotes_cli_refuses_a_source_outside_the_folders_in_one_line(tmp_path, capsys, monkeypatch, nlp_small):
+    from insightkit.cli import main
+
+    src, outside, segs, _ = _hostile_setup(tmp_path, nlp_small)
+    monkeypatch.chdir(tmp_path)
+    segs.to_csv("tagged.csv", index=False)
+    args = ["quotes", "tagged.csv", "--n", "2", "--theme", "epr", "--no-rescore", "--sources", "sources"]
+    assert main(args + ["--out", "q.csv"]) == 0  # the normal case
+    for case, name in _hostile_sources(src, outside).items():
+        segs.assign(source=name).to_csv("bad.csv", index=False)
+        capsys.readouterr()
+        assert main(["quotes", "bad.csv", *args[2:], "--out", f"q_{case}.csv"]) == 2, case
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("insightkit quotes: error: bad.csv: segment ") and "\n" not in err, (case, err)
+        assert "SECRET" not in err and "root:" not in err, (case, err)
+        assert not (tmp_path / f"q_{case}.csv").exists()
