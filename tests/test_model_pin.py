@@ -16,7 +16,6 @@ from _themes_small import frame
 from insightkit.classify import ThemeClassifier, _canonical, _sha256_bytes, load_model
 from insightkit.cli import main
 from insightkit.codebook import Codebook
-from insightkit.errors import ModelError
 from insightkit.integrity import PIN_ENV, ModelDigestError, check_model_digest, model_digest
 
 SMALL = dict(features=("words", "chars"))  # no sentence encoder needed
