@@ -42,6 +42,7 @@ _EXPORTS = {
     "Theme": "insightkit.codebook",
     "ThemeClassifier": "insightkit.classify",
     "load_model": "insightkit.classify",
+    "model_digest": "insightkit.integrity",
     "Embedder": "insightkit.embed",
     "get_embedder": "insightkit.embed",
     "StaticEmbedder": "insightkit.embed",

@@ -1006,11 +1006,20 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, path: str | Path, *, embedding_model: str | None = None) -> "ThemeClassifier":
-        """Load a model folder, verifying its files and the embedding model; raises ModelError."""
+    def load(cls, path: str | Path, *, embedding_model: str | None = None,
+             sha256: str | None = None) -> "ThemeClassifier":
+        """Load a model folder, verifying its files and the embedding model; raises ModelError.
+
+        ``sha256``: the folder digest it must have (:func:`insightkit.model_digest`), checked before
+        anything in the folder is read as a model.
+        """
         from safetensors.numpy import load as st_load
 
         path = Path(path)
+        if sha256 is not None:
+            from insightkit.integrity import check_model_digest
+
+            check_model_digest(path, sha256)
         meta = verify_model_folder(path)
         cfg = meta["config"]
         try:
@@ -1206,6 +1215,18 @@ def default_model_path() -> Path:
     raise ModelError(f"the default model {DEFAULT_MODEL!r} is not installed (looked in {repo_copy} and {pkg})")
 
 
-def load_model(path: str | Path | None = None, *, embedding_model: str | None = None) -> ThemeClassifier:
-    """Load a saved theme model; without ``path``, the default NHS digital model."""
-    return ThemeClassifier.load(default_model_path() if path is None else path, embedding_model=embedding_model)
+def load_model(path: str | Path | None = None, *, embedding_model: str | None = None,
+               sha256: str | None = None) -> ThemeClassifier:
+    """Load a saved theme model; without ``path``, the default NHS digital model.
+
+    ``sha256`` pins the folder: its digest (:func:`insightkit.model_digest`) must equal it, or a
+    ModelError is raised before anything is loaded. Without ``sha256``, the environment variable
+    ``INSIGHTKIT_MODEL_SHA256`` pins it when set (docs/concepts/model-folders.md).
+    """
+    from insightkit.integrity import check_model_digest, pinned_digest
+
+    folder = default_model_path() if path is None else path
+    pin, what = pinned_digest(sha256)
+    if pin is not None:
+        check_model_digest(folder, pin, what)
+    return ThemeClassifier.load(folder, embedding_model=embedding_model)

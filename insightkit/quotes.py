@@ -16,7 +16,6 @@ Combined score (documented in ``docs/quotes.md``)::
 
 from __future__ import annotations
 
-import glob
 import html
 import json
 import math
@@ -79,11 +78,12 @@ class QuoteDecisionWarning(UserWarning):
 class QuoteVerificationError(InsightkitError):
     """A quote does not match its source span: never shown, never exported."""
 
-    def __init__(self, failures: list[str]):
+    def __init__(self, failures: list[str], table: str | Path | None = None):
         self.failures = failures
         head = "; ".join(failures[:3])
         more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
-        super().__init__(f"{len(failures)} quote(s) do not match their source: {head}{more}")
+        where = f"{table}: " if table is not None else ""
+        super().__init__(f"{where}{len(failures)} quote(s) do not match their source: {head}{more}")
 
 
 @dataclass
@@ -699,7 +699,7 @@ def _reason(c: dict, rank: int, label: str, n_cand: int, n_people: int, before: 
 
 def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = None, *,
                   segments: pd.DataFrame | None = None, source_paths: Mapping[str, str | Path] | None = None,
-                  source_dirs: Sequence[str | Path] = ()) -> pd.DataFrame:
+                  source_dirs: Sequence[str | Path] = (), table: str | Path | None = None) -> pd.DataFrame:
     """Prove each quote verbatim: replaying its edits on the source span gives the quote exactly.
 
     A quotes table names its file only by the shown name (``source_display``, names redacted), so
@@ -710,6 +710,11 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
     quotes table, or is the shown name where that holds no redaction. With ``segments``, each quote
     must also lie inside its segment's text. Raises :class:`QuoteVerificationError` on any mismatch
     or missing source; returns the quotes with a ``verified`` column otherwise.
+
+    A file name from a table is untrusted: it is looked up only under ``source_dirs`` and must, once
+    resolved (``..`` and links followed), lie inside one of them; a name that leads elsewhere raises
+    :class:`~insightkit.errors.InputError` naming ``table`` (the segment table's file, for the message)
+    and the segment. No error message holds text read from a source file.
     """
     failures: list[str] = []
     documents = dict(documents or {})
@@ -718,8 +723,10 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
     seg_text: dict[str, str] = {}
     real_by_seg: dict[str, str] = {}
     real_by_doc: dict[str, str] = {}
+    seg_row: dict[str, int] = {}
     if segments is not None:
         seg_text = dict(zip(segments["segment_id"].astype(str), segments["text"].astype(str)))
+        seg_row = {sid: i + 1 for i, sid in enumerate(segments["segment_id"].astype(str))}
         if "source" in segments.columns:
             real = segments["source"].fillna("").astype(str)
             real_by_seg = dict(zip(segments["segment_id"].astype(str), real))
@@ -744,12 +751,13 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
         names = file_names(row)
         shown = str(_get(row, "source_display"))
         path = next((Path(paths[k]) for k in (doc_id, *names, shown) if k and k in paths), None)
-        if path is None:
-            for d in source_dirs:
-                hits = next((h for n in names if (h := sorted(Path(d).rglob(glob.escape(n))))), [])
-                if hits:
-                    path = hits[0]
-                    break
+        if path is None and source_dirs:
+            from insightkit.io.sources import find_source
+
+            sid = str(_get(row, "segment_id"))
+            where = f"segment {sid} (row {seg_row[sid]})" if sid in seg_row else \
+                f"quote {_get(row, 'quote_id') or sid}"
+            path = next((p for n in names if (p := find_source(n, source_dirs, table=table, where=where))), None)
         if path is None:
             return None
         from insightkit.io import read_source_text
@@ -778,9 +786,11 @@ def verify_quotes(quotes: pd.DataFrame, documents: Mapping[str, str] | None = No
             failures.append(f"{qid}: bad edits ({exc})")
             continue
         if replayed != quote:
-            failures.append(f"{qid}: source span {int(q['start'])}:{int(q['end'])} gives {replayed[:60]!r}, not the quote")
+            # never the replayed text: a file that fails verification may be one the table should not lead to
+            failures.append(f"{qid}: source span {int(q['start'])}:{int(q['end'])} with its edits is not the quote "
+                            "(the file differs from the one the table was made from)")
     if failures:
-        raise QuoteVerificationError(failures)
+        raise QuoteVerificationError(failures, table)
     out = quotes.copy()
     out["verified"] = True
     return out

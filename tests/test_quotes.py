@@ -351,3 +351,116 @@ def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_s
     old = segs.drop(columns=["source_display"])
     q_old = select_quotes(old, themes=["epr"], n=1, embedder=HashEmbedder(), nlp=nlp_small).quotes
     assert set(q_old.source_display) == {"interview_[PERSON].txt"}
+
+
+# --- a table's source names a file inside the folders given, never outside ----------------------
+
+_SECRET = "root:x:0:0:SECRET-OUTSIDE-THE-SOURCES"
+
+
+def _hostile_setup(tmp_path, nlp_small):
+    """The sources folder with the real file, a secret file outside it, and quotes to verify."""
+    source, segs = _source_and_segments()
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / "call-x.txt").write_text(source, encoding="utf-8")
+    outside = tmp_path / "outside" / "passwd"
+    outside.parent.mkdir()
+    # the secret file holds the real transcript's length of text, so a span would read it
+    outside.write_text((_SECRET + "\n") * (len(source) // len(_SECRET) + 2), encoding="utf-8")
+    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    return src, outside, segs, q
+
+
+def _hostile_sources(src, outside):
+    link = src / "link.txt"
+    link.symlink_to(outside)
+    depth = len(src.resolve().parts)
+    return {
+        "dotdot": "../outside/passwd",
+        "deep_dotdot": "../" * depth + str(outside.resolve()).lstrip("/"),
+        "absolute": str(outside.resolve()),
+        "symlink_out": "link.txt",
+    }
+
+
+def test_a_source_outside_the_folders_is_refused_without_reading_it(tmp_path, nlp_small):
+    from insightkit.errors import InputError
+
+    src, outside, segs, q = _hostile_setup(tmp_path, nlp_small)
+    assert verify_quotes(q, segments=segs, source_dirs=[src], table="tagged.csv").verified.all()  # the normal case
+    for case, name in _hostile_sources(src, outside).items():
+        bad = segs.assign(source=name)
+        with pytest.raises(InputError) as info:
+            verify_quotes(q, segments=bad, source_dirs=[src], table="tagged.csv")
+        msg = str(info.value)
+        assert msg.startswith("tagged.csv: segment call-x#") and "(row " in msg and "refused" in msg, (case, msg)
+        assert "\n" not in msg and "SECRET" not in msg and "root:" not in msg, (case, msg)
+        # the older quotes table's own source column is held to the same rule
+        with pytest.raises(InputError):
+            verify_quotes(q.assign(source=name), source_dirs=[src])
+
+
+def test_an_absolute_or_dotted_source_inside_the_folders_still_verifies(tmp_path, nlp_small):
+    src, _, segs, q = _hostile_setup(tmp_path, nlp_small)
+    (src / "sub").mkdir()
+    for name in (str(src / "call-x.txt"), "sub/../call-x.txt", "elsewhere/call-x.txt"):
+        assert verify_quotes(q, segments=segs.assign(source=name), source_dirs=[src]).verified.all(), name
+    # a link inside the folder to a file inside the folder is fine
+    (src / "alias.txt").symlink_to(src / "call-x.txt")
+    assert verify_quotes(q, segments=segs.assign(source="alias.txt"), source_dirs=[src]).verified.all()
+
+
+def test_a_changed_source_is_reported_without_its_text(tmp_path, nlp_small):
+    src, _, segs, q = _hostile_setup(tmp_path, nlp_small)
+    (src / "call-x.txt").write_text((_SECRET + "\n") * 200, encoding="utf-8")
+    with pytest.raises(QuoteVerificationError, match="not the quote") as info:
+        verify_quotes(q, segments=segs, source_dirs=[src], table="tagged.csv")
+    assert str(info.value).startswith("tagged.csv: ") and "SECRET" not in str(info.value)
+
+
+def test_find_source_never_returns_a_path_outside_the_folders(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from insightkit.errors import InputError
+    from insightkit.io.sources import find_source
+
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "a" / "f.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "f.txt").write_text("outside", encoding="utf-8")
+    (src / "out.txt").symlink_to(tmp_path / "f.txt")
+    parts = st.sampled_from(["..", ".", "a", "f.txt", "out.txt", "src", "", "/", str(tmp_path), "\x00", "b"])
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(parts, min_size=1, max_size=6))
+    def check(bits):
+        name = "/".join(bits)
+        try:
+            found = find_source(name, [src], table="t.csv")
+        except InputError as exc:
+            assert str(exc).startswith("t.csv: ") and "refused" in str(exc) and "\n" not in str(exc)
+            return
+        assert found is None or found.resolve().is_relative_to(src.resolve())
+
+    check()
+
+
+@pytest.mark.slow
+def test_quotes_cli_refuses_a_source_outside_the_folders_in_one_line(tmp_path, capsys, monkeypatch, nlp_small):
+    from insightkit.cli import main
+
+    src, outside, segs, _ = _hostile_setup(tmp_path, nlp_small)
+    monkeypatch.chdir(tmp_path)
+    segs.to_csv("tagged.csv", index=False)
+    args = ["quotes", "tagged.csv", "--n", "2", "--theme", "epr", "--no-rescore", "--sources", "sources"]
+    assert main(args + ["--out", "q.csv"]) == 0  # the normal case
+    for case, name in _hostile_sources(src, outside).items():
+        segs.assign(source=name).to_csv("bad.csv", index=False)
+        capsys.readouterr()
+        assert main(["quotes", "bad.csv", *args[2:], "--out", f"q_{case}.csv"]) == 2, case
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("insightkit quotes: error: bad.csv: segment ") and "\n" not in err, (case, err)
+        assert "SECRET" not in err and "root:" not in err, (case, err)
+        assert not (tmp_path / f"q_{case}.csv").exists()

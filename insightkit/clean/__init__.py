@@ -190,15 +190,18 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
     out = df.copy()
     texts, edits, starts, ends, keep = [], [], [], [], []
     rejected_rows = []
+    # a row set aside keeps the rest of its row (ids, attributes): nothing lost, and traceable
+    kept_cols = [c for c in df.columns if c not in REJECTED_COLUMNS and c != "edits"]
     for idx, row in enumerate(df.itertuples(index=False)):
         r = row._asdict()
+        whole = dict(zip(df.columns, row))
         if has_span:
             at = aligned_from_row(r["text"], r["start"], r["end"], r["edits"])
         else:
             at = AlignedText.from_source(str(r["text"]))
         new = clean_aligned(at, level, config)
         if not new.text:
-            rejected_rows.append({c: r.get(c, "") for c in REJECTED_COLUMNS} |
+            rejected_rows.append({c: whole.get(c, "") for c in REJECTED_COLUMNS} | {c: whole[c] for c in kept_cols} |
                                  {"text": "", "reason": "empty", "detail": "nothing left after cleaning"})
             keep.append(False)
         else:
@@ -213,7 +216,7 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
         out["start"] = starts
         out["end"] = ends
     out = out[keep].reset_index(drop=True)
-    rejected = pd.DataFrame(rejected_rows, columns=REJECTED_COLUMNS) if rejected_rows else empty_rejected()
+    rejected = pd.DataFrame(rejected_rows, columns=REJECTED_COLUMNS + kept_cols) if rejected_rows else empty_rejected()
     return CleanResult(out, rejected)
 
 

@@ -57,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def model_pin(args: argparse.Namespace) -> str | None:
+    """``--model-sha256``, checked for form (the environment's pin applies inside ``load_model``)."""
+    value = getattr(args, "model_sha256", None)
+    if value is None:
+        return None
+    from insightkit.integrity import parse_digest
+
+    return parse_digest(value, "--model-sha256")
+
+
 def _exit_on_sigterm():
     """Turn SIGTERM (``kill``, a cancelled batch job, ``timeout``) into a normal exit.
 

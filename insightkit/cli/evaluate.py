@@ -22,6 +22,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("test", metavar="TEST", help="labelled table (CSV, TSV, XLSX or Parquet)")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
+    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
     p.add_argument("--fast", action="store_true",
                    help="score the model's fast head (static embeddings), as 'insightkit tag --fast' would tag")
@@ -33,10 +34,11 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import load_model
+    from insightkit.cli import model_pin
     from insightkit.cli.train import read_labelled
     from insightkit.evaluate import evaluate_predictions, format_report
 
-    model = load_model(args.model)
+    model = load_model(args.model, sha256=model_pin(args))
     model.show_progress = not args.quiet
     texts, Y, _ = read_labelled(args.test, model.codebook_, args.text_column, require_positives=False)
     speed = "fast" if args.fast else "default"

@@ -21,6 +21,7 @@ def register(sub) -> None:
     p.add_argument("--html", help="also write a self-contained HTML audit report here")
     p.add_argument("--decisions", help="reviewer decisions (CSV or YAML: theme, quote_id, decision, replacement_id, reviewer, date, note)")
     p.add_argument("--model", help="theme model folder used to re-score each candidate window (default: the shipped model)")
+    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--no-rescore", action="store_true", help="use the segments' own scores instead of re-scoring windows")
     p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
     p.add_argument("--min-words", type=int, default=12, help="shortest quote in words (default 12)")
@@ -39,14 +40,16 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import warnings
 
+    from insightkit.cli import model_pin
     from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
 
+    pin = model_pin(args)
     segments = read_table(args.input)
     model = None
     if not args.no_rescore:
         from insightkit.classify import load_model
 
-        model = load_model(args.model)
+        model = load_model(args.model, sha256=pin)
     cfg = QuoteConfig(min_words=args.min_words, max_words=args.max_words, allow_placeholders=args.allow_placeholders,
                       allow_shared=args.allow_shared)
     with warnings.catch_warnings(record=True) as caught:
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     quotes = sel.quotes
     if not args.no_verify and len(quotes):
         dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
-        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs)
+        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs, table=args.input)
     write_table(quotes, args.out)
     rejected_path = Path(args.out).with_name(Path(args.out).stem + ".rejected" + Path(args.out).suffix)
     write_table(sel.rejected, rejected_path)

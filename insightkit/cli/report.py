@@ -17,6 +17,7 @@ def register(sub) -> None:
     p.add_argument("--participants", help="participants CSV: source, speaker, role, trust_type, region, job_role, ...")
     p.add_argument("--codebook", help="codebook (YAML or REFI-QDA .qdc); without a trained model for it, themes are tagged zero-shot")
     p.add_argument("--model", help="theme model folder (default: the shipped nhs-digital model)")
+    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL", help="survey free-text column (repeatable; default: detected)")
     p.add_argument("--id-column", help="survey respondent id column")
     p.add_argument("--no-redact", action="store_true", help="do not redact personal data (not for reports that leave the team)")
@@ -31,13 +32,14 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from insightkit.cli import model_pin
     from insightkit.report.build import build_report
 
     res = build_report(
         args.inputs, args.out, participants=args.participants, codebook=args.codebook, model=args.model,
         text_columns=args.text_columns, id_column=args.id_column, redact=not args.no_redact,
         n_quotes=args.n_quotes, by=tuple(args.by or ("trust_type", "region")), min_count=args.min_count,
-        topics=not args.no_topics, seed=args.seed, title=args.title,
+        topics=not args.no_topics, seed=args.seed, title=args.title, model_sha256=model_pin(args),
     )
     n_people = res.segments.loc[res.segments["role"] != "interviewer", "participant_id"].nunique()
     print(f"{res.segments['doc_id'].nunique()} documents, {len(res.segments)} segments, {n_people} people, "

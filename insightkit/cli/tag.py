@@ -42,6 +42,7 @@ def register(subparsers) -> None:
     p.add_argument("input", metavar="INPUT", help="table of texts (CSV, TSV, XLSX or Parquet)")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
+    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .tsv, .xlsx or .parquet")
     p.add_argument("--fast", action="store_true",
                    help="fast CPU mode: score with the model's static-embedding head (tens of times faster, "
@@ -54,6 +55,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import load_model
+    from insightkit.cli import model_pin
     from insightkit.export import TABLE_EXTENSIONS
     from insightkit.stream import tag_table
 
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.text_column not in header:
         raise InputError(args.input, f"no text column {args.text_column!r} (columns: {', '.join(map(str, header))}); "
                                      "name it with --text-column")
-    model = load_model(args.model)
+    model = load_model(args.model, sha256=model_pin(args))
     speed = "fast" if args.fast else "default"
     model.at_speed(speed)  # a model without a fast head fails here, before any work
     stats = tag_table(model, args.input, out, text_column=args.text_column, chunk_rows=args.chunk_rows,

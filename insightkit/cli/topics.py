@@ -74,6 +74,10 @@ def _tag(df, text_column: str, notes: list[str]):
             tagged = tag(df)
         tagged = getattr(tagged, "segments", tagged)
     except Exception as exc:  # the topic run must go on untagged rather than fail
+        from insightkit.integrity import ModelDigestError
+
+        if isinstance(exc, ModelDigestError):
+            raise  # not the pinned model ($INSIGHTKIT_MODEL_SHA256): refused, never run around
         notes.append(f"could not tag the table with the shipped theme model ({exc}); running untagged")
         return df
     if not any(str(c).startswith("theme_") for c in tagged.columns) or len(tagged) != len(df):

@@ -177,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
             fcv = fast.cv_report_
             print("fast head (static embeddings, 'insightkit tag --fast') -> "
                   f"{Path(out) / 'fast'}" + (f": cross-validated macro-F1 {fcv['macro_f1']:.3f}" if fcv else ""))
+    from insightkit.integrity import model_digest
+
+    print(f"model folder digest: sha256 {model_digest(out)} (record it; pin loads with --model-sha256)")
     if "dev" in metrics:
         d = metrics["dev"]
         print(f"dev ({d['file']}, {d['n_texts']} texts): macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}, "

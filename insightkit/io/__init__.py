@@ -638,6 +638,8 @@ def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.Dat
                     "speaker": it.speaker, "role": it.role, "question": it.question, "text": it.at.text,
                     "start": start, "end": end, "reason": it.reason, "detail": it.detail, "cell": it.cell,
                     "source_display": d.source_display or d.source,
+                    # whose answer was set aside: the row's own id column and attributes, as in the segments
+                    **{k: it.attrs.get(k, "") for k in attr_order},
                 })
                 continue
             row = {
@@ -654,7 +656,7 @@ def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.Dat
             seg_rows.append(row)
     seg_cols = SEGMENT_COLUMNS + EXTRA_SEGMENT_COLUMNS + attr_order
     segments = pd.DataFrame(seg_rows, columns=seg_cols)
-    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell", "source_display"])
+    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell", "source_display"] + attr_order)
     redactions = pd.DataFrame(red_rows, columns=REDACTION_COLUMNS)
     for df, cols in ((segments, ("turn", "line", "start", "end")), (rejected, ("turn", "line", "start", "end")),
                      (redactions, ("start", "end"))):
@@ -828,7 +830,8 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
             warnings.warn(w, stacklevel=3)
     segments, rejected, redactions = _build_tables(docs, attribution_template)
     if duplicate_rows:
-        rejected = pd.concat([rejected, pd.DataFrame(duplicate_rows, columns=rejected.columns)], ignore_index=True)
+        dup = pd.DataFrame(duplicate_rows, columns=rejected.columns).fillna("")
+        rejected = pd.concat([rejected, dup], ignore_index=True)
         for c in ("turn", "line", "start", "end"):
             rejected[c] = rejected[c].astype("int64")
     documents = {d.doc_id: d.text for d in docs}

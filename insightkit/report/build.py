@@ -137,13 +137,25 @@ def build_report(
     seed: int = 42,
     title: str = "Insight report",
     show_progress: bool | None = None,
+    model_sha256: str | None = None,
 ) -> ReportResult:
-    """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx."""
+    """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx.
+
+    ``model_sha256`` pins the model folder (default: ``$INSIGHTKIT_MODEL_SHA256``), checked before
+    anything is read (:func:`insightkit.load_model`).
+    """
     from insightkit.io import read
     from insightkit.quotes import select_quotes, verify_quotes
     from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
     from insightkit.report.refi import export_qdc, export_qdpx
 
+    if model is None or isinstance(model, (str, Path)):
+        from insightkit.classify import default_model_path
+        from insightkit.integrity import check_model_digest, pinned_digest
+
+        pin, what = pinned_digest(model_sha256)
+        if pin is not None:  # a folder that is not the pinned one fails now, not after reading every input
+            check_model_digest(default_model_path() if model is None else model, pin, what)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -160,7 +172,7 @@ def build_report(
     steps.update()
 
     steps.set_postfix_str("tagging")
-    theme_model = _resolve_model(model, codebook, messages)
+    theme_model = _resolve_model(model, codebook, messages, model_sha256)
     tagged = theme_model.tag(segments)
     cb = theme_model.codebook
     labels = {t.id: t.label for t in cb.themes}
@@ -225,6 +237,10 @@ def build_report(
         "qdpx": out / "project.qdpx",
     }
     meta = getattr(theme_model, "meta_", None) or getattr(theme_model, "meta", None) or {}
+    if getattr(theme_model, "path_", None) is not None and meta:
+        from insightkit.integrity import model_digest
+
+        meta = {**meta, "folder_sha256": model_digest(theme_model.path_)}  # what --model-sha256 pins
     _write_html(files["html"], title, tagged, rejected, prevalence, quotes, topics_table, likert, figures, cb, labels, meta,
                 messages, min_count, subthemes, emergent_table)
     _write_xlsx(files["xlsx"], tagged, rejected, prevalence, quotes, topics_table, likert, cb)
@@ -236,7 +252,7 @@ def build_report(
     return ReportResult(out, files, tagged, rejected, prevalence, quotes, topics_table, likert, messages)
 
 
-def _resolve_model(model, codebook, messages: list[str]):
+def _resolve_model(model, codebook, messages: list[str], sha256: str | None = None):
     from insightkit.classify import ThemeClassifier, load_model
     from insightkit.codebook import Codebook
 
@@ -245,12 +261,12 @@ def _resolve_model(model, codebook, messages: list[str]):
     if codebook is not None:
         cb = codebook if isinstance(codebook, Codebook) else _load_codebook(codebook)
         if model is None:
-            default = load_model()
+            default = load_model(sha256=sha256)
             if [t.id for t in default.codebook.themes] == [t.id for t in cb.themes]:
                 return default
             messages.append(f"codebook '{cb.name}' has no trained model: themes tagged in zero-shot mode from its descriptions")
             return ThemeClassifier.zero_shot_model(cb)
-    return load_model(model)
+    return load_model(model, sha256=sha256)
 
 
 def _load_codebook(path):
@@ -331,8 +347,8 @@ def _write_html(path, title, tagged, rejected, prevalence, quotes, topics_table,
              "organisations), each segment was tagged by the theme classifier, topics were modelled with BERTopic, and "
              "quotes were chosen by a documented score and verified verbatim against their source files.</p>")
     h.append("<h3>Model card</h3>")
-    card = {k: meta.get(k) for k in ("name", "created", "embedding_model", "training_data", "metrics", "thresholds", "limits", "insightkit_version") if k in meta}
-    if not card and meta:
+    card = {k: meta.get(k) for k in ("name", "created", "embedding_model", "training_data", "metrics", "thresholds", "limits", "insightkit_version", "folder_sha256") if k in meta}
+    if set(card) <= {"folder_sha256"} and meta:
         card = {k: v for k, v in meta.items() if k not in ("codebook", "files")}
     h.append(f"<pre>{_e(json.dumps(card, indent=2, default=str))}</pre>")
     h.append("<p class='meta'>Limits: the classifier was trained on texts written for the project; counts are of people who "
