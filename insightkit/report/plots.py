@@ -74,7 +74,12 @@ def prevalence_bars(prevalence: pd.DataFrame, group_column: str | None = None, g
     y = np.arange(len(ids))
     shown = ~np.isnan(pct)
     ax.barh(y[shown], pct[shown], color="#4a78a8")
-    ax.errorbar(pct[shown], y[shown], xerr=[pct[shown] - lo[shown], hi[shown] - pct[shown]], fmt="none", ecolor="black", capsize=3)
+    # whisker lengths: never negative (a bound a hair past the estimate after rounding is no whisker)
+    # and none where a bound is missing (a table from elsewhere may give a percent without interval)
+    below = np.nan_to_num(np.clip(pct - lo, 0, None), nan=0.0)
+    above = np.nan_to_num(np.clip(hi - pct, 0, None), nan=0.0)
+    if shown.any():
+        ax.errorbar(pct[shown], y[shown], xerr=[below[shown], above[shown]], fmt="none", ecolor="black", capsize=3)
     for yy in y[~shown]:
         ax.text(1, yy, "* suppressed", va="center", fontsize=8)
     ax.set_yticks(y, _labels(theme_labels, ids), fontsize=8)
