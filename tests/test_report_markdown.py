@@ -29,6 +29,7 @@ HOSTILE = [
     "a | b || c",
     "line one\nline two\r\n# heading\n- item\n> quoted\n\n<script>",
     "`code` *em* _em_ **strong** ~~del~~ ==mark== ^sup^",
+    "snake_case_id, __dunder__, _lead and trail_ x_",
     "{: onclick=alert(1) }",
     "see https://evil.example/x and www.evil.example and mail@evil.example",
     "<https://evil.example>",
