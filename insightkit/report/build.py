@@ -12,7 +12,10 @@ import html
 import io
 import json
 import math
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -102,12 +105,15 @@ def _md_table(df: pd.DataFrame, columns: Sequence[str]) -> str:
 
 
 # Characters written as numeric character references wherever they occur: HTML (& < > " '), table
-# cells (|), code spans (`), emphasis (* _ ~ ^ =), links and images ([ ]), attribute lists and
+# cells (|), code spans (`), emphasis (* ~ ^ =; _ below), links and images ([ ]), attribute lists and
 # critic marks ({ }), escapes (\\), headings (#), maths ($) and autolinked e-mail addresses (@).
 # A reference is plain text to every Markdown renderer (CommonMark, GFM, Python-Markdown and its
 # extensions): it is decoded after the block and inline structure is parsed, so it never starts
 # markup, and it shows as the character itself.
-_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'|`*_~^=[]{}\\#$@"}
+_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'|`*~^=[]{}\\#$@"}
+# an underscore between two letters or digits never starts emphasis (CommonMark, Python-Markdown):
+# theme ids such as infrastructure_cyber stay readable; any other underscore is a reference too
+_MD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _MD_ENTITY_RE = re.compile("[" + re.escape("".join(_MD_ENTITIES)) + "]")
 # line breaks and other control characters: a value stays on its line (and in its table cell)
 _MD_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -125,6 +131,7 @@ def md_escape(text) -> str:
     """
     s = _MD_BREAKS.sub(" ", str(text)).strip()
     s = _MD_ENTITY_RE.sub(lambda m: _MD_ENTITIES[m.group()], s)
+    s = _MD_UNDERSCORE.sub("&#95;", s)
     s = _MD_AUTOLINK.sub(lambda m: "&#58;" if m.group(1) else f"{m.group(2)}&#46;", s)
     m = _MD_LEADING.match(s)
     if m:
@@ -150,6 +157,11 @@ blockquote{border-left:4px solid #4a78a8;margin:1em 0;padding:.4em 1em;backgroun
 """
 
 
+DEFAULT_BY = ("trust_type", "region")
+REPORT_FILES = {"html": "report.html", "xlsx": "report.xlsx", "md": "report.md", "qdc": "codebook.qdc",
+                "qdpx": "project.qdpx"}
+
+
 def build_report(
     inputs: Sequence[str | Path],
     out_dir: str | Path,
@@ -161,14 +173,94 @@ def build_report(
     id_column: str | None = None,
     redact: bool = True,
     n_quotes: int = 3,
-    by: Sequence[str] = ("trust_type", "region"),
+    by: Sequence[str] | None = None,
     min_count: int = 5,
     topics: bool = True,
     seed: int = 42,
     title: str = "Insight report",
     show_progress: bool | None = None,
 ) -> ReportResult:
-    """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx."""
+    """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx.
+
+    ``by`` names the attributes to count people by; each must be a column of the input (else an
+    :class:`InputError`). Left out, it is ``trust_type`` and ``region``, where the input has them.
+    ``out_dir`` is checked before any work (a folder we can write in, none of whose report files is
+    an input). Every file is written into a temporary folder inside it first and moved into place only
+    when all of them are written, so a failed run leaves the previous report, if any, as it was.
+    """
+    final = Path(out_dir)
+    created = not final.exists()
+    _check_out_dir(final, [*inputs, participants, codebook if isinstance(codebook, (str, Path)) else None])
+    stage = Path(tempfile.mkdtemp(prefix=".insightkit-report-", dir=final))
+    published = False
+    try:
+        res = _build_into(inputs, stage, participants=participants, codebook=codebook, model=model,
+                          text_columns=text_columns, id_column=id_column, redact=redact, n_quotes=n_quotes, by=by,
+                          min_count=min_count, topics=topics, seed=seed, title=title, show_progress=show_progress)
+        _publish_folder(stage, final)
+        published = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created and not published:
+            try:
+                final.rmdir()  # the folder this run made, left empty: nothing was written
+            except OSError:
+                pass
+    res.out_dir = final
+    res.files = {k: final / p.relative_to(stage) for k, p in res.files.items()}
+    return res
+
+
+def _check_out_dir(out: Path, inputs) -> None:
+    from insightkit.export import check_output_path, check_outputs
+
+    check_output_path(out, folder=True)
+    paths = [out / name for name in REPORT_FILES.values()]
+    figures = out / "figures"
+    if figures.exists() and not figures.is_dir():
+        raise InputError(figures, "exists and is not a folder; the report writes its figures there")
+    paths += sorted(figures.glob("*")) if figures.is_dir() else []
+    check_outputs(paths, [i for i in inputs if i is not None])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".insightkit-probe-")
+        probe.close()
+    except OSError as exc:
+        raise InputError(out, f"cannot write the report here: {exc.strerror or exc}") from None
+
+
+def _publish_folder(stage: Path, final: Path) -> None:
+    """Move every file under ``stage`` to the same place under ``final``."""
+    try:
+        for src in sorted(p for p in stage.rglob("*") if p.is_file()):
+            dest = final / src.relative_to(stage)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.is_dir():
+                raise InputError(dest, "is a folder; the report needs to write a file here")
+            os.replace(src, dest)
+    except OSError as exc:
+        raise InputError(final, f"cannot write the report here: {exc.strerror or exc}") from None
+
+
+def _build_into(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    participants: str | Path | None = None,
+    codebook=None,
+    model=None,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    redact: bool = True,
+    n_quotes: int = 3,
+    by: Sequence[str] | None = None,
+    min_count: int = 5,
+    topics: bool = True,
+    seed: int = 42,
+    title: str = "Insight report",
+    show_progress: bool | None = None,
+) -> ReportResult:
+    """The report, written into ``out_dir`` (a fresh staging folder)."""
     from insightkit.io import read
     from insightkit.quotes import select_quotes, verify_quotes
     from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
@@ -187,6 +279,12 @@ def build_report(
     segments, rejected = result.segments, result.rejected
     if segments.empty:
         raise InputError(None, "no segments to report on: every input was empty or rejected")
+    if by is not None:
+        missing = [c for c in by if c not in segments.columns]
+        if missing:
+            where = participants if participants is not None else (inputs[0] if len(inputs) == 1 else None)
+            raise InputError(where, f"no column {', '.join(map(repr, missing))} to group by "
+                                    f"(columns: {', '.join(map(str, segments.columns))})")
     steps.update()
 
     steps.set_postfix_str("tagging")
@@ -224,7 +322,7 @@ def build_report(
     steps.set_postfix_str("tables")
     people = tagged[tagged["role"].fillna("") != "interviewer"] if "role" in tagged.columns else tagged
     prevalence = {"overall": theme_prevalence(people, by=None, min_count=min_count)}
-    for col in by:
+    for col in (DEFAULT_BY if by is None else by):
         if col in people.columns and people[col].fillna("").astype(str).str.strip().ne("").any():
             prevalence[col] = theme_prevalence(people, by=col, min_count=min_count)
     likert: dict[str, pd.DataFrame] = {}
