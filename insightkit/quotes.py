@@ -285,7 +285,8 @@ def _decisions_yaml(path: Path) -> pd.DataFrame:
             if isinstance(v, (dict, list)):
                 raise InputError(path, f"decision {i + 1}: field {k!r} must be a single value, not a {type(v).__name__}")
     rows = [{str(k): ("" if v is None else str(v)) for k, v in item.items()} for item in data]
-    df = pd.DataFrame(rows, columns=list(dict.fromkeys([*DECISION_COLUMNS, *(k for r in rows for k in r)])))
+    columns = list(dict.fromkeys([*DECISION_COLUMNS, *(k for r in rows for k in r)]))
+    df = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns, dtype=object)
     items = getattr(node, "value", None)
     if isinstance(items, list) and len(items) == len(rows):
         df.attrs["lines"] = [n.start_mark.line + 1 for n in items]
