@@ -212,6 +212,34 @@ def safe_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     return _atomic(path, lambda tmp: safe.to_csv(tmp, index=False, sep=sep, encoding="utf-8", lineterminator="\n"))
 
 
+def xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` that a worksheet can hold as written: formulas neutralised (cells and header)
+    and the control characters XML cannot hold removed."""
+    safe = neutralise_formulas(df)
+    for c in _text_columns(safe):
+        safe[c] = safe[c].map(lambda v: _ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
+    return safe.rename(columns={c: _ILLEGAL_XML.sub("", c) for c in safe.columns if isinstance(c, str)})
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def sheet_names(names) -> list[str]:
+    """Worksheet names for ``names``: characters Excel forbids replaced, at most 31 characters, not
+    starting or ending with an apostrophe, and unique (case-insensitively, as Excel compares them)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        base = _SHEET_BAD.sub("_", str(name)).strip("'")[:31] or "sheet"
+        cand, i = base, 2
+        while cand.lower() in seen:
+            suffix = f"~{i}"
+            cand, i = base[: 31 - len(suffix)] + suffix, i + 1
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
+
+
 def _table_writer(df: pd.DataFrame, path: str | Path):
     """The function that writes ``df`` to a given file name in the format of ``path``'s extension."""
     ext = Path(path).suffix.lower()
@@ -222,10 +250,7 @@ def _table_writer(df: pd.DataFrame, path: str | Path):
     if ext in (".parquet", ".pq"):
         return lambda tmp: df.to_parquet(tmp, index=False)
     if ext == ".xlsx":
-        safe = neutralise_formulas(df)
-        for c in _text_columns(safe):
-            safe[c] = safe[c].map(lambda v: _ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
-        safe = safe.rename(columns={c: _ILLEGAL_XML.sub("", c) for c in safe.columns if isinstance(c, str)})
+        safe = xlsx_safe(df)
         return lambda tmp: safe.to_excel(tmp, index=False, engine="openpyxl")
     raise InputError(path, f"unsupported output type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
 

@@ -331,6 +331,8 @@ def _build_into(
         likert[col] = likert_summary(people, col, by=group, min_count=min_count)
 
     figures: dict[str, str] = {}
+    # a column name is not a file name: figures/heatmap_<col> holds only safe characters, one per column
+    figure_names = dict(zip(prevalence, _file_names(f"heatmap_{c}" for c in prevalence)))
     figures["prevalence"] = _fig_to_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels))
     save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels), out / "figures" / "prevalence")
     for col, prev in prevalence.items():
@@ -338,7 +340,7 @@ def _build_into(
             continue
         figures[f"heatmap_{col}"] = _fig_to_data_uri(prevalence_heatmap(prev, by=col, theme_labels=labels,
                                                                          title=f"Share of people raising each theme, by {col.replace('_', ' ')}"))
-        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), out / "figures" / f"heatmap_{col}")
+        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), out / "figures" / figure_names[col])
     if topics_table is not None and len(topics_table):
         figures["topics"] = _fig_to_data_uri(topic_sizes(topics_table))
         save_figure(topic_sizes(topics_table), out / "figures" / "topics")
@@ -362,6 +364,19 @@ def _build_into(
     steps.update()
     steps.close()
     return ReportResult(out, files, tagged, rejected, prevalence, quotes, topics_table, likert, messages)
+
+
+def _file_names(names) -> list[str]:
+    """File names (no folder, no dot files) for ``names``, unique case-insensitively."""
+    out, seen = [], set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_")[:80] or "figure"
+        cand, i = base, 2
+        while cand.lower() in seen:
+            cand, i = f"{base}_{i}", i + 1
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
 
 
 def _resolve_model(model, codebook, messages: list[str]):
@@ -524,7 +539,7 @@ def _shown_sources(df: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert, cb):
-    from insightkit.export import neutralise_formulas
+    from insightkit.export import sheet_names, xlsx_safe
 
     # file names can name people: every sheet shows the redacted file name (the hash in doc_id traces it)
     tagged = _shown_sources(tagged)
@@ -538,12 +553,11 @@ def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert
         "topics": topics_table if topics_table is not None else pd.DataFrame({"note": ["topic modelling did not run"]}),
         "rejected": rejected,
     }
-    for col, tab in likert.items():
-        sheets[f"likert_{col}"[:31]] = tab
+    tables = list(sheets.items()) + [(f"likert_{col}", tab) for col, tab in likert.items()]
     tmp = path.with_name(path.name + ".tmp.xlsx")
     with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            neutralise_formulas(df).to_excel(xw, sheet_name=name[:31], index=False)
+        for name, (_, df) in zip(sheet_names(n for n, _ in tables), tables):
+            xlsx_safe(df).to_excel(xw, sheet_name=name, index=False)
     tmp.replace(path)
 
 
