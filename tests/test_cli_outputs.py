@@ -263,3 +263,11 @@ def test_good_yaml_decisions_still_load(tmp_path):
                  "    date: 2026-11-20\n")
     df = load_decisions(p)
     assert df.loc[0, "decision"] == "accept" and df.loc[0, "date"] == "2026-11-20"
+
+
+def test_clean_attribution_names_existing_columns(survey, tmp_path, capsys):
+    out = tmp_path / "seg.csv"
+    rc = main(["clean", str(survey), "--no-redact", "--quiet", "--out", str(out), "--attribution", "{nosuch}, {region}"])
+    _one_line_error(capsys, rc, str(survey), "'nosuch'")
+    assert not out.exists()
+    assert main(["clean", str(survey), "--no-redact", "--quiet", "--out", str(out), "--attribution", "{region}"]) == 0

@@ -60,6 +60,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+_NOT_ATTRIBUTES = {"doc_id", "segment_id", "source", "kind", "turn", "line", "text", "start", "end", "edits",
+                   "attribution", "cell", "role_source", "source_display", "question", "timestamp"}
+
+
 def rejected_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.rejected{out.suffix}")
 
@@ -101,6 +105,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"insightkit clean: error: {err.message}", file=sys.stderr)
         return 2
     seg, rej = result.segments, result.rejected
+    if args.attribution:
+        import re
+
+        missing = [f for f in dict.fromkeys(re.findall(r"{(\w+)}", args.attribution)) if f not in seg.columns]
+        if missing:
+            where = args.participants or (args.paths[0] if len(args.paths) == 1 else None)
+            raise InputError(where, f"--attribution names no column {', '.join(map(repr, missing))} "
+                                    f"(attributes: {', '.join(c for c in seg.columns if c not in _NOT_ATTRIBUTES)})")
     rej_out = rejected_path(out)
     # all or nothing: the tables appear only when every one (the redaction log too) is written, and
     # the log, which holds the personal data removed, is created readable by its owner only (0600)
