@@ -271,3 +271,36 @@ def test_clean_attribution_names_existing_columns(survey, tmp_path, capsys):
     _one_line_error(capsys, rc, str(survey), "'nosuch'")
     assert not out.exists()
     assert main(["clean", str(survey), "--no-redact", "--quiet", "--out", str(out), "--attribution", "{region}"]) == 0
+
+
+def test_train_out_never_overwrites_its_input(tmp_path):
+    from insightkit.cli.train import _check_folders
+
+    (tmp_path / "m").mkdir()
+    data = tmp_path / "m" / "meta.json"
+    data.write_text("{}")
+    args = argparse.Namespace(out=str(tmp_path / "m"), train=str(data), dev=None, codebook=None,
+                              embedding_model=None, copy_to=[])
+    with pytest.raises(InputError, match="overwrite"):
+        _check_folders(args)
+
+
+def test_copy_to_replaces_an_earlier_model_whole(tmp_path):
+    import json
+
+    from insightkit.classify import MODEL_FORMAT
+    from insightkit.cli.train import _is_model_folder, _replace_folder
+
+    src = tmp_path / "model"
+    (src / "fast").mkdir(parents=True)
+    (src / "meta.json").write_text(json.dumps({"format": MODEL_FORMAT, "v": 2}))
+    (src / "fast" / "w").write_text("new")
+    dest = tmp_path / "copy"
+    (dest / "stale").mkdir(parents=True)
+    (dest / "meta.json").write_text(json.dumps({"format": MODEL_FORMAT, "v": 1}))
+    (dest / "stale" / "old").write_text("old")
+    assert _is_model_folder(dest)
+    _replace_folder(src, dest)
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == ["fast", "fast/w", "meta.json"]
+    assert json.loads((dest / "meta.json").read_text())["v"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "model"]  # no temporary folder left

@@ -137,11 +137,14 @@ def _is_model_folder(path: Path) -> bool:
 def _check_folders(args) -> None:
     """Before training: --out and every --copy-to can take a model folder, and replacing a --copy-to
     folder deletes nothing but an earlier model (never a folder of other files, an input, or --out)."""
-    from insightkit.export import check_output_path
+    from insightkit.export import check_output_path, check_outputs
 
     out = Path(args.out)
     check_output_path(out, folder=True)
-    inputs = [Path(p).resolve() for p in (args.train, args.dev, args.codebook, args.embedding_model) if p]
+    given = [p for p in (args.train, args.dev, args.codebook, args.embedding_model) if p]
+    model_files = ("meta.json", "weights.safetensors", "vocab_words.json", "vocab_chars.json")
+    check_outputs([out / f for f in model_files] + [out / "fast" / f for f in model_files], given)
+    inputs = [Path(p).resolve() for p in given]
     for extra in args.copy_to:
         dest = Path(extra)
         check_output_path(dest, folder=True)
