@@ -191,7 +191,10 @@ def build_report(
     final = Path(out_dir)
     created = not final.exists()
     _check_out_dir(final, [*inputs, participants, codebook if isinstance(codebook, (str, Path)) else None])
-    stage = Path(tempfile.mkdtemp(prefix=".insightkit-report-", dir=final))
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".insightkit-report-", dir=final))
+    except OSError as exc:
+        raise InputError(final, f"cannot write the report here: {exc.strerror or exc}") from None
     published = False
     try:
         res = _build_into(inputs, stage, participants=participants, codebook=codebook, model=model,
