@@ -304,3 +304,21 @@ def test_copy_to_replaces_an_earlier_model_whole(tmp_path):
     assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == ["fast", "fast/w", "meta.json"]
     assert json.loads((dest / "meta.json").read_text())["v"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "model"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("option", [["--by", "trust_type,nosuch"], ["--time-column", "nosuch"],
+                                    ["--id-column", "nosuch"]])
+def test_topics_unknown_columns_name_the_input(tmp_path, capsys, option):
+    table = tmp_path / "t.csv"
+    table.write_text("segment_id,text,trust_type\ns1,hello there,Acute\n")
+    rc = main(["topics", str(table), "--out", str(tmp_path / "out"), *option])
+    _one_line_error(capsys, rc, str(table), "'nosuch'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_quotes_unknown_theme_names_the_table(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    table.write_text("segment_id,text,theme_epr\ns1,hello there,1\n")
+    rc = main(["quotes", str(table), "--out", str(tmp_path / "q.csv"), "--theme", "nosuch", "--no-rescore",
+               "--no-verify"])
+    _one_line_error(capsys, rc, str(table), "nosuch")

@@ -61,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
                       allow_shared=args.allow_shared)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuoteDecisionWarning)
-        sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions, config=cfg)
+        try:
+            sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions,
+                                config=cfg)
+        except InputError as exc:
+            if exc.path is not None:
+                raise
+            raise InputError(args.input, exc.message, line=exc.line) from None  # a problem of the table: name it
     stale = [str(w.message) for w in caught if issubclass(w.category, QuoteDecisionWarning)]
     for msg in stale:
         print(f"warning: decisions file: {msg}", file=sys.stderr)

@@ -105,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         if col not in df.columns:
             raise InputError(args.input, f"no column {col!r} to count topics by (--by); columns are: "
                                          f"{', '.join(map(str, df.columns))}")
+    if args.id_column != "segment_id" and args.id_column not in df.columns:
+        raise InputError(args.input, f"no id column {args.id_column!r} (--id-column); columns are: "
+                                     f"{', '.join(map(str, df.columns))}")
     if str(args.time_column).lower() not in ("auto", "none") and args.time_column not in df.columns:
         raise InputError(args.input, f"no time column {args.time_column!r} (--time-column); columns are: "
                                      f"{', '.join(map(str, df.columns))}")
