@@ -212,13 +212,31 @@ def safe_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     return _atomic(path, lambda tmp: safe.to_csv(tmp, index=False, sep=sep, encoding="utf-8", lineterminator="\n"))
 
 
-def xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+XLSX_MAX_CELL = 32_767  # characters in one worksheet cell (Excel's limit; a longer one is cut or "repaired")
+
+
+def xlsx_safe(df: pd.DataFrame, *, path: str | Path | None = None, shorten: bool = False) -> pd.DataFrame:
     """A copy of ``df`` that a worksheet can hold as written: formulas neutralised (cells and header)
-    and the control characters XML cannot hold removed."""
+    and the control characters XML cannot hold removed.
+
+    A cell longer than Excel allows is an :class:`InputError` naming ``path`` (write CSV or Parquet
+    instead), or with ``shorten`` (a report for reading) is cut, saying so in the cell."""
     safe = neutralise_formulas(df)
     for c in _text_columns(safe):
         safe[c] = safe[c].map(lambda v: _ILLEGAL_XML.sub("", v) if isinstance(v, str) else v)
-    return safe.rename(columns={c: _ILLEGAL_XML.sub("", c) for c in safe.columns if isinstance(c, str)})
+        long = safe[c].map(lambda v: isinstance(v, str) and len(v) > XLSX_MAX_CELL)
+        if long.any():
+            if not shorten:
+                i = int(long.to_numpy().argmax())
+                raise InputError(path, f"column {c!r}, row {i + 1}: {len(safe[c].iloc[i]):,} characters; an XLSX cell "
+                                       f"holds at most {XLSX_MAX_CELL:,}: write .csv or .parquet instead")
+            safe.loc[long, c] = safe.loc[long, c].map(_shortened)
+    return safe.rename(columns={c: _ILLEGAL_XML.sub("", c)[:255] for c in safe.columns if isinstance(c, str)})
+
+
+def _shortened(v: str) -> str:
+    note = f" [... cut: {len(v):,} characters in all; see the CSV or Parquet table]"
+    return v[: XLSX_MAX_CELL - len(note)] + note
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -250,7 +268,7 @@ def _table_writer(df: pd.DataFrame, path: str | Path):
     if ext in (".parquet", ".pq"):
         return lambda tmp: df.to_parquet(tmp, index=False)
     if ext == ".xlsx":
-        safe = xlsx_safe(df)
+        safe = xlsx_safe(df, path=path)
         return lambda tmp: safe.to_excel(tmp, index=False, engine="openpyxl")
     raise InputError(path, f"unsupported output type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
 

@@ -63,3 +63,17 @@ def test_figure_file_names_stay_in_the_folder():
     names = _file_names(["heatmap_../../etc/passwd", "heatmap_a.b", "heatmap_a/b", "heatmap_" + "x" * 300, "....", ""])
     assert len(set(n.lower() for n in names)) == len(names)
     assert all(n and "/" not in n and "." not in n and len(n) <= 90 for n in names)
+
+
+def test_xlsx_cells_longer_than_excel_allows(tmp_path):
+    import pytest
+
+    from insightkit.errors import InputError
+    from insightkit.export import XLSX_MAX_CELL, xlsx_safe
+
+    df = pd.DataFrame({"text": ["x" * (XLSX_MAX_CELL + 10), "short"]})
+    with pytest.raises(InputError, match=r"t\.xlsx: column 'text', row 1"):
+        write_table(df, tmp_path / "t.xlsx")
+    assert not (tmp_path / "t.xlsx").exists()
+    cut = xlsx_safe(df, shorten=True)["text"]
+    assert len(cut.iloc[0]) <= XLSX_MAX_CELL and "cut:" in cut.iloc[0] and cut.iloc[1] == "short"

@@ -560,7 +560,7 @@ def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert
     tmp = path.with_name(path.name + ".tmp.xlsx")
     with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         for name, (_, df) in zip(sheet_names(n for n, _ in tables), tables):
-            xlsx_safe(df).to_excel(xw, sheet_name=name, index=False)
+            xlsx_safe(df, shorten=True).to_excel(xw, sheet_name=name, index=False)
     tmp.replace(path)
 
 
