@@ -235,10 +235,88 @@ def _get(row, col, default=""):
     return v
 
 
+_MAX_DECISIONS_BYTES = 50 * 1024 * 1024
+_REQUIRED_DECISION_COLUMNS = ("theme", "quote_id", "decision", "reviewer")
+
+
+def _decisions_text(path: Path) -> str:
+    try:
+        if path.stat().st_size > _MAX_DECISIONS_BYTES:
+            raise InputError(path, f"decisions file is larger than {_MAX_DECISIONS_BYTES // 2**20} MB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read decisions: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"decisions file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                         line=line) from None
+
+
+def _decisions_yaml(path: Path) -> pd.DataFrame:
+    """A YAML list of decisions (or a mapping with ``decisions``), read with ``yaml.safe_load`` only:
+    no tag builds a Python object, and a malformed file is an error naming its line."""
+    import yaml
+
+    text = _decisions_text(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(path, f"not valid YAML: {what}", line=mark.line + 1 if mark is not None else None) from None
+    node = yaml.compose(text, Loader=yaml.SafeLoader)  # parsed without error above: line of each decision
+    if data is None:
+        data = []
+    if isinstance(data, dict):
+        if set(map(str, data)) - {"decisions"}:
+            raise InputError(path, "expected a list of decisions or a mapping with only the key 'decisions'; "
+                                   f"found key(s) {', '.join(sorted(map(repr, map(str, data))))}")
+        data = data.get("decisions") or []
+        node = next((v for k, v in node.value if k.value == "decisions"), None)
+    if not isinstance(data, list):
+        raise InputError(path, f"expected a list of decisions (or a mapping with 'decisions'), got {type(data).__name__}")
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise InputError(path, f"decision {i + 1} is a {type(item).__name__}, not a mapping of "
+                                   f"{', '.join(DECISION_COLUMNS)}")
+        for k, v in item.items():
+            if isinstance(v, (dict, list)):
+                raise InputError(path, f"decision {i + 1}: field {k!r} must be a single value, not a {type(v).__name__}")
+    rows = [{str(k): ("" if v is None else str(v)) for k, v in item.items()} for item in data]
+    columns = list(dict.fromkeys([*DECISION_COLUMNS, *(k for r in rows for k in r)]))
+    df = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns, dtype=object)
+    items = getattr(node, "value", None)
+    if isinstance(items, list) and len(items) == len(rows):
+        df.attrs["lines"] = [n.start_mark.line + 1 for n in items]
+    return df
+
+
+def _decisions_csv(path: Path) -> pd.DataFrame:
+    import csv
+    import io
+
+    text = _decisions_text(path)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        import re
+
+        m = re.search(r"line (\d+)", msg) or re.search(r"row (\d+)", msg)  # pandas' rows count the header as 0
+        line = None if m is None else int(m.group(1)) + (1 if m.group(0).startswith("row") else 0)
+        raise InputError(path, f"cannot read decisions: {msg}", line=line) from None
+    return df
+
+
 def load_decisions(path_or_table) -> pd.DataFrame:
     """Reviewer decisions from CSV, YAML or a DataFrame, validated."""
     if path_or_table is None:
         return pd.DataFrame(columns=DECISION_COLUMNS)
+    lines = None
     if isinstance(path_or_table, pd.DataFrame):
         df = path_or_table.copy()
         where = "decisions"
@@ -248,25 +326,20 @@ def load_decisions(path_or_table) -> pd.DataFrame:
         if not path.is_file():
             raise InputError(path, "decisions file not found")
         if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
-
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-            if isinstance(data, dict):
-                data = data.get("decisions", [])
-            if not isinstance(data, list):
-                raise InputError(path, "expected a list of decisions (or a mapping with 'decisions')")
-            df = pd.DataFrame(data)
+            df = _decisions_yaml(path)
         else:
-            try:
-                df = pd.read_csv(path, dtype=str, keep_default_na=False)
-            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                raise InputError(path, f"cannot read decisions: {exc}") from exc
+            df = _decisions_csv(path)
+        missing = [c for c in _REQUIRED_DECISION_COLUMNS if c not in df.columns]
+        if missing and len(df):
+            raise InputError(path, f"no column(s) {', '.join(map(repr, missing))}; a decisions file has "
+                                   f"{', '.join(DECISION_COLUMNS)} (found: {', '.join(map(str, df.columns)) or 'none'})")
+        lines = df.attrs.get("lines")
     for col in DECISION_COLUMNS:
         if col not in df.columns:
             df[col] = ""
     df = df[DECISION_COLUMNS].fillna("").astype(str)
     for i, r in df.iterrows():
-        line = i + 2
+        line = lines[i] if lines is not None and i < len(lines) else i + 2
         d = r["decision"].strip().lower()
         if d not in _DECISIONS:
             raise InputError(where, f"decision must be one of accept, reject, replace; got {r['decision']!r}", line=line)

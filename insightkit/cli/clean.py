@@ -12,6 +12,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from insightkit.cli._types import existing_file
 from insightkit.errors import InputError
 
 HELP = "read, clean and redact transcripts and survey exports into a segment table"
@@ -31,7 +32,7 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or survey files, or folders holding them")
-    p.add_argument("--participants", metavar="FILE",
+    p.add_argument("--participants", metavar="FILE", type=existing_file,
                    help="participants file (CSV/XLSX: source, speaker, role, then attributes such as "
                         "trust_type, region, job_role)")
     p.add_argument("--text-column", action="append", default=None, metavar="COL", dest="text_columns",
@@ -59,6 +60,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+_NOT_ATTRIBUTES = {"doc_id", "segment_id", "source", "kind", "turn", "line", "text", "start", "end", "edits",
+                   "attribution", "cell", "role_source", "source_display", "question", "timestamp"}
+
+
 def rejected_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.rejected{out.suffix}")
 
@@ -70,13 +75,18 @@ def _counts(series) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.clean import CleaningConfig
-    from insightkit.export import TABLE_EXTENSIONS, write_table
+    from insightkit.export import TABLE_EXTENSIONS, check_outputs, write_tables
     from insightkit.io import _read
     from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
     out = Path(args.out)
     if out.suffix.lower() not in TABLE_EXTENSIONS:
         raise InputError(out, f"unsupported output type {out.suffix or '(none)'!r}; use .csv, .parquet or .xlsx")
+    log = Path(args.redaction_log) if args.redaction_log else None
+    if log is not None and log.suffix.lower() not in TABLE_EXTENSIONS:
+        raise InputError(log, f"unsupported redaction log type {log.suffix or '(none)'!r}; use .csv, .parquet or .xlsx")
+    # before any work: no output may overwrite an input or another output
+    check_outputs([out, rejected_path(out), log], [*args.paths, args.participants])
     config = CleaningConfig().without(*args.keep) if args.keep else CleaningConfig()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -95,11 +105,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"insightkit clean: error: {err.message}", file=sys.stderr)
         return 2
     seg, rej = result.segments, result.rejected
-    write_table(seg, out)
+    if args.attribution:
+        import re
+
+        missing = [f for f in dict.fromkeys(re.findall(r"{(\w+)}", args.attribution)) if f not in seg.columns]
+        if missing:
+            where = args.participants or (args.paths[0] if len(args.paths) == 1 else None)
+            raise InputError(where, f"--attribution names no column {', '.join(map(repr, missing))} "
+                                    f"(attributes: {', '.join(c for c in seg.columns if c not in _NOT_ATTRIBUTES)})")
     rej_out = rejected_path(out)
-    write_table(rej, rej_out)
-    if args.redaction_log:
-        write_table(result.redactions, args.redaction_log)
+    # all or nothing: the tables appear only when every one (the redaction log too) is written, and
+    # the log, which holds the personal data removed, is created readable by its owner only (0600)
+    items = [(seg, out), (rej, rej_out)] + ([(result.redactions, log)] if log is not None else [])
+    write_tables(items, private=[log] if log is not None else [])
     if not args.quiet:
         n_docs = len(result.documents)
         print(f"documents: {n_docs:,} ({_counts(_doc_kinds(result))})")

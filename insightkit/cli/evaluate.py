@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.cli.train import read_labelled
     from insightkit.evaluate import evaluate_predictions, format_report
 
+    if args.out:
+        from insightkit.export import check_outputs
+
+        check_outputs([args.out], [args.test])
     model = load_model(args.model, sha256=model_pin(args))
     model.show_progress = not args.quiet
     texts, Y, _ = read_labelled(args.test, model.codebook_, args.text_column, require_positives=False)
@@ -46,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
     report = {"model": str(getattr(model, "path_", args.model)), "speed": speed, "test": Path(args.test).name,
               **report}
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        from insightkit.export import _atomic
+
+        text = json.dumps(report, indent=2) + "\n"
+        _atomic(args.out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     if args.json:
         print(json.dumps(report, indent=2))
     else:

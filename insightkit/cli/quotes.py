@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from insightkit.cli._types import existing_dir, existing_file, positive_int
 from pathlib import Path
 
 
@@ -16,34 +18,42 @@ def register(sub) -> None:
         "(accept / reject / replace) from --decisions are honoured on every re-run.",
     )
     p.add_argument("input", metavar="INPUT", help="tagged segment table (CSV, XLSX or Parquet)")
-    p.add_argument("--n", type=int, default=3, help="quotes per theme (default 3)")
+    p.add_argument("--n", type=positive_int, default=3, help="quotes per theme (default 3)")
     p.add_argument("--out", required=True, help="quotes table to write (CSV, XLSX or Parquet by extension)")
     p.add_argument("--html", help="also write a self-contained HTML audit report here")
-    p.add_argument("--decisions", help="reviewer decisions (CSV or YAML: theme, quote_id, decision, replacement_id, reviewer, date, note)")
+    p.add_argument("--decisions", type=existing_file, help="reviewer decisions (CSV or YAML: theme, quote_id, decision, replacement_id, reviewer, date, note)")
     p.add_argument("--model", help="theme model folder used to re-score each candidate window (default: the shipped model)")
     p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--no-rescore", action="store_true", help="use the segments' own scores instead of re-scoring windows")
     p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
-    p.add_argument("--min-words", type=int, default=12, help="shortest quote in words (default 12)")
-    p.add_argument("--max-words", type=int, default=90, help="longest quote in words (default 90)")
+    p.add_argument("--min-words", type=positive_int, default=12, help="shortest quote in words (default 12)")
+    p.add_argument("--max-words", type=positive_int, default=90, help="longest quote in words (default 90)")
     p.add_argument("--allow-placeholders", action="store_true", help="allow quotes that contain redaction placeholders")
     p.add_argument("--allow-shared", action="store_true",
                    help="let one passage be quoted under two themes (default: it goes to the theme it scores highest on)")
-    p.add_argument("--sources", action="append", default=[], metavar="DIR",
+    p.add_argument("--sources", action="append", type=existing_dir, default=[], metavar="DIR",
                    help="folder holding the source files, for verification (repeatable; default: the input's folder and the current one)")
     p.add_argument("--no-verify", action="store_true", help="skip verification against the source files (not recommended)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from insightkit.export import read_table, write_table
+    from insightkit.export import read_table, write_tables
     import sys
     import warnings
 
     from insightkit.cli import model_pin
     from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
 
+    from insightkit.errors import InputError
+    from insightkit.export import check_outputs
+
     pin = model_pin(args)
+    if args.max_words < args.min_words:
+        raise InputError(None, f"--max-words ({args.max_words}) is below --min-words ({args.min_words})")
+    out = Path(args.out)
+    rejected_path = out.with_name(out.stem + ".rejected" + out.suffix)
+    check_outputs([out, rejected_path, args.html], [args.input, args.decisions])
     segments = read_table(args.input)
     model = None
     if not args.no_rescore:
@@ -54,7 +64,13 @@ def run(args: argparse.Namespace) -> int:
                       allow_shared=args.allow_shared)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuoteDecisionWarning)
-        sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions, config=cfg)
+        try:
+            sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions,
+                                config=cfg)
+        except InputError as exc:
+            if exc.path is not None:
+                raise
+            raise InputError(args.input, exc.message, line=exc.line) from None  # a problem of the table: name it
     stale = [str(w.message) for w in caught if issubclass(w.category, QuoteDecisionWarning)]
     for msg in stale:
         print(f"warning: decisions file: {msg}", file=sys.stderr)
@@ -62,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_verify and len(quotes):
         dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
         quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs, table=args.input)
-    write_table(quotes, args.out)
-    rejected_path = Path(args.out).with_name(Path(args.out).stem + ".rejected" + Path(args.out).suffix)
-    write_table(sel.rejected, rejected_path)
+    write_tables([(quotes, out), (sel.rejected, rejected_path)])
     if args.html:
         write_audit_html(sel if args.no_verify else _with(sel, quotes), segments, args.html)
     for msg in sel.messages:

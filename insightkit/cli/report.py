@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from insightkit.cli._types import existing_file, non_negative_int, positive_int, seed
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -14,18 +16,18 @@ def register(sub) -> None:
         "NVivo, ATLAS.ti, MAXQDA) into the output folder, plus figures/ (PNG and SVG).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="transcripts (.txt .vtt .srt .docx), survey exports (.csv .xlsx) or folders of them")
-    p.add_argument("--participants", help="participants CSV: source, speaker, role, trust_type, region, job_role, ...")
-    p.add_argument("--codebook", help="codebook (YAML or REFI-QDA .qdc); without a trained model for it, themes are tagged zero-shot")
+    p.add_argument("--participants", type=existing_file, help="participants CSV: source, speaker, role, trust_type, region, job_role, ...")
+    p.add_argument("--codebook", type=existing_file, help="codebook (YAML or REFI-QDA .qdc); without a trained model for it, themes are tagged zero-shot")
     p.add_argument("--model", help="theme model folder (default: the shipped nhs-digital model)")
     p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
     p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL", help="survey free-text column (repeatable; default: detected)")
     p.add_argument("--id-column", help="survey respondent id column")
     p.add_argument("--no-redact", action="store_true", help="do not redact personal data (not for reports that leave the team)")
-    p.add_argument("--n-quotes", type=int, default=3, help="quotes per theme (default 3)")
+    p.add_argument("--n-quotes", type=non_negative_int, default=3, help="quotes per theme (default 3)")
     p.add_argument("--by", action="append", metavar="COL", help="group prevalence by this attribute (repeatable; default trust_type and region)")
-    p.add_argument("--min-count", type=int, default=5, help="suppress cells based on fewer people than this (default 5)")
+    p.add_argument("--min-count", type=positive_int, default=5, help="suppress cells based on fewer people than this (default 5)")
     p.add_argument("--no-topics", action="store_true", help="skip topic modelling")
-    p.add_argument("--seed", type=int, default=42, help="random seed for topic modelling (default 42)")
+    p.add_argument("--seed", type=seed, default=42, help="random seed for topic modelling (default 42)")
     p.add_argument("--title", default="Insight report", help="report title")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=run)
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     res = build_report(
         args.inputs, args.out, participants=args.participants, codebook=args.codebook, model=args.model,
         text_columns=args.text_columns, id_column=args.id_column, redact=not args.no_redact,
-        n_quotes=args.n_quotes, by=tuple(args.by or ("trust_type", "region")), min_count=args.min_count,
+        n_quotes=args.n_quotes, by=tuple(args.by) if args.by else None, min_count=args.min_count,
         topics=not args.no_topics, seed=args.seed, title=args.title, model_sha256=model_pin(args),
     )
     n_people = res.segments.loc[res.segments["role"] != "interviewer", "participant_id"].nunique()

@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(out, f"unsupported output type {out.suffix or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
     if not Path(args.input).exists():
         raise InputError(args.input, "no such file")
+    from insightkit.export import check_outputs
+
+    check_outputs([out], [args.input])
     header = _columns(args.input)
     if args.text_column not in header:
         raise InputError(args.input, f"no text column {args.text_column!r} (columns: {', '.join(map(str, header))}); "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from insightkit.cli._types import existing_file, int_at_least, seed
 from pathlib import Path
 
 
@@ -26,11 +28,11 @@ def register(sub) -> None:
     p.add_argument("--theme-columns", default="auto", metavar="auto|none|ID,ID",
                    help="auto: use theme_<id> columns, or tag an untagged table with the shipped model; "
                    "none: ignore themes; or a comma-separated list of theme ids")
-    p.add_argument("--codebook", help="codebook YAML for guided/zero-shot modes (default: the shipped codebook)")
+    p.add_argument("--codebook", type=existing_file, help="codebook YAML for guided/zero-shot modes (default: the shipped codebook)")
     p.add_argument("--mode", choices=["auto", "guided", "zeroshot"], default="auto",
                    help="auto (unsupervised), guided (seeded by the codebook's cues) or zeroshot (codebook descriptions)")
-    p.add_argument("--seed", type=int, default=42, help="random seed for UMAP and clustering (default 42)")
-    p.add_argument("--min-topic-size", type=int, help="smallest topic (default: chosen from the corpus size)")
+    p.add_argument("--seed", type=seed, default=42, help="random seed for UMAP and clustering (default 42)")
+    p.add_argument("--min-topic-size", type=int_at_least(2, 10**9), help="smallest topic (default: chosen from the corpus size)")
     p.add_argument("--by", help="comma-separated columns to count topics by (default: trust_type,region where present)")
     p.add_argument("--time-column", default="auto",
                    help="date or wave column for topics over time (auto: look for one; none: skip)")
@@ -93,9 +95,26 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.topics import discover_topics
     from insightkit.topics.report import write_topics_html, write_topics_png
 
+    from insightkit.export import check_output_path, check_outputs
+
+    out = Path(args.out)
+    check_output_path(out, folder=True)
+    check_outputs([out / n for n in ("segments.csv", "topics.csv", "emergent.csv", "subthemes.csv", "rejected.csv",
+                                     "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")],
+                  [args.input, args.codebook])
     df = _read(args.input)
     if args.text_column not in df.columns:
         raise InputError(args.input, f"no column {args.text_column!r}; columns are: {', '.join(map(str, df.columns))}")
+    for col in ([c.strip() for c in args.by.split(",") if c.strip()] if args.by else []):
+        if col not in df.columns:
+            raise InputError(args.input, f"no column {col!r} to count topics by (--by); columns are: "
+                                         f"{', '.join(map(str, df.columns))}")
+    if args.id_column != "segment_id" and args.id_column not in df.columns:
+        raise InputError(args.input, f"no id column {args.id_column!r} (--id-column); columns are: "
+                                     f"{', '.join(map(str, df.columns))}")
+    if str(args.time_column).lower() not in ("auto", "none") and args.time_column not in df.columns:
+        raise InputError(args.input, f"no time column {args.time_column!r} (--time-column); columns are: "
+                                     f"{', '.join(map(str, df.columns))}")
     notes: list[str] = []
     spec = (args.theme_columns or "auto").strip()
     themes = None
@@ -128,8 +147,10 @@ def run(args: argparse.Namespace) -> int:
                              min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
     result.messages[:0] = notes
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out, f"cannot write the output: {exc.strerror or exc}") from None
     written = [write_table(result.segments, out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
                write_table(result.emergent, out / "emergent.csv"),
                write_table(result.subthemes_table, out / "subthemes.csv")]

@@ -8,6 +8,7 @@ the line, because a silently skipped row would change what the model learned.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from insightkit.cli._types import existing_dir, existing_file, fraction, seed
 from insightkit.errors import InputError
 
 HELP = "train a theme classifier on labelled texts and save it as a model folder"
@@ -33,21 +35,21 @@ def register(subparsers) -> None:
             "With --zero-shot no TRAIN is needed: the model scores texts by similarity to the codebook."),
     )
     p.add_argument("train", nargs="?", metavar="TRAIN", help="labelled table (CSV, TSV, XLSX or Parquet)")
-    p.add_argument("--codebook", metavar="FILE",
+    p.add_argument("--codebook", metavar="FILE", type=existing_file,
                    help="codebook YAML (or REFI-QDA .qdc); default: the shipped NHS digital codebook")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write, e.g. models/my-codebook")
-    p.add_argument("--dev", metavar="FILE", help="labelled table to evaluate on after training (stored in meta.json)")
+    p.add_argument("--dev", metavar="FILE", type=existing_file, help="labelled table to evaluate on after training (stored in meta.json)")
     p.add_argument("--zero-shot", action="store_true", help="build a zero-shot model from the codebook alone")
     p.add_argument("--no-fast", action="store_true",
                    help="do not train the fast head (static embeddings, for 'insightkit tag --fast'); by default "
                         "it is trained too and saved in the sub-folder fast/ (first use distils the static "
                         "vectors from MiniLM, about a minute)")
-    p.add_argument("--sentence-weight", type=float, default=None, metavar="W",
+    p.add_argument("--sentence-weight", type=fraction, default=None, metavar="W",
                    help="weight (0-1) of sentence-level scoring: a text of several sentences also gets each view's "
                         "highest sentence score (default: the classifier's default, see docs/classifier.md)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same data and seed, same weights")
-    p.add_argument("--embedding-model", metavar="DIR",
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0): same data and seed, same weights")
+    p.add_argument("--embedding-model", metavar="DIR", type=existing_dir,
                    help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
     p.add_argument("--copy-to", action="append", default=[], metavar="DIR",
                    help="also write an identical copy of the model folder here (repeatable)")
@@ -119,11 +121,74 @@ def _as01(v, path: Path, col: str, line: int) -> int:
     raise InputError(path, f"column {col!r}: value {v!r} is not 0 or 1", line=line)
 
 
+def _is_model_folder(path: Path) -> bool:
+    """A folder a model was saved in: its meta.json names the insightkit model format."""
+    import json
+
+    from insightkit.classify import MODEL_FORMAT
+
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == MODEL_FORMAT
+
+
+def _check_folders(args) -> None:
+    """Before training: --out and every --copy-to can take a model folder, and replacing a --copy-to
+    folder deletes nothing but an earlier model (never a folder of other files, an input, or --out)."""
+    from insightkit.export import check_output_path, check_outputs
+
+    out = Path(args.out)
+    check_output_path(out, folder=True)
+    given = [p for p in (args.train, args.dev, args.codebook, args.embedding_model) if p]
+    model_files = ("meta.json", "weights.safetensors", "vocab_words.json", "vocab_chars.json")
+    check_outputs([out / f for f in model_files] + [out / "fast" / f for f in model_files], given)
+    inputs = [Path(p).resolve() for p in given]
+    for extra in args.copy_to:
+        dest = Path(extra)
+        check_output_path(dest, folder=True)
+        rd, ro = dest.resolve(), out.resolve()
+        if rd == ro:
+            continue
+        if ro.is_relative_to(rd) or rd.is_relative_to(ro):
+            raise InputError(dest, f"--copy-to folder contains, or is inside, the --out folder {out}")
+        for i in inputs:
+            if i.is_relative_to(rd):
+                raise InputError(dest, f"--copy-to would replace a folder holding the input {i}")
+        if dest.is_dir() and any(dest.iterdir()) and not _is_model_folder(dest):
+            raise InputError(dest, "--copy-to names a folder that is not empty and holds no model; it would be "
+                                   "replaced, so name an empty folder or an earlier copy of a model")
+
+
+def _replace_folder(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` beside it first, then swap it in, so ``dest`` is never half a model."""
+    import tempfile
+
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        try:
+            shutil.copytree(src, tmp, dirs_exist_ok=True)
+            old = None
+            if dest.exists():
+                old = dest.with_name(f"{tmp.name}.old")
+                os.replace(dest, old)
+            os.replace(tmp, dest)
+            if old is not None:
+                shutil.rmtree(old)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        raise InputError(dest, f"cannot write the model copy: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import ThemeClassifier
     from insightkit.classify import _file_sha256 as file_sha256
     from insightkit.evaluate import evaluate_predictions
 
+    _check_folders(args)
     codebook = load_codebook(args.codebook)
     model = ThemeClassifier(codebook, text_column=args.text_column, seed=args.seed,
                             embedding_model=args.embedding_model, show_progress=not args.quiet,
@@ -157,9 +222,7 @@ def run(args: argparse.Namespace) -> int:
         dest = Path(extra)
         if dest.resolve() == out.resolve():
             continue
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(out, dest)
+        _replace_folder(out, dest)
     # summary
     if args.zero_shot:
         print(f"zero-shot model for codebook {codebook.name!r} ({len(codebook)} themes) -> {out}")

@@ -12,6 +12,10 @@ import html
 import io
 import json
 import math
+import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -88,19 +92,52 @@ def _table_html(df: pd.DataFrame, columns: Sequence[str] | None = None, max_rows
 
 def _md_table(df: pd.DataFrame, columns: Sequence[str]) -> str:
     def cell(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return ""
         if isinstance(v, float):
-            return "" if math.isnan(v) else f"{v:.1f}"
-        return _md_escape(str(v)).replace("|", "\\|").replace("\n", " ")
+            return f"{v:.1f}"
+        return md_escape(v)
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     for _, r in df.iterrows():
         lines.append("| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |")
     return "\n".join(lines)
 
 
-def _md_escape(text: str) -> str:
-    """Markdown renders raw HTML: angle brackets are written as entities so none of it runs."""
-    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+# Characters written as numeric character references wherever they occur: HTML (& < > " '), table
+# cells (|), code spans (`), emphasis (* ~ ^ =; _ below), links and images ([ ]), attribute lists and
+# critic marks ({ }), escapes (\\), headings (#), maths ($) and autolinked e-mail addresses (@).
+# A reference is plain text to every Markdown renderer (CommonMark, GFM, Python-Markdown and its
+# extensions): it is decoded after the block and inline structure is parsed, so it never starts
+# markup, and it shows as the character itself.
+_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'|`*~^=[]{}\\#$@"}
+# an underscore between two letters or digits never starts emphasis (CommonMark, Python-Markdown):
+# theme ids such as infrastructure_cyber stay readable; any other underscore is a reference too
+_MD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_ENTITY_RE = re.compile("[" + re.escape("".join(_MD_ENTITIES)) + "]")
+# line breaks and other control characters: a value stays on its line (and in its table cell)
+_MD_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# bare URLs that GFM and pymdownx.magiclink would turn into live links
+_MD_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<![a-z0-9])(www)(\.)")
+# what makes a list item, block quote, setext underline or definition at the start of a line
+_MD_LEADING = re.compile(r"^(?:[-+:]|\d+[.)])")
+
+
+def md_escape(text) -> str:
+    """``text`` as inert Markdown text: shown as written, never as HTML, a link or other markup.
+
+    Line breaks and control characters become spaces, so a value cannot leave its table cell or
+    start a block of its own; markup characters become character references (see ``_MD_ENTITIES``).
+    """
+    s = _MD_BREAKS.sub(" ", str(text)).strip()
+    s = _MD_ENTITY_RE.sub(lambda m: _MD_ENTITIES[m.group()], s)
+    s = _MD_UNDERSCORE.sub("&#95;", s)
+    s = _MD_AUTOLINK.sub(lambda m: "&#58;" if m.group(1) else f"{m.group(2)}&#46;", s)
+    m = _MD_LEADING.match(s)
+    if m:
+        lead = m.group()
+        s = lead[:-1] + f"&#{ord(lead[-1])};" + s[len(lead):]
+    return s
 
 
 def _pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -120,6 +157,11 @@ blockquote{border-left:4px solid #4a78a8;margin:1em 0;padding:.4em 1em;backgroun
 """
 
 
+DEFAULT_BY = ("trust_type", "region")
+REPORT_FILES = {"html": "report.html", "xlsx": "report.xlsx", "md": "report.md", "qdc": "codebook.qdc",
+                "qdpx": "project.qdpx"}
+
+
 def build_report(
     inputs: Sequence[str | Path],
     out_dir: str | Path,
@@ -131,7 +173,7 @@ def build_report(
     id_column: str | None = None,
     redact: bool = True,
     n_quotes: int = 3,
-    by: Sequence[str] = ("trust_type", "region"),
+    by: Sequence[str] | None = None,
     min_count: int = 5,
     topics: bool = True,
     seed: int = 42,
@@ -141,14 +183,14 @@ def build_report(
 ) -> ReportResult:
     """Run every stage and write report.html, report.xlsx, report.md, codebook.qdc, project.qdpx.
 
+    ``by`` names the attributes to count people by; each must be a column of the input (else an
+    :class:`InputError`). Left out, it is ``trust_type`` and ``region``, where the input has them.
+    ``out_dir`` is checked before any work (a folder we can write in, none of whose report files is
+    an input). Every file is written into a temporary folder inside it first and moved into place only
+    when all of them are written, so a failed run leaves the previous report, if any, as it was.
     ``model_sha256`` pins the model folder (default: ``$INSIGHTKIT_MODEL_SHA256``), checked before
-    anything is read (:func:`insightkit.load_model`).
+    anything is read or written (:func:`insightkit.load_model`).
     """
-    from insightkit.io import read
-    from insightkit.quotes import select_quotes, verify_quotes
-    from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
-    from insightkit.report.refi import export_qdc, export_qdpx
-
     if model is None or isinstance(model, (str, Path)):
         from insightkit.classify import default_model_path
         from insightkit.integrity import check_model_digest, pinned_digest
@@ -156,6 +198,89 @@ def build_report(
         pin, what = pinned_digest(model_sha256)
         if pin is not None:  # a folder that is not the pinned one fails now, not after reading every input
             check_model_digest(default_model_path() if model is None else model, pin, what)
+    final = Path(out_dir)
+    created = not final.exists()
+    _check_out_dir(final, [*inputs, participants, codebook if isinstance(codebook, (str, Path)) else None])
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".insightkit-report-", dir=final))
+    except OSError as exc:
+        raise InputError(final, f"cannot write the report here: {exc.strerror or exc}") from None
+    published = False
+    try:
+        res = _build_into(inputs, stage, participants=participants, codebook=codebook, model=model,
+                          text_columns=text_columns, id_column=id_column, redact=redact, n_quotes=n_quotes, by=by,
+                          min_count=min_count, topics=topics, seed=seed, title=title, show_progress=show_progress,
+                          model_sha256=model_sha256)
+        _publish_folder(stage, final)
+        published = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created and not published:
+            try:
+                final.rmdir()  # the folder this run made, left empty: nothing was written
+            except OSError:
+                pass
+    res.out_dir = final
+    res.files = {k: final / p.relative_to(stage) for k, p in res.files.items()}
+    return res
+
+
+def _check_out_dir(out: Path, inputs) -> None:
+    from insightkit.export import check_output_path, check_outputs
+
+    check_output_path(out, folder=True)
+    paths = [out / name for name in REPORT_FILES.values()]
+    figures = out / "figures"
+    if figures.exists() and not figures.is_dir():
+        raise InputError(figures, "exists and is not a folder; the report writes its figures there")
+    paths += sorted(figures.glob("*")) if figures.is_dir() else []
+    check_outputs(paths, [i for i in inputs if i is not None])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".insightkit-probe-")
+        probe.close()
+    except OSError as exc:
+        raise InputError(out, f"cannot write the report here: {exc.strerror or exc}") from None
+
+
+def _publish_folder(stage: Path, final: Path) -> None:
+    """Move every file under ``stage`` to the same place under ``final``."""
+    try:
+        for src in sorted(p for p in stage.rglob("*") if p.is_file()):
+            dest = final / src.relative_to(stage)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.is_dir():
+                raise InputError(dest, "is a folder; the report needs to write a file here")
+            os.replace(src, dest)
+    except OSError as exc:
+        raise InputError(final, f"cannot write the report here: {exc.strerror or exc}") from None
+
+
+def _build_into(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    participants: str | Path | None = None,
+    codebook=None,
+    model=None,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    redact: bool = True,
+    n_quotes: int = 3,
+    by: Sequence[str] | None = None,
+    min_count: int = 5,
+    topics: bool = True,
+    seed: int = 42,
+    title: str = "Insight report",
+    show_progress: bool | None = None,
+    model_sha256: str | None = None,
+) -> ReportResult:
+    """The report, written into ``out_dir`` (a fresh staging folder)."""
+    from insightkit.io import read
+    from insightkit.quotes import select_quotes, verify_quotes
+    from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
+    from insightkit.report.refi import export_qdc, export_qdpx
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -169,6 +294,12 @@ def build_report(
     segments, rejected = result.segments, result.rejected
     if segments.empty:
         raise InputError(None, "no segments to report on: every input was empty or rejected")
+    if by is not None:
+        missing = [c for c in by if c not in segments.columns]
+        if missing:
+            where = participants if participants is not None else (inputs[0] if len(inputs) == 1 else None)
+            raise InputError(where, f"no column {', '.join(map(repr, missing))} to group by "
+                                    f"(columns: {', '.join(map(str, segments.columns))})")
     steps.update()
 
     steps.set_postfix_str("tagging")
@@ -206,7 +337,7 @@ def build_report(
     steps.set_postfix_str("tables")
     people = tagged[tagged["role"].fillna("") != "interviewer"] if "role" in tagged.columns else tagged
     prevalence = {"overall": theme_prevalence(people, by=None, min_count=min_count)}
-    for col in by:
+    for col in (DEFAULT_BY if by is None else by):
         if col in people.columns and people[col].fillna("").astype(str).str.strip().ne("").any():
             prevalence[col] = theme_prevalence(people, by=col, min_count=min_count)
     likert: dict[str, pd.DataFrame] = {}
@@ -215,6 +346,8 @@ def build_report(
         likert[col] = likert_summary(people, col, by=group, min_count=min_count)
 
     figures: dict[str, str] = {}
+    # a column name is not a file name: figures/heatmap_<col> holds only safe characters, one per column
+    figure_names = dict(zip(prevalence, _file_names(f"heatmap_{c}" for c in prevalence)))
     figures["prevalence"] = _fig_to_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels))
     save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels), out / "figures" / "prevalence")
     for col, prev in prevalence.items():
@@ -222,7 +355,7 @@ def build_report(
             continue
         figures[f"heatmap_{col}"] = _fig_to_data_uri(prevalence_heatmap(prev, by=col, theme_labels=labels,
                                                                          title=f"Share of people raising each theme, by {col.replace('_', ' ')}"))
-        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), out / "figures" / f"heatmap_{col}")
+        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), out / "figures" / figure_names[col])
     if topics_table is not None and len(topics_table):
         figures["topics"] = _fig_to_data_uri(topic_sizes(topics_table))
         save_figure(topic_sizes(topics_table), out / "figures" / "topics")
@@ -250,6 +383,19 @@ def build_report(
     steps.update()
     steps.close()
     return ReportResult(out, files, tagged, rejected, prevalence, quotes, topics_table, likert, messages)
+
+
+def _file_names(names) -> list[str]:
+    """File names (no folder, no dot files) for ``names``, unique case-insensitively."""
+    out, seen = [], set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_")[:80] or "figure"
+        cand, i = base, 2
+        while cand.lower() in seen:
+            cand, i = f"{base}_{i}", i + 1
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
 
 
 def _resolve_model(model, codebook, messages: list[str], sha256: str | None = None):
@@ -412,7 +558,7 @@ def _shown_sources(df: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert, cb):
-    from insightkit.export import neutralise_formulas
+    from insightkit.export import sheet_names, xlsx_safe
 
     # file names can name people: every sheet shows the redacted file name (the hash in doc_id traces it)
     tagged = _shown_sources(tagged)
@@ -426,17 +572,17 @@ def _write_xlsx(path, tagged, rejected, prevalence, quotes, topics_table, likert
         "topics": topics_table if topics_table is not None else pd.DataFrame({"note": ["topic modelling did not run"]}),
         "rejected": rejected,
     }
-    for col, tab in likert.items():
-        sheets[f"likert_{col}"[:31]] = tab
+    tables = list(sheets.items()) + [(f"likert_{col}", tab) for col, tab in likert.items()]
     tmp = path.with_name(path.name + ".tmp.xlsx")
     with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            neutralise_formulas(df).to_excel(xw, sheet_name=name[:31], index=False)
+        for name, (_, df) in zip(sheet_names(n for n, _ in tables), tables):
+            xlsx_safe(df, shorten=True).to_excel(xw, sheet_name=name, index=False)
     tmp.replace(path)
 
 
 def _write_md(path, title, tagged, prevalence, quotes, topics_table, cb, labels, messages, min_count):
-    lines = [f"# {title}", "", f"Generated {date.today().isoformat()} by insightkit {__version__}.", "",
+    # every value from the input, the codebook or the command line goes through md_escape
+    lines = [f"# {md_escape(title)}", "", f"Generated {date.today().isoformat()} by insightkit {__version__}.", "",
              "## Theme prevalence", "",
              f"People who raised each theme (95% Wilson intervals); cells under {min_count} people suppressed (*).", "",
              _md_table(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high"]), ""]
@@ -444,16 +590,16 @@ def _write_md(path, title, tagged, prevalence, quotes, topics_table, cb, labels,
         if col == "overall":
             continue
         piv = _pivot_display(prev, col)
-        lines += [f"### By {col.replace('_', ' ')}", "", _md_table(piv, list(piv.columns)), ""]
+        lines += [f"### By {md_escape(str(col).replace('_', ' '))}", "", _md_table(piv, list(piv.columns)), ""]
     for t in cb.themes:
-        lines += [f"## {t.label}", ""]
+        lines += [f"## {md_escape(t.label)}", ""]
         q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
         for _, r in q.sort_values("rank").iterrows() if len(q) else []:
-            lines += [f"> {_md_escape(r['quote'])}", ">", f"> — {_md_escape(r['attribution'])}", ""]
+            lines += [f"> {md_escape(r['quote'])}", ">", f"> — {md_escape(r['attribution'])}", ""]
     if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
         em = topics_table[topics_table["emergent"].astype(bool)]
         lines += ["## Emergent topics (not in the codebook)", ""]
         lines += [_md_table(em, [c for c in ("label", "keywords", "size") if c in em.columns]) if len(em) else "None found.", ""]
     if messages:
-        lines += ["## Notes", ""] + [f"- {m}" for m in messages] + [""]
+        lines += ["## Notes", ""] + [f"- {md_escape(m)}" for m in messages] + [""]
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -6,6 +6,7 @@ data a reader can also open) and writes PNG and/or SVG with matplotlib's headles
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -32,8 +33,21 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+MAX_LABEL = 80
+
+
+def _plain(text, limit: int | None = MAX_LABEL) -> str:
+    """``text`` as matplotlib shows it literally: one line, at most ``limit`` characters, and ``$``
+    escaped (an odd ``$`` pair in a label is parsed as mathtext and a malformed one fails the draw)."""
+    s = " ".join(_CONTROL.sub(" ", str(text)).split())
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("$", r"\$")
+
+
 def _labels(theme_labels: Mapping[str, str] | None, ids: list[str]) -> list[str]:
-    return [theme_labels.get(t, t) if theme_labels else t for t in ids]
+    return [_plain(theme_labels.get(t, t) if theme_labels else t) for t in ids]
 
 
 def prevalence_heatmap(prevalence: pd.DataFrame, by: str = "trust_type", theme_labels: Mapping[str, str] | None = None,
@@ -54,9 +68,9 @@ def prevalence_heatmap(prevalence: pd.DataFrame, by: str = "trust_type", theme_l
             v = grid[i, j]
             ax.text(j, i, "*" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center",
                     color="white" if (not np.isnan(v) and v > 60) else "black", fontsize=9)
-    ax.set_xticks(range(len(groups)), [str(g) for g in groups], rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(range(len(groups)), [_plain(g) for g in groups], rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(themes)), _labels(theme_labels, themes), fontsize=8)
-    ax.set_title(f"{title}\n(* suppressed: too few people to show)", fontsize=10)
+    ax.set_title(f"{_plain(title, 200)}\n(* suppressed: too few people to show)", fontsize=10)
     fig.colorbar(im, ax=ax, label="% of people", shrink=0.8)
     return fig
 
@@ -74,14 +88,19 @@ def prevalence_bars(prevalence: pd.DataFrame, group_column: str | None = None, g
     y = np.arange(len(ids))
     shown = ~np.isnan(pct)
     ax.barh(y[shown], pct[shown], color="#4a78a8")
-    ax.errorbar(pct[shown], y[shown], xerr=[pct[shown] - lo[shown], hi[shown] - pct[shown]], fmt="none", ecolor="black", capsize=3)
+    # whisker lengths: never negative (a bound a hair past the estimate after rounding is no whisker)
+    # and none where a bound is missing (a table from elsewhere may give a percent without interval)
+    below = np.nan_to_num(np.clip(pct - lo, 0, None), nan=0.0)
+    above = np.nan_to_num(np.clip(hi - pct, 0, None), nan=0.0)
+    if shown.any():
+        ax.errorbar(pct[shown], y[shown], xerr=[below[shown], above[shown]], fmt="none", ecolor="black", capsize=3)
     for yy in y[~shown]:
         ax.text(1, yy, "* suppressed", va="center", fontsize=8)
     ax.set_yticks(y, _labels(theme_labels, ids), fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of people who raised the theme")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_plain(title, 200), fontsize=10)
     return fig
 
 
@@ -90,10 +109,10 @@ def topic_sizes(topics: pd.DataFrame, max_topics: int = 20, title: str = "Topics
     t = topics[topics["topic"] != -1].sort_values("size", ascending=False).head(max_topics)
     fig, ax = plt.subplots(figsize=(8, 0.9 + 0.4 * max(1, len(t))))
     colours = ["#d9822b" if bool(e) else "#4a78a8" for e in t.get("emergent", pd.Series(False, index=t.index))]
-    labels = [str(lbl)[:60] for lbl in t["label"]]
+    labels = [_plain(lbl, 60) for lbl in t["label"]]
     ax.barh(range(len(t)), t["size"], color=colours)
     ax.set_yticks(range(len(t)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("segments")
-    ax.set_title(title + " (orange: emergent, not in the codebook)", fontsize=10)
+    ax.set_title(_plain(title, 200) + " (orange: emergent, not in the codebook)", fontsize=10)
     return fig

@@ -23,9 +23,17 @@ _Z = {0.90: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.575829303548900
 
 
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (proportions in [0, 1])."""
+    """Wilson score interval for k successes out of n (proportions in [0, 1]).
+
+    The interval always contains the estimate ``k / n``: with k = 0 the lower bound is exactly 0 and
+    with k = n the upper bound is exactly 1 (the closed form leaves a rounding residue such as 5.6e-17
+    there, which put the bound on the wrong side of the estimate and made error bars negative).
+    Scaling all three by the same positive factor (``100 * (k / n)`` for percent) keeps the order.
+    """
     if n <= 0:
         return (math.nan, math.nan)
+    if not 0 <= k <= n:
+        raise ValueError(f"k must be between 0 and n={n}; got {k}")
     z = _Z.get(level)
     if z is None:
         from scipy.stats import norm
@@ -35,7 +43,15 @@ def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if k == 0 else min(p, max(0.0, centre - half))
+    hi = 1.0 if k == n else max(p, min(1.0, centre + half))
+    return (lo, hi)
+
+
+def _percent(k: int, n: int) -> float:
+    """``k / n`` in percent, scaled as the Wilson bounds are (``100 * (k / n)``, not ``100 * k / n``,
+    which can round the other way and put the estimate outside its interval)."""
+    return 100.0 * (k / n) if n else math.nan
 
 
 def theme_ids_of(tagged: pd.DataFrame) -> list[str]:
@@ -113,7 +129,7 @@ def theme_prevalence(
         for t in theme_list:
             k = int(sub[t].sum())
             lo, hi = wilson_interval(k, n, level)
-            pct = 100.0 * k / n if n else math.nan
+            pct = _percent(k, n)
             small = suppress and (n < min_count or 0 < k < min_count)
             rows.append({
                 **labels,
@@ -187,7 +203,7 @@ def likert_summary(
             k = int(valid.isin(list(vals)).sum())
             lo, hi = wilson_interval(k, n, level)
             tiny = small or (suppress and 0 < k < min_count)
-            row[f"{name}_percent"] = math.nan if tiny else (100.0 * k / n if n else math.nan)
+            row[f"{name}_percent"] = math.nan if tiny else _percent(k, n)
             row[f"{name}_ci_low"] = math.nan if tiny else 100 * lo
             row[f"{name}_ci_high"] = math.nan if tiny else 100 * hi
         row["suppressed"] = bool(small)

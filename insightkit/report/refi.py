@@ -62,11 +62,20 @@ def _themes(codebook) -> list:
     return themes
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(value) -> str:
+    """``value`` as XML 1.0 can hold it: the control characters it forbids removed (a survey cell
+    or codebook label holding one would otherwise fail the whole export)."""
+    return _NOT_XML.sub("", str(value))
+
+
 def _code_element(parent, ns: str, theme, index: int):
-    code = etree.SubElement(parent, f"{{{ns}}}Code", guid=_guid("code", theme.id), name=str(theme.label or theme.id),
+    code = etree.SubElement(parent, f"{{{ns}}}Code", guid=_guid("code", theme.id), name=_x(theme.label or theme.id),
                             isCodable="true", color=_PALETTE[index % len(_PALETTE)])
     desc = (getattr(theme, "description", "") or "").strip()
-    etree.SubElement(code, f"{{{ns}}}Description").text = f"{desc}\n\n(insightkit id: {theme.id})".lstrip()
+    etree.SubElement(code, f"{{{ns}}}Description").text = _x(f"{desc}\n\n(insightkit id: {theme.id})".lstrip())
     return code
 
 
@@ -233,7 +242,7 @@ def export_qdpx(
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     user_guid = _guid("user", "insightkit")
     ns = QDPX_NS
-    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns}, name=project_name, origin="insightkit",
+    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns}, name=_x(project_name), origin="insightkit",
                          creatingUserGUID=user_guid, creationDateTime=stamp)
     users = etree.SubElement(root, f"{{{ns}}}Users")
     etree.SubElement(users, f"{{{ns}}}User", guid=user_guid, name="insightkit")
@@ -251,7 +260,7 @@ def export_qdpx(
     if var_cols:
         variables = etree.SubElement(root, f"{{{ns}}}Variables")
         for c in var_cols:
-            etree.SubElement(variables, f"{{{ns}}}Variable", guid=_guid("variable", c), name=c, typeOfVariable="Text")
+            etree.SubElement(variables, f"{{{ns}}}Variable", guid=_guid("variable", c), name=_x(c), typeOfVariable="Text")
 
     sources = build_source_texts(segments)
     selection_guid = {str(sid): _guid("selection", sid) for sid in segments["segment_id"]}
@@ -261,14 +270,14 @@ def export_qdpx(
         for pid, sub in people.groupby("participant_id", sort=True):
             first = sub.iloc[0]
             case = etree.SubElement(cases, f"{{{ns}}}Case", guid=_guid("case", pid),
-                                    name=f"{first.get('speaker', '')} ({first.get('attribution', '') or pid})")
+                                    name=_x(f"{first.get('speaker', '')} ({first.get('attribution', '') or pid})"))
             for c in var_cols:
                 v = next((x for x in sub[c].map(_as_value) if x), "")
                 if not v:
                     continue
                 vv = etree.SubElement(case, f"{{{ns}}}VariableValue")
                 etree.SubElement(vv, f"{{{ns}}}VariableRef", targetGUID=_guid("variable", c))
-                etree.SubElement(vv, f"{{{ns}}}TextValue").text = str(v)
+                etree.SubElement(vv, f"{{{ns}}}TextValue").text = _x(v)
             for sid in sub["segment_id"]:
                 etree.SubElement(case, f"{{{ns}}}SelectionRef", targetGUID=selection_guid[str(sid)])
 
@@ -280,14 +289,14 @@ def export_qdpx(
         sguid = _guid("source", doc_id)
         internal = f"{sguid}.txt"
         files[internal] = src.text
-        ts = etree.SubElement(sources_el, f"{{{ns}}}TextSource", guid=sguid, name=src.name,
+        ts = etree.SubElement(sources_el, f"{{{ns}}}TextSource", guid=sguid, name=_x(src.name),
                               plainTextPath=f"internal://{internal}", creatingUser=user_guid, creationDateTime=stamp)
         for sid, (s, e) in src.spans.items():
             row = seg_index.loc[sid]
             coded = [tid for tid, col in theme_cols.items() if _truthy(row[col])]
             if not coded:
                 continue
-            sel = etree.SubElement(ts, f"{{{ns}}}PlainTextSelection", guid=selection_guid[sid], name=sid,
+            sel = etree.SubElement(ts, f"{{{ns}}}PlainTextSelection", guid=selection_guid[sid], name=_x(sid),
                                    startPosition=str(s), endPosition=str(e), creatingUser=user_guid,
                                    creationDateTime=stamp)
             for tid in coded:
