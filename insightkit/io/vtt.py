@@ -22,7 +22,7 @@ from insightkit.io.turns import (_STOP_LABELS, _valid_name, known_matcher, label
 
 __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 
-_T = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
+_T = r"(?:\d{1,9}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<a>{_T})\s*-->\s*(?P<b>{_T})(?:\s.*)?$")
 _VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>[^>]*)>")
 _TAG = re.compile(r"</?(?:v|c|i|b|u|ruby|rt|lang|font|span)(?:[.\s][^>]*)?>|<\d+:\d{2}(?::\d{2})?[.,]\d{1,3}>"
@@ -51,57 +51,117 @@ def format_timestamp(t: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}"
 
 
-def _blocks(text: str, lines: list[tuple[int, int]]) -> list[list[int]]:
-    """Line indices grouped into blocks separated by blank lines."""
-    blocks: list[list[int]] = []
-    cur: list[int] = []
-    for i, (s, e) in enumerate(lines):
-        if text[s:e].strip():
-            cur.append(i)
-        elif cur:
-            blocks.append(cur)
-            cur = []
-    if cur:
-        blocks.append(cur)
-    return blocks
+_INDEX = re.compile(r"^[ \t]*\d{1,12}[ \t]*$")
+# a WebVTT cue id written without a blank line above it: one word holding a digit ("12",
+# Teams' "0f1c2d3e-aaaa/12-0"); a line of speech has spaces or no digits
+_VTT_ID = re.compile(r"^[ \t]*[\w\-./]*\d[\w\-./]*[ \t]*$")
+_COMMENT = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+# a line that is meant as a cue timing but does not parse ("00:00:01,000 -> 00:00:02,000")
+_TIMING_LIKE = re.compile(r"^[ \t]*\d{1,9}:\d")
 
 
 def parse_cue_blocks(text: str, path=None, *, skip_first_block: bool, kind: str,
                      lines: list[tuple[int, int]] | None = None) -> list[Cue]:
-    """Find cues (optional id line, timing line, payload lines) in ``text``."""
+    """Find cues (optional id line, timing line, payload lines) in ``text``.
+
+    A cue starts at a timing line, or at the id line right above it (SRT: a number; WebVTT: any
+    line after a blank line, or one word holding a digit), with or without blank lines between
+    cues. Its payload runs to the next cue; blank lines inside it stay part of it. WebVTT
+    NOTE/STYLE/REGION blocks (after a blank line, up to the next blank line or cue) and the header
+    block (``skip_first_block``: up to the first blank line or cue) are skipped. Lines before the
+    first cue, and a line meant as a timing that does not parse, are an InputError naming the line.
+    """
     lines = lines if lines is not None else split_lines(text)
-    cues: list[Cue] = []
-    blocks = _blocks(text, lines)
-    if skip_first_block and blocks:
-        blocks = blocks[1:]
-    for block in blocks:
-        first = text[lines[block[0]][0]:lines[block[0]][1]]
-        if kind == "vtt" and re.match(r"^(NOTE|STYLE|REGION)(\s|$)", first):
+    n = len(lines)
+
+    def line(i: int) -> str:
+        return text[lines[i][0]:lines[i][1]]
+
+    blank = [not line(i).strip() for i in range(n)]
+    timing: dict[int, re.Match] = {}
+    for i in range(n):
+        if not blank[i] and "-->" in line(i):
+            m = TIMING.match(line(i))
+            if m:
+                timing[i] = m
+    # the header block (WebVTT): from the first non-blank line to a blank line or the first timing
+    body = 0
+    if skip_first_block:
+        first = next((i for i in range(n) if not blank[i]), n)
+        body = first + 1
+        while body < n and not blank[body] and body not in timing:
+            body += 1
+        if body in timing and body - 1 > first and _is_id(line(body - 1), kind, True):
+            body -= 1  # "WEBVTT" / "1" / timing: the "1" is the first cue's id
+    # where each cue starts (its id line, or its timing line)
+    starts: dict[int, int] = {}  # start line -> timing line
+    for t in sorted(timing):
+        if t < body:
             continue
-        timing_at = None
-        for k in block[:2]:
-            s, e = lines[k]
-            if "-->" in text[s:e]:
-                timing_at = k
-                break
-        if timing_at is None:
-            if cues:  # a blank line inside a cue's text: the text continues the previous cue
-                cues[-1].payload_end = lines[block[-1]][1]
-                continue
-            ln = block[0] + 1
-            raise InputError(path, f"expected a cue timing line such as '00:00:01.000 --> 00:00:04.000', "
-                                   f"found {first.strip()[:60]!r}", line=ln)
-        s, e = lines[timing_at]
-        m = TIMING.match(text[s:e])
-        if not m:
-            raise InputError(path, f"malformed cue timing line {text[s:e].strip()[:60]!r}", line=timing_at + 1)
-        payload = [k for k in block if k > timing_at]
-        if payload:
-            ps, pe = lines[payload[0]][0], lines[payload[-1]][1]
+        i = t - 1
+        if i >= body and not blank[i] and i not in timing and i not in starts.values() and \
+                _is_id(line(i), kind, i == body or blank[i - 1]):
+            starts[i] = t
         else:
-            ps = pe = e
-        cues.append(Cue(m.group("a"), ps, pe, lines[block[0]][0]))
+            starts[t] = t
+    cue_lines = set(starts) | set(starts.values())
+    # WebVTT comment blocks, and the lines each cue owns
+    skipped = [False] * n
+    if kind == "vtt":
+        i = body
+        while i < n:
+            if not blank[i] and i not in cue_lines and (i == body or blank[i - 1]) and _COMMENT.match(line(i)):
+                while i < n and not blank[i] and i not in starts:
+                    skipped[i] = True
+                    i += 1
+                continue
+            i += 1
+    cues: list[Cue] = []
+    order = sorted(starts)
+    first_cue = order[0] if order else n
+    for i in range(body, first_cue):
+        if blank[i] or skipped[i]:
+            continue
+        if "-->" in line(i):
+            raise InputError(path, f"malformed cue timing line {line(i).strip()[:60]!r}", line=i + 1)
+        if i + 1 < first_cue and "-->" in line(i + 1) and not blank[i + 1] and not skipped[i + 1]:
+            continue  # an id line above a malformed timing line: the next line raises
+        raise InputError(path, f"expected a cue timing line such as '00:00:01.000 --> 00:00:04.000', "
+                               f"found {line(i).strip()[:60]!r}", line=i + 1)
+    for k, st in enumerate(order):
+        t = starts[st]
+        stop = order[k + 1] if k + 1 < len(order) else n
+        # the payload: the cue's lines after its timing line, comment blocks cut out
+        runs: list[list[int]] = [[]]
+        for j in range(t + 1, stop):
+            if skipped[j]:
+                if runs[-1]:
+                    runs.append([])
+                continue
+            if not blank[j] and "-->" in line(j) and _TIMING_LIKE.match(line(j)) and \
+                    (blank[j - 1] or (j - 1 != t and _is_id(line(j - 1), kind, blank[j - 2] if j >= 2 else True))):
+                raise InputError(path, f"malformed cue timing line {line(j).strip()[:60]!r}", line=j + 1)
+            if not blank[j]:
+                runs[-1].append(j)
+        runs = [r for r in runs if r]
+        start_time = timing[t].group("a")
+        if not runs:
+            e = lines[t][1]
+            cues.append(Cue(start_time, e, e, lines[st][0]))
+            continue
+        for r_i, run in enumerate(runs):
+            ps, pe = lines[run[0]][0], lines[run[-1]][1]
+            cues.append(Cue(start_time, ps, pe, lines[st][0] if r_i == 0 else ps))
     return cues
+
+
+def _is_id(line: str, kind: str, after_blank: bool) -> bool:
+    """Whether ``line``, right above a timing line, is the cue's id rather than the text before it."""
+    if "-->" in line:
+        return False
+    if kind == "srt":
+        return bool(_INDEX.match(line)) or after_blank
+    return after_blank or bool(_VTT_ID.match(line))
 
 
 def _clean_fragment(text: str, s: int, e: int) -> AlignedText:
@@ -180,7 +240,11 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
     prefix_counts: dict[str, int] = {}
     for label in labels_seen:
         prefix_counts[canon[label]] = prefix_counts.get(canon[label], 0) + 1
-    doc_uses_prefixes = any(n >= 2 for n in prefix_counts.values()) or any(is_known(l) for l in labels_seen)
+    # cues that open with a speaker prefix: when most do, a label heard once is a speaker too
+    opening = sum(1 for _, pieces in raw if pieces and pieces[0][0] is not None and pieces[0][0][:2] in ("p:", "n:")
+                  and canon[pieces[0][0][2:]] not in _STOP_LABELS)
+    doc_uses_prefixes = any(n >= 2 for n in prefix_counts.values()) or any(is_known(l) for l in labels_seen) \
+        or (opening >= 2 and opening * 2 >= len(raw))
 
     def accepted(label: str, name_line: bool) -> bool:
         key = canon.get(label, normalise_label(label))
