@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Sequence
 __all__ = ["Piece", "AlignedText", "apply_edits", "edits_to_json", "edits_from_json"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Piece:
     text: str
     src_start: int
@@ -182,8 +182,9 @@ class AlignedText:
         """``re.sub`` over the current text, keeping the alignment."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         spans = []
+        literal = repl if isinstance(repl, str) and "\\" not in repl else None  # no group references
         for m in rx.finditer(self._text):
-            new = repl(m) if callable(repl) else m.expand(repl)
+            new = literal if literal is not None else repl(m) if callable(repl) else m.expand(repl)
             if new != m.group(0):
                 spans.append((m.start(), m.end(), new))
         return self.replace_many(spans) if spans else self
