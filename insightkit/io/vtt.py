@@ -24,13 +24,23 @@ __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 
 _T = r"(?:\d{1,9}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<a>{_T})\s*-->\s*(?P<b>{_T})(?:\s.*)?$")
-_VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>[^>]*)>")
-_TAG = re.compile(r"</?(?:v|c|i|b|u|ruby|rt|lang|font|span)(?:[.\s][^>]*)?>|<\d+:\d{2}(?::\d{2})?[.,]\d{1,3}>"
-                  r"|\{\\an?\d+\}", re.I)
+# a voice tag; its name may hold formatting tags of its own ("<v Jane <b>Smith</b>>")
+_VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>(?:[^<>\r\n]|<[^<>\r\n]*>)*)>")
+# any markup tag (cue text has no literal "<": WebVTT writes "&lt;"), cue timestamps, SSA position codes
+_TAGLIKE = r"</?[A-Za-z][\w\-]*(?:[.\s][^<>]*)?>|\{\\an?\d+\}"
+_TAG = re.compile(rf"{_TAGLIKE}|<\d+:\d{{2}}(?::\d{{2}})?[.,]\d{{1,3}}>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt|nbsp|lrm|rlm|quot|apos|#\d+|#x[0-9a-fA-F]+);")
 _DASH = re.compile(r"^[ \t]*[-\u2013\u2014][ \t]*")
-_PREFIX = re.compile(r"^[ \t]*(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
-                     r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))[ \t]*:[ \t]+(?=\S)")
+# "Name: text", also with formatting tags around the name or the colon ("<b>Name</b>: text")
+_PREFIX = re.compile(rf"^[ \t]*(?:(?:{_TAGLIKE})[ \t]*)*"
+                     r"(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
+                     r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))"
+                     rf"[ \t]*(?:(?:{_TAGLIKE})[ \t]*)*:(?:[ \t]*(?:{_TAGLIKE}))*[ \t]+(?=\S)")
+
+
+def _voice_name(raw: str) -> str:
+    """The speaker named by a voice tag, formatting tags inside it dropped."""
+    return " ".join(re.sub(r"<[^<>]*>|[<>]", " ", raw).split())
 
 
 @dataclass
@@ -193,7 +203,7 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
                 pieces.append((None, ps, ps + voices[0].start()))
             for n, v in enumerate(voices):
                 end = voices[n + 1].start() if n + 1 < len(voices) else len(payload)
-                pieces.append(("v:" + v.group("name").strip(), ps + v.end(), ps + end))
+                pieces.append(("v:" + _voice_name(v.group("name")), ps + v.end(), ps + end))
         else:
             label = None
             tag = "p:"
