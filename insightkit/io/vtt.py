@@ -250,11 +250,11 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
     prefix_counts: dict[str, int] = {}
     for label in labels_seen:
         prefix_counts[canon[label]] = prefix_counts.get(canon[label], 0) + 1
-    # cues that open with a speaker prefix: when most do, a label heard once is a speaker too
-    opening = sum(1 for _, pieces in raw if pieces and pieces[0][0] is not None and pieces[0][0][:2] in ("p:", "n:")
+    # cues that open with a speaker prefix: when at least half do, a label heard once is a speaker too
+    opening = sum(1 for _, pieces in raw if pieces and pieces[0][0] is not None and pieces[0][0][:2] == "p:"
                   and canon[pieces[0][0][2:]] not in _STOP_LABELS)
     doc_uses_prefixes = any(n >= 2 for n in prefix_counts.values()) or any(is_known(l) for l in labels_seen) \
-        or (opening >= 2 and opening * 2 >= len(raw))
+        or (opening >= 1 and opening * 2 >= len(raw))
 
     def accepted(label: str, name_line: bool) -> bool:
         key = canon.get(label, normalise_label(label))
