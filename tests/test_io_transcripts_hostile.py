@@ -178,6 +178,35 @@ def test_markup_in_speaker_labels_and_cue_text(tmp_path):
     assert seg["speaker"].nunique() == 2
 
 
+@pytest.mark.parametrize("text", [
+    "<b>Zork Blarg</b>: Hello, how are you?\n<b>Qix Vorpal</b>: Fine thanks.\n<b>Zork Blarg</b>: Good.\n",
+    "**Zork Blarg:** Hello, how are you?\n**Qix Vorpal:** Fine thanks.\n**Zork Blarg:** Good.\n",
+    "Zork Blarg: Hello, how are you?\x0bQix Vorpal: Fine thanks.\x0cZork Blarg: Good.\n",
+])
+def test_plain_text_labels_in_markup_or_after_word_line_breaks(tmp_path, text):
+    p = tmp_path / "call.txt"
+    p.write_text(text, encoding="utf-8", newline="")
+    seg = _check_read(p).segments
+    assert seg["text"].tolist() == ["Hello, how are you?", "Fine thanks.", "Good."]
+    assert seg["speaker"].nunique() == 2
+
+
+@pytest.mark.parametrize("name, text", [
+    ("tags.srt", "1\n00:00:01,000 --> 00:00:02,000\n" + "<b>" * 400_000 + ": hi\n"),
+    ("tags.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v " + "<b>" * 400_000 + ">hi\n<v " + "a" * 400_000 + "\n"),
+    ("tags.txt", "Zork Blarg: hi\n" + "<b>" * 400_000 + "\nQix Vorpal: yo\nZork Blarg: ok\n" + "**" * 400_000 + ":\n"),
+])
+def test_lines_full_of_markup_are_bounded(tmp_path, name, text):
+    import time
+
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    t0 = time.perf_counter()
+    r = _check_read(p)
+    assert time.perf_counter() - t0 < 20
+    assert "too_long" in r.rejected["reason"].tolist()
+
+
 def test_timestamps_out_of_order_or_absurd(tmp_path):
     p = tmp_path / "t.srt"
     p.write_text("1\n99:59:59,999 --> 00:00:01,000\nZork Blarg: Backwards?\n\n2\n00:00:00,000 --> 00:00:00,000\n"

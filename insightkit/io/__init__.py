@@ -24,7 +24,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError
-from insightkit.io.base import SurveyParse, TranscriptParse
+from insightkit.io.base import MAX_TURN_CHARS, SurveyParse, TranscriptParse
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
 from insightkit.io.participants import Participants, name_variants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
@@ -63,8 +63,6 @@ SUPPORTED_EXTENSIONS = {
 EXTRA_SEGMENT_COLUMNS = ["cell", "role_source", "source_display"]
 #: transcript files larger than this are refused (an hour of talk is well under 100 KB of text)
 MAX_FILE_BYTES = {"txt": 16 * 2**20, "vtt": 16 * 2**20, "srt": 16 * 2**20, "docx": 128 * 2**20}
-#: a turn (or header text) longer than this is left out, with a ``too_long`` row in the rejected table
-MAX_TURN_CHARS = 200_000
 _RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
 
 

@@ -17,7 +17,12 @@ except ImportError:  # pragma: no cover - Python built without lzma
     class _LZMAError(Exception):
         pass
 
-__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim", "check_zip_archive", "read_zip_member"]
+__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim", "check_zip_archive", "read_zip_member",
+           "MAX_TURN_CHARS"]
+
+#: a transcript turn (or header text) longer than this is not cleaned but left out, with a
+#: ``too_long`` row in the rejected table (about 35,000 words: hours of one person talking)
+MAX_TURN_CHARS = 200_000
 
 
 @dataclass
@@ -75,12 +80,13 @@ def trim(at: AlignedText) -> AlignedText:
         return AlignedText([])
     if i or j < len(text):
         at = at.slice(i, j)
-    pieces = list(at.pieces)
-    while pieces and not pieces[0].verbatim and pieces[0].text == "":
-        pieces.pop(0)
-    while pieces and not pieces[-1].verbatim and pieces[-1].text == "":
-        pieces.pop()
-    return AlignedText(pieces)
+    pieces = at.pieces
+    i, j = 0, len(pieces)
+    while i < j and not pieces[i].verbatim and pieces[i].text == "":
+        i += 1
+    while j > i and not pieces[j - 1].verbatim and pieces[j - 1].text == "":
+        j -= 1
+    return at if (i, j) == (0, len(pieces)) else AlignedText(pieces[i:j])
 
 
 def check_zip_archive(path: str | Path | None, data: bytes, *, what: str = "archive", max_members: int = 10_000,

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from insightkit.alignment import AlignedText
 from insightkit.errors import InputError
-from insightkit.io.base import TranscriptParse, Turn, trim
+from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn, trim
 from insightkit.io.turns import (_STOP_LABELS, _valid_name, known_matcher, label_keys, normalise_label,
                                  speaker_keys, split_lines)
 
@@ -25,17 +25,17 @@ __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 _T = r"(?:\d{1,9}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<a>{_T})\s*-->\s*(?P<b>{_T})(?:\s.*)?$")
 # a voice tag; its name may hold formatting tags of its own ("<v Jane <b>Smith</b>>")
-_VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>(?:[^<>\r\n]|<[^<>\r\n]*>)*)>")
+_VOICE = re.compile(r"<v(?:\.[\w.\-]{1,40}){0,8}[ \t]+(?P<name>[^<>\r\n]*(?:<[^<>\r\n]*>[^<>\r\n]*){0,16})>")
 # any markup tag (cue text has no literal "<": WebVTT writes "&lt;"), cue timestamps, SSA position codes
 _TAGLIKE = r"</?[A-Za-z][\w\-]*(?:[.\s][^<>]*)?>|\{\\an?\d+\}"
 _TAG = re.compile(rf"{_TAGLIKE}|<\d+:\d{{2}}(?::\d{{2}})?[.,]\d{{1,3}}>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt|nbsp|lrm|rlm|quot|apos|#\d+|#x[0-9a-fA-F]+);")
 _DASH = re.compile(r"^[ \t]*[-\u2013\u2014][ \t]*")
 # "Name: text", also with formatting tags around the name or the colon ("<b>Name</b>: text")
-_PREFIX = re.compile(rf"^[ \t]*(?:(?:{_TAGLIKE})[ \t]*)*"
+_PREFIX = re.compile(rf"^[ \t]*(?:(?:{_TAGLIKE})[ \t]*){{0,16}}"
                      r"(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
                      r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))"
-                     rf"[ \t]*(?:(?:{_TAGLIKE})[ \t]*)*:(?:[ \t]*(?:{_TAGLIKE}))*[ \t]+(?=\S)")
+                     rf"[ \t]*(?:(?:{_TAGLIKE})[ \t]*){{0,16}}:(?:[ \t]*(?:{_TAGLIKE})){{0,16}}[ \t]+(?=\S)")
 
 
 def _voice_name(raw: str) -> str:
@@ -176,6 +176,8 @@ def _is_id(line: str, kind: str, after_blank: bool) -> bool:
 
 def _clean_fragment(text: str, s: int, e: int) -> AlignedText:
     at = AlignedText.from_source(text, s, e)
+    if e - s > MAX_TURN_CHARS:  # not worth cleaning: the turn is rejected as too long
+        return trim(at)
     at = at.sub(_TAG, "")
     at = at.sub(_ENTITY, lambda m: html.unescape(m.group(0)).replace("\u00a0", " ")
                 .replace("\u200e", "").replace("\u200f", ""))
