@@ -145,6 +145,14 @@ def test_srt_without_blank_lines_redacts_speaker_labels(tmp_path):
     assert "Zork" not in joined and "Blarg" not in joined and "Vorpal" not in joined
 
 
+def test_subrip_saved_as_vtt_is_read_as_subrip(tmp_path):
+    p = tmp_path / "call.vtt"
+    p.write_text(_no_blank_lines(SRT), encoding="utf-8")
+    with pytest.warns(UserWarning, match="read as SubRip"):
+        seg, _ = read(p, redact=False, show_progress=False)
+    assert len(seg) == 4
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_vtt_without_blank_lines_and_with_note_blocks_touching_cues(tmp_path, newline):
     good = tmp_path / "good.vtt"

@@ -301,7 +301,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     else:
         text, _ = decode_bytes(data, path)
     note = ""
-    if fmt in ("txt", "srt"):
+    if fmt in ("txt", "srt", "vtt"):  # a renamed export is read as what its content is
         sniffed = _sniff_transcript(text)
         if sniffed and sniffed != fmt:
             note = f"{path.name}: read as {'WebVTT' if sniffed == 'vtt' else 'SubRip'} (what its content is)"
