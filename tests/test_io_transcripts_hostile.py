@@ -338,6 +338,13 @@ def test_nul_bytes_binary_and_mixed_encodings(tmp_path, data, ext):
     _check_read(p)
 
 
+def test_utf16_file_cut_mid_character_is_read(tmp_path):
+    p = tmp_path / "cut.srt"
+    p.write_bytes(SRT.encode("utf-16")[:-1])
+    seg = _check_read(p).segments
+    assert seg["text"].iloc[-1] == "Live since May."  # only the half of the final line break is lost
+
+
 # -- property-based layer ------------------------------------------------------------------------
 
 _EXTS = st.sampled_from([".txt", ".vtt", ".srt", ".docx"])

@@ -93,6 +93,8 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
     else:
         guess = _utf16_without_bom(data)
         encoding, body = (guess, data) if guess else ("utf-8", data)
+    if encoding.startswith("utf-16") and len(body) % 2:
+        body = body[:-1]  # a UTF-16 file cut off mid-character (truncated): its last whole character ends it
     try:
         text = body.decode(encoding.replace("-sig", ""))
     except UnicodeDecodeError as exc:
