@@ -122,6 +122,9 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
         raise InputError(path, "the file is empty (only whitespace)")
     bad = _BAD_CONTROL.findall(text[:100_000])
     if bad and (len(bad) > 0.01 * min(len(text), 100_000) or "\x00" in bad):
+        if "\x00" in bad:  # name the line, so a stray NUL in a text file can be found and removed
+            raise InputError(path, "this looks like a binary file (it contains NUL characters), not text",
+                             line=line_of(line_starts(text), text.index("\x00")))
         raise InputError(path, "this looks like a binary file (it is full of control characters), not text")
     if _mostly_unprintable(text):
         raise InputError(path, "this looks like a binary file, not text")
