@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Callable, Iterable, Sequence
@@ -21,7 +22,7 @@ from typing import Callable, Iterable, Sequence
 __all__ = ["Piece", "AlignedText", "apply_edits", "edits_to_json", "edits_from_json"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Piece:
     text: str
     src_start: int
@@ -32,7 +33,7 @@ class Piece:
 class AlignedText:
     """A string plus its alignment to a source text."""
 
-    __slots__ = ("_pieces", "_text")
+    __slots__ = ("_pieces", "_text", "_index")
 
     def __init__(self, pieces: Iterable[Piece]):
         merged: list[Piece] = []
@@ -45,6 +46,7 @@ class AlignedText:
             merged.append(p)
         self._pieces = merged
         self._text = "".join(p.text for p in merged)
+        self._index: tuple[list[int], list[int]] | None = None
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -180,8 +182,9 @@ class AlignedText:
         """``re.sub`` over the current text, keeping the alignment."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         spans = []
+        literal = repl if isinstance(repl, str) and "\\" not in repl else None  # no group references
         for m in rx.finditer(self._text):
-            new = repl(m) if callable(repl) else m.expand(repl)
+            new = literal if literal is not None else repl(m) if callable(repl) else m.expand(repl)
             if new != m.group(0):
                 spans.append((m.start(), m.end(), new))
         return self.replace_many(spans) if spans else self
@@ -195,15 +198,31 @@ class AlignedText:
         return self.replace_many([(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"])
 
     # internals ----------------------------------------------------------------------------
-    def _bounds(self):
-        pos = 0
-        for p in self._pieces:
-            yield p, pos
-            pos += len(p.text)
+    # Each piece's position in the current text is kept in ``_index`` (built on first use), so a
+    # range is found by bisection: ``replace_many`` with k replacements over n pieces costs
+    # O((n + k) log n), not O(n * k) (a long line with many edits must not take minutes).
+    def _positions(self) -> tuple[list[int], list[int]]:
+        idx = self._index
+        if idx is None:
+            starts, ends, pos = [], [], 0
+            for p in self._pieces:
+                starts.append(pos)
+                pos += len(p.text)
+                ends.append(pos)
+            idx = self._index = (starts, ends)
+        return idx
+
+    def _bounds(self, a: int = 0):
+        """(piece, position) from the first piece that ends at or after ``a``, in order."""
+        starts, ends = self._positions()
+        for k in range(bisect_left(ends, a), len(self._pieces)):
+            yield self._pieces[k], starts[k]
 
     def _emit(self, out: list, a: int, b: int, zero_at_end: bool) -> None:
         """Append the unchanged pieces covering current text ``[a, b)``."""
-        for p, pos in self._bounds():
+        for p, pos in self._bounds(a):
+            if pos > b:
+                break
             n = len(p.text)
             if n == 0:
                 if a <= pos < b or (zero_at_end and pos == b):
@@ -223,7 +242,9 @@ class AlignedText:
 
     def _src_range(self, a: int, b: int) -> tuple[int, int]:
         s = e = None
-        for p, pos in self._bounds():
+        for p, pos in self._bounds(a):
+            if pos >= b:
+                break
             n = len(p.text)
             if n == 0:
                 if not (a <= pos < b):
@@ -247,9 +268,11 @@ class AlignedText:
         return (s, e)
 
     def _insert_point(self, i: int) -> int:
-        for p, pos in self._bounds():
-            n = len(p.text)
-            if pos <= i < pos + n:
+        starts, ends = self._positions()
+        k = bisect_right(ends, i)
+        if k < len(self._pieces):
+            p, pos = self._pieces[k], starts[k]
+            if pos <= i < pos + len(p.text):
                 return p.src_start + (i - pos) if p.verbatim else p.src_start
         return self.src_end
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError
-from insightkit.io.base import SurveyParse, TranscriptParse
+from insightkit.io.base import MAX_TURN_CHARS, SurveyParse, TranscriptParse
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
 from insightkit.io.participants import Participants, name_variants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
@@ -61,6 +61,8 @@ SUPPORTED_EXTENSIONS = {
 }
 #: columns every table from ``read`` has after SEGMENT_COLUMNS, before the attributes
 EXTRA_SEGMENT_COLUMNS = ["cell", "role_source", "source_display"]
+#: transcript files larger than this are refused (an hour of talk is well under 100 KB of text)
+MAX_FILE_BYTES = {"txt": 16 * 2**20, "vtt": 16 * 2**20, "srt": 16 * 2**20, "docx": 128 * 2**20}
 _RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
 
 
@@ -270,10 +272,19 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder with no supported files")
+    limit = MAX_FILE_BYTES.get(fmt)
     try:
-        data = path.read_bytes()
+        if limit is None:
+            data = path.read_bytes()
+        else:  # never more than the limit in memory, whatever the file claims to be
+            with open(path, "rb") as fh:
+                data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    if limit is not None and len(data) > limit:
+        what = "Word transcript" if fmt == "docx" else "transcript"
+        raise InputError(path, f"the file is over {limit // 2**20} MB, too large for a {what}; split it into "
+                               "smaller files")
     if not data:
         raise InputError(path, "the file is empty")
     doc_id = make_doc_id(path.name, data)  # provisional: _name_documents rebuilds it from the shown name
@@ -282,14 +293,15 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         doc = _load_survey(path, data, doc_id, opts)
         doc.digest = hashlib.sha1(data).hexdigest()
         return doc
+    notes: list[str] = []
     if fmt == "docx":
-        from insightkit.io.docx import docx_text
+        from insightkit.io.docx import docx_source
 
-        text = docx_text(path, data)
+        text, notes = docx_source(path, data)
     else:
         text, _ = decode_bytes(data, path)
     note = ""
-    if fmt in ("txt", "srt"):
+    if fmt in ("txt", "srt", "vtt"):  # a renamed export is read as what its content is
         sniffed = _sniff_transcript(text)
         if sniffed and sniffed != fmt:
             note = f"{path.name}: read as {'WebVTT' if sniffed == 'vtt' else 'SubRip'} (what its content is)"
@@ -299,6 +311,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     doc.digest = hashlib.sha1(data).hexdigest()
     if note:
         doc.warnings.append(note)
+    doc.warnings += notes
     starts = line_starts(text)
     first_turn = min((t.line_offset for t in parsed.turns), default=len(text))
     for s, e in parsed.header:
@@ -310,6 +323,12 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         fb = (t.at.src_start, t.at.src_end) if t.at.text else (t.line_offset, t.line_offset)
         doc.items.append(_Item(doc, "transcript", t.at, n, line_of(starts, t.line_offset), fb, label=t.label,
                                timestamp=t.timestamp, raw_text=t.at.text))
+    for it in doc.items:
+        if len(it.at.text) > MAX_TURN_CHARS:  # left out whole (not cleaned, redacted or kept), and said so
+            what = "header text" if it.reason == "header" else "turn"
+            it.reason, it.detail = "too_long", (f"a {what} of {len(it.at.text):,} characters (the limit is "
+                                                f"{MAX_TURN_CHARS:,}): left out; split it into shorter turns")
+            it.at = AlignedText([])
     names: list[str] = []
     for label in dict.fromkeys(t.label for t in parsed.turns):
         names += name_variants(label)

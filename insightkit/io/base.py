@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from insightkit.alignment import AlignedText
+from insightkit.errors import InputError
 
-__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim"]
+try:
+    from lzma import LZMAError as _LZMAError
+except ImportError:  # pragma: no cover - Python built without lzma
+    class _LZMAError(Exception):
+        pass
+
+__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim", "check_zip_archive", "read_zip_member",
+           "MAX_TURN_CHARS"]
+
+#: a transcript turn (or header text) longer than this is not cleaned but left out, with a
+#: ``too_long`` row in the rejected table (about 35,000 words: hours of one person talking)
+MAX_TURN_CHARS = 200_000
 
 
 @dataclass
@@ -64,9 +80,65 @@ def trim(at: AlignedText) -> AlignedText:
         return AlignedText([])
     if i or j < len(text):
         at = at.slice(i, j)
-    pieces = list(at.pieces)
-    while pieces and not pieces[0].verbatim and pieces[0].text == "":
-        pieces.pop(0)
-    while pieces and not pieces[-1].verbatim and pieces[-1].text == "":
-        pieces.pop()
-    return AlignedText(pieces)
+    pieces = at.pieces
+    i, j = 0, len(pieces)
+    while i < j and not pieces[i].verbatim and pieces[i].text == "":
+        i += 1
+    while j > i and not pieces[j - 1].verbatim and pieces[j - 1].text == "":
+        j -= 1
+    return at if (i, j) == (0, len(pieces)) else AlignedText(pieces[i:j])
+
+
+def check_zip_archive(path: str | Path | None, data: bytes, *, what: str = "archive", max_members: int = 10_000,
+                      max_unpacked: int = 512 * 2**20, max_ratio: float = 200.0) -> zipfile.ZipFile:
+    """Open ``data`` as a zip archive (.docx, .xlsx), refusing what would take absurd work to unpack.
+
+    Refused with an :class:`InputError` naming ``path``: bytes that are not a readable zip, more than
+    ``max_members`` entries, a declared unpacked size over ``max_unpacked`` bytes in all, an entry over
+    1 MB compressed more than ``max_ratio`` times (a zip bomb), and encrypted entries. Python's
+    zipfile never inflates an entry past its declared size (it raises instead), so the declared
+    sizes checked here bound the memory any later read can take.
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise InputError(path, f"not a valid {what} (it could not be opened as a zip archive: {_one_line(exc)})") \
+            from None
+    if len(infos) > max_members:
+        raise InputError(path, f"not a valid {what}: the archive holds {len(infos):,} entries (the limit is "
+                               f"{max_members:,})")
+    total = sum(i.file_size for i in infos)
+    if total > max_unpacked:
+        raise InputError(path, f"refused: the {what} unpacks to {total / 2**20:,.0f} MB (the limit is "
+                               f"{max_unpacked // 2**20:,} MB)")
+    for i in infos:
+        if i.flag_bits & 0x1:
+            raise InputError(path, f"the {what} is encrypted (password-protected); save an unprotected copy")
+        if i.file_size > 2**20 and i.file_size > max_ratio * max(i.compress_size, 1):
+            raise InputError(path, f"refused: {i.filename[:80]!r} in the {what} is compressed "
+                                   f"{i.file_size / max(i.compress_size, 1):,.0f} times (a zip bomb?)")
+    return zf
+
+
+def read_zip_member(path: str | Path | None, zf: zipfile.ZipFile, name: str, *, what: str = "archive",
+                    max_size: int | None = None) -> bytes:
+    """The bytes of one entry of an archive opened with :func:`check_zip_archive`; a damaged entry,
+    an unsupported compression or one larger than ``max_size`` is an :class:`InputError`."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise InputError(path, f"not a valid {what}: it has no {name}") from None
+    if max_size is not None and info.file_size > max_size:
+        raise InputError(path, f"refused: {name} in the {what} unpacks to {info.file_size / 2**20:,.0f} MB "
+                               f"(the limit is {max_size // 2**20:,} MB)")
+    try:
+        return zf.read(info)
+    except (zipfile.BadZipFile, zlib.error, _LZMAError, ValueError, OSError, EOFError, NotImplementedError,
+            RuntimeError) as exc:  # a damaged stream, an unknown compression method, a wrong CRC
+        raise InputError(path, f"not a valid {what}: {name} could not be unpacked ({_one_line(exc)})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]

@@ -93,6 +93,8 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
     else:
         guess = _utf16_without_bom(data)
         encoding, body = (guess, data) if guess else ("utf-8", data)
+    if encoding.startswith("utf-16") and len(body) % 2:
+        body = body[:-1]  # a UTF-16 file cut off mid-character (truncated): its last whole character ends it
     try:
         text = body.decode(encoding.replace("-sig", ""))
     except UnicodeDecodeError as exc:
@@ -120,6 +122,9 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
         raise InputError(path, "the file is empty (only whitespace)")
     bad = _BAD_CONTROL.findall(text[:100_000])
     if bad and (len(bad) > 0.01 * min(len(text), 100_000) or "\x00" in bad):
+        if "\x00" in bad:  # name the line, so a stray NUL in a text file can be found and removed
+            raise InputError(path, "this looks like a binary file (it contains NUL characters), not text",
+                             line=line_of(line_starts(text), text.index("\x00")))
         raise InputError(path, "this looks like a binary file (it is full of control characters), not text")
     if _mostly_unprintable(text):
         raise InputError(path, "this looks like a binary file, not text")

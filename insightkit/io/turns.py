@@ -31,9 +31,11 @@ _NAME_BODY = r"[^\W\d_][^:\n\t\[\]]{0,59}?"
 # a name as written, or in square brackets ("[Jane Smith]: text", Zoom's "[Jane Smith] 10:02:15")
 _NAME = rf"(?:\[[ \t]*(?P<bname>{_NAME_BODY})[ \t]*\]|(?P<name>{_NAME_BODY}))"
 
+# formatting around a label: HTML tags ("<b>Jane Smith</b>:") or Markdown bold ("**Jane Smith:**")
+_MARK = r"(?:(?:</?[A-Za-z][\w\-]*(?:[ \t][^<>]*)?>|\*\*|__)[ \t]*){0,16}"
 _INLINE = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]*[-\u2013\u2014]?[ \t]*)?{_NAME}[ \t]*"
-    rf"(?:(?P<ts2>{_BR_TS})[ \t]*)?[:\uff1a](?:[ \t]+(?P<rest>\S.*)|[ \t]*)$"
+    rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]*[-\u2013\u2014]?[ \t]*)?{_MARK}{_NAME}[ \t]*{_MARK}"
+    rf"(?:(?P<ts2>{_BR_TS})[ \t]*)?[:\uff1a](?:</[A-Za-z][\w\-]*>|\*\*|__){{0,16}}(?:[ \t]+(?P<rest>\S.*)|[ \t]*)$"
 )
 _TAB = re.compile(
     rf"^[ \t]*(?:(?P<ts1>{_BR_TS})[ \t]+)?{_NAME}[ \t]*(?:(?P<ts2>{_BR_TS})[ \t]*)?\t[ \t]*(?P<rest>\S.*)$"
@@ -51,7 +53,10 @@ _BARE_STOP = {"yes", "no", "ok", "okay", "right", "sure", "thanks", "thank you",
               "absolutely", "exactly", "hello", "hi", "bye", "good", "perfect", "cool", "yeah", "yep", "indeed",
               "agreed", "correct", "true", "brilliant", "excellent", "wonderful", "of course", "not really"}
 
-_LINE_RX = re.compile(r"[^\r\n\u2028\u2029]*(?:\r\n|\r|\n|\u2028|\u2029|$)")
+# line breaks: LF, CRLF, CR, and what Word and PDF text exports also end lines with (vertical tab for
+# a manual line break, form feed for a page break, NEL and the Unicode separators)
+_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_RX = re.compile(rf"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}]|$)")
 
 ROLE_WORDS = {
     "interviewer": "interviewer", "facilitator": "interviewer", "moderator": "interviewer",
@@ -100,7 +105,7 @@ class ParsedTurns:
 
 
 def split_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, the line break excluded; LF, CRLF and CR all count."""
+    """(start, end) of every line, the line break excluded; LF, CRLF, CR, VT, FF, NEL and U+2028/9 count."""
     out = []
     for m in _LINE_RX.finditer(text):
         if m.start() == len(text) and m.end() == m.start():
@@ -110,7 +115,7 @@ def split_lines(text: str) -> list[tuple[int, int]]:
         seg = text[s:e]
         if seg.endswith("\r\n"):
             e -= 2
-        elif seg and seg[-1] in "\r\n\u2028\u2029":
+        elif seg and seg[-1] in _BREAKS:
             e -= 1
         out.append((s, e))
     return out

@@ -16,21 +16,31 @@ from typing import Iterable
 
 from insightkit.alignment import AlignedText
 from insightkit.errors import InputError
-from insightkit.io.base import TranscriptParse, Turn, trim
+from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn, trim
 from insightkit.io.turns import (_STOP_LABELS, _valid_name, known_matcher, label_keys, normalise_label,
                                  speaker_keys, split_lines)
 
 __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 
-_T = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
+_T = r"(?:\d{1,9}:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<a>{_T})\s*-->\s*(?P<b>{_T})(?:\s.*)?$")
-_VOICE = re.compile(r"<v(?:\.[\w.\-]+)*[ \t]+(?P<name>[^>]*)>")
-_TAG = re.compile(r"</?(?:v|c|i|b|u|ruby|rt|lang|font|span)(?:[.\s][^>]*)?>|<\d+:\d{2}(?::\d{2})?[.,]\d{1,3}>"
-                  r"|\{\\an?\d+\}", re.I)
+# a voice tag; its name may hold formatting tags of its own ("<v Jane <b>Smith</b>>")
+_VOICE = re.compile(r"<v(?:\.[\w.\-]{1,40}){0,8}[ \t]+(?P<name>[^<>\r\n]*(?:<[^<>\r\n]*>[^<>\r\n]*){0,16})>")
+# any markup tag (cue text has no literal "<": WebVTT writes "&lt;"), cue timestamps, SSA position codes
+_TAGLIKE = r"</?[A-Za-z][\w\-]*(?:[.\s][^<>]*)?>|\{\\an?\d+\}"
+_TAG = re.compile(rf"{_TAGLIKE}|<\d+:\d{{2}}(?::\d{{2}})?[.,]\d{{1,3}}>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt|nbsp|lrm|rlm|quot|apos|#\d+|#x[0-9a-fA-F]+);")
 _DASH = re.compile(r"^[ \t]*[-\u2013\u2014][ \t]*")
-_PREFIX = re.compile(r"^[ \t]*(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
-                     r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))[ \t]*:[ \t]+(?=\S)")
+# "Name: text", also with formatting tags around the name or the colon ("<b>Name</b>: text")
+_PREFIX = re.compile(rf"^[ \t]*(?:(?:{_TAGLIKE})[ \t]*){{0,16}}"
+                     r"(?:\[[ \t]*(?P<bname>[^\W\d_][^:\r\n<>\[\]]{0,59}?)[ \t]*\]"
+                     r"|(?P<name>[^\W\d_][^:\r\n<>\[\]]{0,59}?))"
+                     rf"[ \t]*(?:(?:{_TAGLIKE})[ \t]*){{0,16}}:(?:[ \t]*(?:{_TAGLIKE})){{0,16}}[ \t]+(?=\S)")
+
+
+def _voice_name(raw: str) -> str:
+    """The speaker named by a voice tag, formatting tags inside it dropped."""
+    return " ".join(re.sub(r"<[^<>]*>|[<>]", " ", raw).split())
 
 
 @dataclass
@@ -51,61 +61,123 @@ def format_timestamp(t: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}"
 
 
-def _blocks(text: str, lines: list[tuple[int, int]]) -> list[list[int]]:
-    """Line indices grouped into blocks separated by blank lines."""
-    blocks: list[list[int]] = []
-    cur: list[int] = []
-    for i, (s, e) in enumerate(lines):
-        if text[s:e].strip():
-            cur.append(i)
-        elif cur:
-            blocks.append(cur)
-            cur = []
-    if cur:
-        blocks.append(cur)
-    return blocks
+_INDEX = re.compile(r"^[ \t]*\d{1,12}[ \t]*$")
+# a WebVTT cue id written without a blank line above it: one word holding a digit ("12",
+# Teams' "0f1c2d3e-aaaa/12-0"); a line of speech has spaces or no digits
+_VTT_ID = re.compile(r"^[ \t]*[\w\-./]*\d[\w\-./]*[ \t]*$")
+_COMMENT = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+# a line that is meant as a cue timing but does not parse ("00:00:01,000 -> 00:00:02,000")
+_TIMING_LIKE = re.compile(r"^[ \t]*\d{1,9}:\d")
 
 
 def parse_cue_blocks(text: str, path=None, *, skip_first_block: bool, kind: str,
                      lines: list[tuple[int, int]] | None = None) -> list[Cue]:
-    """Find cues (optional id line, timing line, payload lines) in ``text``."""
+    """Find cues (optional id line, timing line, payload lines) in ``text``.
+
+    A cue starts at a timing line, or at the id line right above it (SRT: a number; WebVTT: any
+    line after a blank line, or one word holding a digit), with or without blank lines between
+    cues. Its payload runs to the next cue; blank lines inside it stay part of it. WebVTT
+    NOTE/STYLE/REGION blocks (after a blank line, up to the next blank line or cue) and the header
+    block (``skip_first_block``: up to the first blank line or cue) are skipped. Lines before the
+    first cue, and a line meant as a timing that does not parse, are an InputError naming the line.
+    """
     lines = lines if lines is not None else split_lines(text)
-    cues: list[Cue] = []
-    blocks = _blocks(text, lines)
-    if skip_first_block and blocks:
-        blocks = blocks[1:]
-    for block in blocks:
-        first = text[lines[block[0]][0]:lines[block[0]][1]]
-        if kind == "vtt" and re.match(r"^(NOTE|STYLE|REGION)(\s|$)", first):
+    n = len(lines)
+
+    def line(i: int) -> str:
+        return text[lines[i][0]:lines[i][1]]
+
+    blank = [not line(i).strip() for i in range(n)]
+    timing: dict[int, re.Match] = {}
+    for i in range(n):
+        if not blank[i] and "-->" in line(i):
+            m = TIMING.match(line(i))
+            if m:
+                timing[i] = m
+    # the header block (WebVTT): from the first non-blank line to a blank line or the first timing
+    body = 0
+    if skip_first_block:
+        first = next((i for i in range(n) if not blank[i]), n)
+        body = first + 1
+        while body < n and not blank[body] and body not in timing:
+            body += 1
+        if body in timing and body - 1 > first and _is_id(line(body - 1), kind, True):
+            body -= 1  # "WEBVTT" / "1" / timing: the "1" is the first cue's id
+    # where each cue starts (its id line, or its timing line)
+    starts: dict[int, int] = {}  # start line -> timing line
+    for t in sorted(timing):
+        if t < body:
             continue
-        timing_at = None
-        for k in block[:2]:
-            s, e = lines[k]
-            if "-->" in text[s:e]:
-                timing_at = k
-                break
-        if timing_at is None:
-            if cues:  # a blank line inside a cue's text: the text continues the previous cue
-                cues[-1].payload_end = lines[block[-1]][1]
-                continue
-            ln = block[0] + 1
-            raise InputError(path, f"expected a cue timing line such as '00:00:01.000 --> 00:00:04.000', "
-                                   f"found {first.strip()[:60]!r}", line=ln)
-        s, e = lines[timing_at]
-        m = TIMING.match(text[s:e])
-        if not m:
-            raise InputError(path, f"malformed cue timing line {text[s:e].strip()[:60]!r}", line=timing_at + 1)
-        payload = [k for k in block if k > timing_at]
-        if payload:
-            ps, pe = lines[payload[0]][0], lines[payload[-1]][1]
+        i = t - 1
+        if i >= body and not blank[i] and i not in timing and i not in starts.values() and \
+                _is_id(line(i), kind, i == body or blank[i - 1]):
+            starts[i] = t
         else:
-            ps = pe = e
-        cues.append(Cue(m.group("a"), ps, pe, lines[block[0]][0]))
+            starts[t] = t
+    cue_lines = set(starts) | set(starts.values())
+    # WebVTT comment blocks, and the lines each cue owns
+    skipped = [False] * n
+    if kind == "vtt":
+        i = body
+        while i < n:
+            if not blank[i] and i not in cue_lines and (i == body or blank[i - 1]) and _COMMENT.match(line(i)):
+                while i < n and not blank[i] and i not in starts:
+                    skipped[i] = True
+                    i += 1
+                continue
+            i += 1
+    cues: list[Cue] = []
+    order = sorted(starts)
+    first_cue = order[0] if order else n
+    for i in range(body, first_cue):
+        if blank[i] or skipped[i]:
+            continue
+        if "-->" in line(i):
+            raise InputError(path, f"malformed cue timing line {line(i).strip()[:60]!r}", line=i + 1)
+        if i + 1 < first_cue and "-->" in line(i + 1) and not blank[i + 1] and not skipped[i + 1]:
+            continue  # an id line above a malformed timing line: the next line raises
+        raise InputError(path, f"expected a cue timing line such as '00:00:01.000 --> 00:00:04.000', "
+                               f"found {line(i).strip()[:60]!r}", line=i + 1)
+    for k, st in enumerate(order):
+        t = starts[st]
+        stop = order[k + 1] if k + 1 < len(order) else n
+        # the payload: the cue's lines after its timing line, comment blocks cut out
+        runs: list[list[int]] = [[]]
+        for j in range(t + 1, stop):
+            if skipped[j]:
+                if runs[-1]:
+                    runs.append([])
+                continue
+            if not blank[j] and "-->" in line(j) and _TIMING_LIKE.match(line(j)) and \
+                    (blank[j - 1] or (j - 1 != t and _is_id(line(j - 1), kind, blank[j - 2] if j >= 2 else True))):
+                raise InputError(path, f"malformed cue timing line {line(j).strip()[:60]!r}", line=j + 1)
+            if not blank[j]:
+                runs[-1].append(j)
+        runs = [r for r in runs if r]
+        start_time = timing[t].group("a")
+        if not runs:
+            e = lines[t][1]
+            cues.append(Cue(start_time, e, e, lines[st][0]))
+            continue
+        for r_i, run in enumerate(runs):
+            ps, pe = lines[run[0]][0], lines[run[-1]][1]
+            cues.append(Cue(start_time, ps, pe, lines[st][0] if r_i == 0 else ps))
     return cues
+
+
+def _is_id(line: str, kind: str, after_blank: bool) -> bool:
+    """Whether ``line``, right above a timing line, is the cue's id rather than the text before it."""
+    if "-->" in line:
+        return False
+    if kind == "srt":
+        return bool(_INDEX.match(line)) or after_blank
+    return after_blank or bool(_VTT_ID.match(line))
 
 
 def _clean_fragment(text: str, s: int, e: int) -> AlignedText:
     at = AlignedText.from_source(text, s, e)
+    if e - s > MAX_TURN_CHARS:  # not worth cleaning: the turn is rejected as too long
+        return trim(at)
     at = at.sub(_TAG, "")
     at = at.sub(_ENTITY, lambda m: html.unescape(m.group(0)).replace("\u00a0", " ")
                 .replace("\u200e", "").replace("\u200f", ""))
@@ -133,7 +205,7 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
                 pieces.append((None, ps, ps + voices[0].start()))
             for n, v in enumerate(voices):
                 end = voices[n + 1].start() if n + 1 < len(voices) else len(payload)
-                pieces.append(("v:" + v.group("name").strip(), ps + v.end(), ps + end))
+                pieces.append(("v:" + _voice_name(v.group("name")), ps + v.end(), ps + end))
         else:
             label = None
             tag = "p:"
@@ -180,7 +252,11 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
     prefix_counts: dict[str, int] = {}
     for label in labels_seen:
         prefix_counts[canon[label]] = prefix_counts.get(canon[label], 0) + 1
-    doc_uses_prefixes = any(n >= 2 for n in prefix_counts.values()) or any(is_known(l) for l in labels_seen)
+    # cues that open with a speaker prefix: when at least half do, a label heard once is a speaker too
+    opening = sum(1 for _, pieces in raw if pieces and pieces[0][0] is not None and pieces[0][0][:2] == "p:"
+                  and canon[pieces[0][0][2:]] not in _STOP_LABELS)
+    doc_uses_prefixes = any(n >= 2 for n in prefix_counts.values()) or any(is_known(l) for l in labels_seen) \
+        or (opening >= 1 and opening * 2 >= len(raw))
 
     def accepted(label: str, name_line: bool) -> bool:
         key = canon.get(label, normalise_label(label))
