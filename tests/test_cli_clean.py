@@ -99,3 +99,18 @@ def test_unwritable_output_and_missing_path_are_one_line_errors(inputs, tmp_path
         r = subprocess.run([sys.executable, "-m", "insightkit", "clean", *args, "--quiet"], capture_output=True, text=True)
         lines = [l for l in r.stderr.splitlines() if l.strip()]
         assert r.returncode == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in r.stderr
+
+
+def test_a_closed_output_pipe_ends_quietly(inputs, tmp_path):
+    """``insightkit clean ... | head``: the reader going away is no traceback."""
+    import os
+
+    r, w = os.pipe()
+    os.close(r)  # nobody reads: the first print meets a broken pipe
+    env = {**os.environ, "INSIGHTKIT_PROGRESS": "0"}
+    proc = subprocess.run([sys.executable, "-m", "insightkit", "clean", str(inputs / "call.txt"), "--no-redact",
+                           "--out", str(tmp_path / "s.csv")], stdout=w, stderr=subprocess.PIPE, text=True,
+                          timeout=120, env=env)
+    os.close(w)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141

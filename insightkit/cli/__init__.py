@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"insightkit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (``insightkit clean ... | head``): stop quietly, as
+        # other command-line tools do, instead of printing a traceback
+        _silence_stdout()
+        return 141
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -65,6 +70,18 @@ def model_pin(args: argparse.Namespace) -> str | None:
     from insightkit.integrity import parse_digest
 
     return parse_digest(value, "--model-sha256")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of a closed pipe raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (a test's capture)
+        pass
 
 
 def _exit_on_sigterm():
