@@ -39,20 +39,9 @@ def register(sub) -> None:
 
 
 def _read(path: str):
-    import pandas as pd
+    from insightkit.io.tables import read_table
 
-    from insightkit.errors import InputError
-    from insightkit.export import read_table
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(p, "no such file")
-    try:
-        return read_table(p)
-    except InputError:
-        raise
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(p, f"could not read the table: {str(exc).splitlines()[0]}") from exc
+    return read_table(Path(path))  # the shared reading layer: one InputError naming the file
 
 
 def _tag(df, text_column: str, notes: list[str]):

@@ -24,9 +24,10 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError
-from insightkit.io.base import SurveyParse, TranscriptParse
+from insightkit.io.base import SurveyParse, TranscriptParse, open_regular_file, read_file_bytes
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
 from insightkit.io.participants import Participants, name_variants, read_participants
+from insightkit.io.tables import check_archive
 from insightkit.io.turns import label_keys, speaker_keys
 from insightkit.segments import (
     ATTRIBUTE_COLUMNS,
@@ -142,7 +143,7 @@ def _looks_like_participants(path: Path) -> bool:
 
     try:
         if path.suffix.lower() in (".csv", ".tsv"):
-            with open(path, "rb") as fh:
+            with open_regular_file(path) as fh:  # not a FIFO or device: those would block or never end
                 head = fh.read(65536)
             text, _ = decode_bytes(head, path)
             first = text.splitlines()[0] if text.splitlines() else ""
@@ -150,15 +151,11 @@ def _looks_like_participants(path: Path) -> bool:
             recs = tokenize_csv(first, delim)
             names = {snake_case(f.value(first)) for f in recs[0][2]} if recs else set()
         elif path.suffix.lower() == ".xlsx":
-            import openpyxl
+            from insightkit.io.tables import XlsxBook
 
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                row = next(ws.iter_rows(max_row=1, values_only=True), ())
-                names = {snake_case(v) for v in row if v is not None}
-            finally:
-                wb.close()
+            with XlsxBook(read_file_bytes(path), path) as book:  # checked: no bomb, no entities
+                first = next(book.rows(book.sheetnames[0]), (0, {})) if book.sheetnames else (0, {})
+                names = {snake_case(v) for v in first[1].values()} if first[0] == 1 else set()
         else:
             return False
     except Exception:
@@ -177,17 +174,15 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
     if ext == ".docx":
         from insightkit.io.docx import docx_text
 
-        if not p.exists():
-            raise InputError(p, "no such file")
-        return docx_text(p, p.read_bytes())
+        data = read_file_bytes(p)
+        check_archive(data, p, "Word .docx document", refuse_dtd=False)
+        return docx_text(p, data)
     if ext == ".xlsx":
         from insightkit.io.survey import xlsx_cell_value
 
-        if not p.exists():
-            raise InputError(p, "no such file")
         if cell is None:
             raise InputError(p, "an .xlsx file has no single source text: name a cell, e.g. cell='Responses!G12'")
-        return xlsx_cell_value(p.read_bytes(), cell, p)
+        return xlsx_cell_value(read_file_bytes(p), cell, p)
     return read_text_file(p)[0]
 
 
@@ -266,14 +261,9 @@ def _sniff_transcript(text: str) -> str | None:
 
 
 def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
-    if not path.exists():
-        raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder with no supported files")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    data = read_file_bytes(path)  # a regular file (not a FIFO or device), of bounded size
     if not data:
         raise InputError(path, "the file is empty")
     doc_id = make_doc_id(path.name, data)  # provisional: _name_documents rebuilds it from the shown name
@@ -285,6 +275,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     if fmt == "docx":
         from insightkit.io.docx import docx_text
 
+        check_archive(data, path, "Word .docx document", refuse_dtd=False)  # no decompression bomb
         text = docx_text(path, data)
     else:
         text, _ = decode_bytes(data, path)
