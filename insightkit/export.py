@@ -59,7 +59,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 def _with_apostrophe(edits, start):
     from insightkit.alignment import edits_from_json, edits_to_json
 
-    return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
+    try:
+        return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
+    except (ValueError, TypeError, OverflowError):  # not a valid segment row (a table read from elsewhere)
+        return edits
 
 
 def _without_apostrophe(edits, start):

@@ -39,9 +39,10 @@ def register(sub) -> None:
 
 
 def _read(path: str):
-    from insightkit.io.tables import read_table
+    from insightkit.io.tables import check_segment_table, read_table
 
-    return read_table(Path(path))  # the shared reading layer: one InputError naming the file
+    # the shared reading layer: one InputError naming the file
+    return check_segment_table(read_table(Path(path)), Path(path))
 
 
 def _tag(df, text_column: str, notes: list[str]):
@@ -108,9 +109,14 @@ def run(args: argparse.Namespace) -> int:
     tcol = None if str(args.time_column).lower() == "none" else args.time_column
     id_col = args.id_column if args.id_column in df_in.columns else None
 
-    result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
-                             codebook=codebook, seed=args.seed,
-                             min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    try:
+        result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
+                                 codebook=codebook, seed=args.seed,
+                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    except InputError as exc:
+        if exc.path is not None:
+            raise
+        raise InputError(args.input, exc.message, exc.line) from None  # a problem of the table: name it
     result.messages[:0] = notes
 
     out = Path(args.out)

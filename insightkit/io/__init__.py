@@ -749,6 +749,7 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         tables.append(read_participants(part_path))
     errors: list[FileError] = []
     todo: list[tuple[Path, str]] = []
+    as_participants: list[Path] = []
     for f, explicit in files:
         if part_path is not None and f.exists() and part_path.exists() and f.resolve() == part_path.resolve():
             continue
@@ -764,8 +765,14 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         if fmt == "survey" and not force_format and f.exists() and _looks_like_participants(f):
             if participants is None:
                 tables.append(read_participants(f))
+            as_participants.append(f)
             continue  # a participants file, not a survey
         todo.append((f, fmt))
+    if not todo and not errors and as_participants:
+        # nothing but tables with 'source' and 'speaker' columns (a participants file, or a segment
+        # table from 'clean' given back to it): say so rather than read nothing without a word
+        raise InputError(as_participants[0], "has 'source' and 'speaker' columns, so it is read as a participants "
+                                             "file, and no transcript or survey export was given to read")
     table = pd.concat(tables, ignore_index=True).fillna("") if tables else None
     if table is not None:
         table = table.astype(str)

@@ -152,6 +152,8 @@ class _Field:
 def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, int, list[_Field]]]:
     """Records as ``(start, end, fields)``; blank lines are skipped. Quoted fields may hold line
     breaks and doubled quotes. An unclosed quote is an InputError naming the line it opened on."""
+    from insightkit.io.tables import MAX_COLUMNS, cell_too_long, max_cell_chars, max_survey_cells
+
     d = re.escape(delimiter)
     unquoted = re.compile(rf'[^{d}\r\n]*')
     quoted_body = re.compile(r'[^"]*(?:""[^"]*)*')
@@ -159,6 +161,8 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
     pos = 0
     records = []
     starts = None
+    budget = max_survey_cells()  # each field becomes an aligned cell: bound them before building them
+    char_limit = max_cell_chars()
     while pos < n:
         rec_start = pos
         fields: list[_Field] = []
@@ -182,10 +186,21 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
                 m = unquoted.match(text, pos)
                 fields.append(_Field(pos, m.end(), False, False))
                 pos = m.end()
+            last = fields[-1]
+            if last.end - last.start > char_limit:
+                starts = starts or line_starts(text)
+                raise cell_too_long(path, last.end - last.start, line=line_of(starts, last.start))
             if pos < n and text[pos] == delimiter:
                 pos += 1
                 continue
             break
+        budget -= len(fields)
+        if budget < 0 or len(fields) > MAX_COLUMNS:
+            starts = starts or line_starts(text)
+            what = f"a row of {len(fields):,} fields (more than {MAX_COLUMNS:,})" if len(fields) > MAX_COLUMNS else \
+                f"more than {max_survey_cells():,} cells, the most a survey export may hold (set " \
+                "INSIGHTKIT_MAX_SURVEY_CELLS to raise the limit)"
+            raise InputError(path, f"the file has {what}", line=line_of(starts, rec_start))
         rec_end = pos
         if text.startswith("\r\n", pos):
             pos += 2
@@ -298,12 +313,20 @@ _COMPACT_CELLS = 1_000_000
 _Grid = list  # of (sheet row number, {column number: cell text}), rows holding a value only
 
 
+def _max_survey_cells() -> int:
+    from insightkit.io.tables import max_survey_cells
+
+    return max_survey_cells()
+
+
 def _read_sheets(data: bytes, path) -> list[tuple[str, _Grid]]:
     """Every worksheet that holds a value, read cell by cell (see :class:`insightkit.io.tables.XlsxBook`)."""
     from insightkit.io.tables import XlsxBook
 
+    from insightkit.io.tables import max_survey_cells
+
     sheets = []
-    with XlsxBook(data, path) as book:
+    with XlsxBook(data, path, cells=max_survey_cells(), cells_env="INSIGHTKIT_MAX_SURVEY_CELLS") as book:
         if not book.sheetnames:
             raise InputError(path, "the workbook has no worksheets")
         for title in book.sheetnames:
@@ -317,7 +340,7 @@ def _values(grid: _Grid) -> list[list[str]]:
     return [[row[c] for c in sorted(row)] for _, row in grid]
 
 
-def _sheet_parse(title: str, grid: _Grid, found: tuple[int, int]) -> SurveyParse:
+def _sheet_parse(title: str, grid: _Grid, found: tuple[int, int], path=None) -> SurveyParse:
     """The survey table of one sheet given its header row and first data row (indices into ``grid``)."""
     h, data_from = found
     _, header = grid[h]
@@ -329,6 +352,10 @@ def _sheet_parse(title: str, grid: _Grid, found: tuple[int, int]) -> SurveyParse
         # a header cell far to the right (XFD1): keep the columns with a name or a value
         used = {c for _, row in data for c, v in row.items() if c <= last_col and v.strip()}
         kept = [c for c in kept if header.get(c, "").strip() or c in used]
+    if len(data) * len(kept) > _max_survey_cells():
+        raise InputError(path, f"sheet {title!r}: {len(data):,} rows by {len(kept):,} columns is more than "
+                               f"{_max_survey_cells():,} cells, the most a survey export may hold (set "
+                               "INSIGHTKIT_MAX_SURVEY_CELLS to raise the limit)")
     raw = [header.get(c, "").strip() for c in kept]
     columns = _unique_names([r or f"column_{c}" for r, c in zip(raw, kept)])
     header_rows = []
@@ -400,7 +427,7 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
             n_data = sum(1 for _, r in grid[found[1]:] if any(v.strip() for v in r.values()))
             if n_cells >= 2 and n_data:
                 tables.append((title, grid, found))
-        with_text = [t for t in tables if detect_text_columns(*_columns_rows(_sheet_parse(*t)))]
+        with_text = [t for t in tables if detect_text_columns(*_columns_rows(_sheet_parse(*t, path=path)))]
         pick = (with_text or tables)
         if pick:
             chosen = pick[0]
@@ -408,7 +435,7 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
             title, grid = sheets[0]
             chosen = (title, grid, _find_header(_values(grid)))
     title, grid, found = chosen
-    parsed = _sheet_parse(title, grid, found)
+    parsed = _sheet_parse(title, grid, found, path)
     if not parsed.rows and not parsed.bad_rows:
         raise InputError(path, f"sheet {title!r} has a header row but no data rows", line=grid[found[0]][0])
     others = [t for t, _ in sheets if t != title]

@@ -3,29 +3,40 @@
 ``insightkit tag``, ``quotes``, ``agreement``, ``topics``, ``train`` and ``evaluate`` read their
 tables here (:func:`read_table` whole, :func:`iter_table` in chunks), and the survey reader behind
 ``clean`` and ``report`` opens workbooks here (:class:`XlsxBook`), so a broken or hostile file gives
-every command the same one-line :class:`~insightkit.errors.InputError` naming the file.
+every command the same one-line :class:`~insightkit.errors.InputError` naming the file (exit code 2).
 
-What a file may not do (each is refused with a message that names the limit):
+What an input may not do (each is refused with a message that names the limit and how to raise it):
 
-* be anything but a regular file: a FIFO, a device (a link to ``/dev/zero``), a socket or a folder
-  (:func:`insightkit.io.base.open_regular_file`);
-* be read whole when larger than ``INSIGHTKIT_MAX_FILE_MB`` (default 256 MB); streamed CSV and
-  Parquet have no size limit, but a CSV line longer than that is refused;
-* unpack to more than ``INSIGHTKIT_MAX_UNPACKED_MB`` (default 256 MB): the members of an XLSX or
-  DOCX archive together, as declared in the archive, or a Parquet table's values; or unpack to
-  more than :data:`MAX_COMPRESSION_RATIO` times its packed size (an archive member over 1 MB, a
-  Parquet file's values beyond the size limit);
-* hold more than ``INSIGHTKIT_MAX_CELLS`` cells (default 10,000,000) when read whole, or more than
-  :data:`MAX_COLUMNS` columns;
-* declare a DTD or entities in an XLSX part (XXE, "billion laughs"): Office never writes one, and
-  nothing here resolves entities.
+============================  ==================================================================
+regular files only            a FIFO, a device (a link to ``/dev/zero``), a socket or a folder is
+                              refused before a byte is read (:func:`~insightkit.io.base.open_regular_file`)
+``INSIGHTKIT_MAX_FILE_MB``    256: largest file read whole (a transcript, a survey export, a table
+                              read at once, an XLSX/DOCX archive). Streamed CSV (``tag``) has no
+                              size limit, but a line longer than this is refused
+``INSIGHTKIT_MAX_UNPACKED_MB``  256: what an XLSX/DOCX archive's parts add up to unpacked (as the
+                              archive declares them; a part cannot unpack to more), and what a
+                              Parquet table's values add up to when read whole
+compression ratio             an archive part over 1 MB may unpack to at most
+                              :data:`MAX_COMPRESSION_RATIO` (100) times its packed size, and a
+                              streamed Parquet file's values to 100 times the file's size
+                              (decompression bombs)
+``INSIGHTKIT_MAX_CELLS``      20,000,000: cells of a table read whole
+``INSIGHTKIT_MAX_XLSX_CELLS``   5,000,000: rows and cells of a workbook (XML is slow to parse)
+``INSIGHTKIT_MAX_SURVEY_CELLS`` 2,000,000: cells of a survey export read by ``clean``/``report``
+``INSIGHTKIT_MAX_CELL_CHARS``   1,000,000: characters in one cell
+:data:`MAX_COLUMNS`           16,384 columns (Excel's own limit)
+DTD or entities in XLSX XML   refused: Office never writes one; an external entity (XXE) or
+                              nested entities ("billion laughs") are an attack. Nothing here
+                              resolves entities; parts must be UTF-8 or UTF-16 as Office writes
+============================  ==================================================================
 
 A workbook is read cell by cell from its XML (openpyxl's streaming parser): the ``<dimension>`` a
-sheet declares is ignored, rows that hold nothing are skipped, and a row is as wide as its last
-value, so a lone cell at ``XFD1048576`` costs one cell, not a billion.
+sheet declares is ignored, rows that hold nothing are skipped, and columns that have neither a name
+nor a value are left out, so a lone cell at ``XFD1048576`` costs one cell, not seventeen billion.
 
 CSV text is decoded as :func:`insightkit.io.encoding.decode_bytes` decodes it (byte-order marks,
-UTF-16, UTF-8, Windows-1252, UTF-8 with Windows-1252 pasted in), also when streamed.
+UTF-16, UTF-8, Windows-1252, UTF-8 with Windows-1252 pasted in), also when streamed; NUL bytes and
+other binary content are refused.
 """
 
 from __future__ import annotations
@@ -52,12 +63,16 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "max_unpacked_bytes",
     "max_cells",
+    "max_survey_cells",
+    "max_cell_chars",
+    "max_xlsx_cells",
     "table_format",
     "read_table",
     "iter_table",
     "table_columns",
     "count_rows",
     "check_archive",
+    "check_segment_table",
     "XlsxBook",
     "open_text_table",
 ]
@@ -69,7 +84,10 @@ MAX_COLUMNS = 16_384
 #: an archive member (over 1 MB) or a Parquet file may unpack to at most this many times its size
 MAX_COMPRESSION_RATIO = 100
 DEFAULT_MAX_UNPACKED_MB = 256
-DEFAULT_MAX_CELLS = 10_000_000
+DEFAULT_MAX_CELLS = 20_000_000
+DEFAULT_MAX_SURVEY_CELLS = 2_000_000
+DEFAULT_MAX_XLSX_CELLS = 5_000_000
+DEFAULT_MAX_CELL_CHARS = 1_000_000
 #: cells per chunk handed on by :func:`iter_table` (fewer rows per chunk for very wide tables)
 CHUNK_CELLS = 2_000_000
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this are never refused for their ratio
@@ -83,13 +101,52 @@ def max_unpacked_bytes() -> int:
 
 
 def max_cells() -> int:
-    """Most cells of a table or sheet read whole (INSIGHTKIT_MAX_CELLS, default 10,000,000)."""
+    """Most cells of a table or workbook read whole (INSIGHTKIT_MAX_CELLS, default 20,000,000)."""
     return int(_env_number("INSIGHTKIT_MAX_CELLS", DEFAULT_MAX_CELLS))
 
 
-def _too_many_cells(path, n: int, what: str = "the table") -> InputError:
+def max_survey_cells() -> int:
+    """Most cells of a survey export read by ``clean``/``report``, where every cell is aligned to
+    its source and so costs far more than in a table (INSIGHTKIT_MAX_SURVEY_CELLS, default 2,000,000)."""
+    return int(_env_number("INSIGHTKIT_MAX_SURVEY_CELLS", DEFAULT_MAX_SURVEY_CELLS))
+
+
+def max_xlsx_cells() -> int:
+    """Most rows and cells of a workbook read as a table; each costs some microseconds of XML
+    parsing, so this bounds the time too (INSIGHTKIT_MAX_XLSX_CELLS, default 5,000,000)."""
+    return int(_env_number("INSIGHTKIT_MAX_XLSX_CELLS", DEFAULT_MAX_XLSX_CELLS))
+
+
+def max_cell_chars() -> int:
+    """Longest cell read, in characters (INSIGHTKIT_MAX_CELL_CHARS, default 1,000,000): no survey
+    answer or segment is that long, and the language models downstream cannot take one that is."""
+    return int(_env_number("INSIGHTKIT_MAX_CELL_CHARS", DEFAULT_MAX_CELL_CHARS))
+
+
+def _too_many_cells(path, n: int, what: str = "the table", env: str = "INSIGHTKIT_MAX_CELLS") -> InputError:
     return InputError(path, f"{what} holds more than {n:,} cells, the most read at once "
-                            "(set INSIGHTKIT_MAX_CELLS to raise the limit)")
+                            f"(set {env} to raise the limit)")
+
+
+def cell_too_long(path, n: int, where: str = "", line: int | None = None) -> InputError:
+    """The error for a cell longer than :func:`max_cell_chars`."""
+    return InputError(path, f"{where + ': ' if where else ''}a cell of {n:,} characters, more than the "
+                            f"{max_cell_chars():,} read (set INSIGHTKIT_MAX_CELL_CHARS to raise the limit)",
+                      line=line)
+
+
+def _check_cell_sizes(df: pd.DataFrame, path, first_row: int) -> None:
+    """InputError naming the row and column of a text cell longer than :func:`max_cell_chars`."""
+    limit = max_cell_chars()
+    for c in df.columns:
+        s = df[c]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)) or not len(s):
+            continue
+        lengths = s.map(lambda v: len(v) if isinstance(v, str) else 0) if s.dtype == object else s.str.len()
+        longest = lengths.max()
+        if pd.notna(longest) and longest > limit:
+            row = int(lengths.to_numpy().argmax())
+            raise cell_too_long(path, int(longest), f"data row {first_row + row + 1}, column {str(c)!r}")
 
 
 def table_format(path: str | Path) -> str:
@@ -110,7 +167,7 @@ def table_format(path: str | Path) -> str:
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
                NotImplementedError, IndexError, KeyError, OverflowError)
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
-_DTD16 = [re.compile("<!\\s*(?:DOCTYPE|ENTITY)".encode(enc), re.I) for enc in ("utf-16-le", "utf-16-be")]
+_DTD_TEXT = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 _NOT_XML = re.compile(r"(?i)\.(?:png|jpe?g|gif|bmp|emf|wmf|tiff?|bin|ttf|odttf|fntdata|wdp|svg|mp[34]|wav)$")
 
 
@@ -162,25 +219,61 @@ def _zip_reason(exc: BaseException) -> str:
     return f"the archive is damaged ({msg})"
 
 
+_XML_DECL_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+#: encodings in which "<!DOCTYPE" is spelt in ASCII bytes (what the byte scan looks for)
+_ASCII_SAFE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"}
+
+
+def _part_encoding(head: bytes, name: str, path, what: str) -> str:
+    """'bytes' (UTF-8 or another ASCII-compatible encoding) or 'utf-16-le'/'utf-16-be': how to look
+    for a DTD in a part. Parts in any other encoding (UTF-32, EBCDIC, UTF-7) are refused: the XML
+    parser could read a DTD that a byte scan would not see, and Office writes UTF-8 or UTF-16."""
+    def refuse(enc: str) -> InputError:
+        return InputError(path, f"the {what}'s part {name!r} is encoded as {enc}, not UTF-8 or UTF-16 as Office "
+                                "writes: not read")
+
+    if head.startswith(codecs.BOM_UTF32_LE) or head.startswith(codecs.BOM_UTF32_BE) or \
+            head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<"):
+        raise refuse("UTF-32")
+    if head.startswith(codecs.BOM_UTF16_LE) or head[:2] == b"<\x00":
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE) or head[:2] == b"\x00<":
+        return "utf-16-be"
+    m = _XML_DECL_ENCODING.match(head.removeprefix(codecs.BOM_UTF8))
+    if m and m.group(1).decode("ascii").lower() not in _ASCII_SAFE:
+        declared = m.group(1).decode("ascii")
+        if declared.lower().replace("_", "-") in ("utf-16", "utf-16le", "utf-16be", "utf-16-le", "utf-16-be"):
+            raise InputError(path, f"the {what}'s part {name!r} declares UTF-16 but is not UTF-16 text: not read")
+        raise refuse(declared)
+    return "bytes"
+
+
 def _scan_for_dtd(z: zipfile.ZipFile, info: zipfile.ZipInfo, path, what: str) -> None:
-    tail = b""
-    first = True
-    patterns = [_DTD]
+    """Refuse a part that declares a DTD or an entity; read in blocks (sizes already checked)."""
+    found = InputError(path, f"the {what} declares a DTD or entities in {info.filename!r} (Office never "
+                             "writes one; external or nested entities are an attack): not read")
+    tail_b, tail_s = b"", ""
+    decoder = None
+    mode = None
     with z.open(info) as fh:
         while True:
             block = fh.read(1 << 20)
+            if mode is None:
+                mode = _part_encoding(block[:512], info.filename, path, what)
+                if mode != "bytes":
+                    decoder = codecs.getincrementaldecoder(mode)("replace")
+            if mode == "bytes":
+                chunk = tail_b + block
+                if _DTD.search(chunk):
+                    raise found
+                tail_b = chunk[-64:]
+            else:
+                text = tail_s + decoder.decode(block, final=not block)
+                if _DTD_TEXT.search(text):
+                    raise found
+                tail_s = text[-64:]
             if not block:
                 return
-            if first:
-                first = False
-                if block[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in block[:4]:
-                    patterns = [_DTD, *_DTD16]
-            chunk = tail + block
-            if any(p.search(chunk) for p in patterns):
-                raise InputError(path, f"the {what} declares a DTD or entities in {info.filename!r} "
-                                       "(Office never writes one; external or nested entities are an "
-                                       "attack): not read")
-            tail = chunk[-64:]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -216,7 +309,7 @@ class XlsxBook:
     result gives its formula text (``=HYPERLINK(...)``), as typed.
     """
 
-    def __init__(self, data: bytes, path=None):
+    def __init__(self, data: bytes, path=None, cells: int | None = None, cells_env: str = "INSIGHTKIT_MAX_XLSX_CELLS"):
         self.path = path
         check_archive(data, path)
         try:
@@ -237,7 +330,9 @@ class XlsxBook:
         except errors as exc:
             self.close()
             raise _excel_error(path, exc) from None
-        self._budget = max_cells()
+        self._limit = max_xlsx_cells() if cells is None else int(cells)
+        self._budget = self._limit
+        self._env = cells_env
 
     def __enter__(self) -> "XlsxBook":
         return self
@@ -262,6 +357,7 @@ class XlsxBook:
         """
         path = self.path
         errors = _xlsx_errors()
+        char_limit = max_cell_chars()
         wb = self._wb
         try:
             ws = wb[title]
@@ -278,12 +374,14 @@ class XlsxBook:
                 for rownum, cells in parser.parse():
                     self._budget -= 1 + len(cells)
                     if self._budget < 0:
-                        raise _too_many_cells(path, max_cells(), "the workbook")
+                        raise _too_many_cells(path, self._limit, "the workbook", self._env)
                     values = {}
                     for c in cells:
                         v = c["value"]
                         if v is None or (isinstance(v, str) and v == ""):
                             continue
+                        if isinstance(v, str) and len(v) > char_limit:
+                            raise cell_too_long(path, len(v), f"sheet {title!r} row {c['row']}")
                         col = int(c["column"])
                         if not 1 <= col <= MAX_COLUMNS or int(c["row"]) < 1:
                             raise InputError(path, f"sheet {title!r} has a cell outside Excel's grid "
@@ -541,6 +639,7 @@ def _iter_csv(p: Path, fmt: str, chunk_rows: int, whole: bool) -> Iterator[pd.Da
             yielded = False
             try:
                 for df in reader:
+                    _check_cell_sizes(df, p, start)
                     df = _fix_csv_chunk(df, int_columns)
                     df.index = pd.RangeIndex(start, start + len(df))
                     start += len(df)
@@ -694,6 +793,7 @@ def _iter_parquet(p: Path, chunk_rows: int, whole: bool) -> Iterator[pd.DataFram
                                     f"{MAX_COMPRESSION_RATIO} times the file's size: a decompression bomb? "
                                     "(set INSIGHTKIT_MAX_UNPACKED_MB to raise the limit)")
             df = _arrow_to_pandas(batch, schema, p, start)
+            _check_cell_sizes(df, p, start)
             df.index = pd.RangeIndex(start, start + len(df))
             start += len(df)
             yielded = True
@@ -725,7 +825,7 @@ def _arrow_to_pandas(batch, schema, path, start: int) -> pd.DataFrame:
         binary = {i for i, col in enumerate(arrays) if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type)}
         unique = _dedupe(names)
         if unique != names or nested:
-            plain = [pa.array([], pa.null()) if i in nested else a for i, a in enumerate(arrays)]
+            plain = [pa.nulls(len(a)) if i in nested else a for i, a in enumerate(arrays)]
             df = pa.Table.from_arrays(plain, names=unique).to_pandas()
         else:
             try:
@@ -784,6 +884,34 @@ def read_table(path: str | Path) -> pd.DataFrame:
         parts.append(chunk)
     df = parts[0] if len(parts) == 1 else pd.concat(parts)
     return df.reset_index(drop=True)
+
+
+#: columns of a segment table and what they must hold
+_SEGMENT_INTS = ("turn", "line", "start", "end")
+
+
+def check_segment_table(df: pd.DataFrame, path) -> pd.DataFrame:
+    """``df`` with a segment table's offsets as integers and its ``score_<id>`` columns as numbers,
+    or one InputError naming the file, column and data row that holds something else. A table
+    without ``segment_id``, ``text``, ``start`` and ``end`` is returned as it is."""
+    if not {"segment_id", "text", "start", "end"} <= set(map(str, df.columns)):
+        return df
+    df = df.copy()
+    checks = [(c, "whole numbers (source offsets and positions)", True) for c in _SEGMENT_INTS if c in df.columns]
+    checks += [(c, "numbers (theme scores)", False) for c in df.columns if str(c).startswith("score_")]
+    for c, what, whole in checks:
+        col = df[c]
+        if pd.api.types.is_integer_dtype(col.dtype) or (not whole and pd.api.types.is_float_dtype(col.dtype)):
+            continue
+        num = pd.to_numeric(col.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+        bad = num.isna().to_numpy() if not whole else (num.isna() | (num % 1 != 0)).to_numpy()
+        if not whole:
+            bad = bad & col.notna().to_numpy(dtype=bool) & col.map(lambda v: v != "").to_numpy(dtype=bool)
+        if bad.any():
+            i = int(bad.argmax())
+            raise InputError(path, f"column {str(c)!r} must hold {what}; data row {i + 1} has {col.iloc[i]!r}")
+        df[c] = num.astype("int64") if whole else num.astype("float64")
+    return df
 
 
 def table_columns(path: str | Path) -> list[str]:
