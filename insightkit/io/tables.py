@@ -146,7 +146,8 @@ def _check_cell_sizes(df: pd.DataFrame, path, first_row: int) -> None:
         longest = lengths.max()
         if pd.notna(longest) and longest > limit:
             row = int(lengths.to_numpy().argmax())
-            raise cell_too_long(path, int(longest), f"data row {first_row + row + 1}, column {str(c)!r}")
+            where = "the header" if first_row < 0 else f"data row {first_row + row + 1}"
+            raise cell_too_long(path, int(longest), f"{where}, column {str(c)!r}")
 
 
 def table_format(path: str | Path) -> str:
@@ -239,6 +240,8 @@ def _part_encoding(head: bytes, name: str, path, what: str) -> str:
         return "utf-16-le"
     if head.startswith(codecs.BOM_UTF16_BE) or head[:2] == b"\x00<":
         return "utf-16-be"
+    if head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] not in (b"<", b""):
+        raise InputError(path, f"the {what}'s part {name!r} is not UTF-8 or UTF-16 XML as Office writes: not read")
     m = _XML_DECL_ENCODING.match(head.removeprefix(codecs.BOM_UTF8))
     if m and m.group(1).decode("ascii").lower() not in _ASCII_SAFE:
         declared = m.group(1).decode("ascii")
@@ -626,29 +629,38 @@ def _iter_csv(p: Path, fmt: str, chunk_rows: int, whole: bool) -> Iterator[pd.Da
         chunk_rows = max(1, min(chunk_rows, CHUNK_CELLS // max(width, 1)))
         start = 0
         try:
+            # the header is read as a row (header=None), so a data row with more fields than the
+            # header is an error: with header=0 pandas would quietly take the first column as an
+            # index and shift every value one column to the left
             try:
-                header = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=sep, nrows=0)
+                reader = pd.read_csv(handle, header=None, dtype=str, keep_default_na=False, sep=sep, iterator=True)
             except pd.errors.EmptyDataError:
                 raise InputError(p, "the file is empty (no header row)") from None
-            if len(header.columns) > MAX_COLUMNS:
-                raise InputError(p, f"the header has {len(header.columns):,} columns, more than {MAX_COLUMNS:,}",
-                                 line=1)
-            int_columns = [c for c in _INT_COLUMNS if c in header.columns]
-            handle.seek(0)
-            reader = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=sep, chunksize=chunk_rows)
-            yielded = False
             try:
-                for df in reader:
+                try:
+                    df = reader.get_chunk(chunk_rows + 1)
+                except StopIteration:
+                    raise InputError(p, "the file is empty (no header row)") from None
+                _check_cell_sizes(df.iloc[:1], p, -1)
+                names = _dedupe([v if v != "" else f"Unnamed: {k}" for k, v in enumerate(df.iloc[0].tolist())])
+                int_columns = [c for c in _INT_COLUMNS if c in names]
+                df = df.iloc[1:]
+                first = True
+                while True:
+                    df.columns = names
                     _check_cell_sizes(df, p, start)
-                    df = _fix_csv_chunk(df, int_columns)
+                    df = _fix_csv_chunk(df.reset_index(drop=True), int_columns)
                     df.index = pd.RangeIndex(start, start + len(df))
                     start += len(df)
-                    yielded = True
-                    yield df
+                    if len(df) or first:
+                        yield df
+                    first = False
+                    try:
+                        df = reader.get_chunk(chunk_rows)
+                    except StopIteration:
+                        break
             finally:
                 reader.close()
-            if not yielded:
-                yield _fix_csv_chunk(header, int_columns)
         except InputError:
             raise
         except pd.errors.ParserError as exc:
