@@ -50,7 +50,7 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Iterator
 
 import pandas as pd
 
