@@ -434,3 +434,13 @@ def test_table_columns_reads_only_the_header(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("a,b\n1,2\n3,4,5\n", encoding="utf-8")  # a bad row later does not matter for the header
     assert table_columns(p) == ["a", "b"]
+
+
+def test_oversized_styles_part_is_refused(tmp_path, monkeypatch):
+    """Styles and the like are parsed into objects one by one: they may not be sheet-sized."""
+    import insightkit.io.tables as tables
+
+    good = _xlsx(tmp_path / "good.xlsx")
+    monkeypatch.setattr(tables, "_MAX_META_PART", 100)
+    with pytest.raises(InputError, match="styles.xml"):
+        check_archive(good.read_bytes(), good)

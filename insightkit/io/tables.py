@@ -92,6 +92,10 @@ DEFAULT_MAX_CELL_CHARS = 1_000_000
 CHUNK_CELLS = 2_000_000
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this are never refused for their ratio
 _MAX_MEMBERS = 10_000
+# styles, workbook, relationships and the like are parsed into objects at tens of microseconds each:
+# a workbook's parts other than its sheets and shared strings are kept to a size no real one nears
+_MAX_META_PART = 32 * 1024 * 1024
+_DATA_PART = re.compile(r"(?i)^xl/(?:worksheets/[^/]+|sharedStrings[^/]*|drawings/[^/]+|charts/[^/]+)$")
 _INT_COLUMNS = ("turn", "line", "start", "end", "index", "src_start", "src_end")
 
 
@@ -198,6 +202,11 @@ def check_archive(data: bytes, path=None, what: str = "Excel .xlsx workbook", re
                 if total > limit:
                     raise InputError(path, f"the {what} would unpack to more than {_mb(limit)} "
                                            "(set INSIGHTKIT_MAX_UNPACKED_MB to raise the limit)")
+                if refuse_dtd and size > _MAX_META_PART and info.filename.lower().endswith((".xml", ".rels")) \
+                        and not _DATA_PART.match(info.filename):
+                    raise InputError(path, f"not a usable {what}: its part {info.filename!r} is {_mb(size)}; "
+                                           f"parts other than sheets and shared strings are far smaller "
+                                           f"(at most {_mb(_MAX_META_PART)} read)")
                 if size > _RATIO_FLOOR and size > MAX_COMPRESSION_RATIO * max(int(info.compress_size), 1):
                     raise InputError(path, f"the {what} looks like a decompression bomb: its part "
                                            f"{info.filename!r} unpacks to {_mb(size)} from "
