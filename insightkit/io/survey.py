@@ -321,9 +321,7 @@ def _max_survey_cells() -> int:
 
 def _read_sheets(data: bytes, path) -> list[tuple[str, _Grid]]:
     """Every worksheet that holds a value, read cell by cell (see :class:`insightkit.io.tables.XlsxBook`)."""
-    from insightkit.io.tables import XlsxBook
-
-    from insightkit.io.tables import max_survey_cells
+    from insightkit.io.tables import XlsxBook, max_survey_cells
 
     sheets = []
     with XlsxBook(data, path, cells=max_survey_cells(), cells_env="INSIGHTKIT_MAX_SURVEY_CELLS") as book:
