@@ -23,7 +23,6 @@ __all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "safe_csv", "write_table",
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TABLE_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".xlsx")
-_INT_COLUMNS = ("turn", "line", "start", "end", "index", "src_start", "src_end")
 # characters XML 1.0 (and so XLSX) cannot hold
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -68,7 +67,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 def _with_apostrophe(edits, start):
     from insightkit.alignment import edits_from_json, edits_to_json
 
-    return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
+    try:
+        return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
+    except (ValueError, TypeError, OverflowError):  # not a valid segment row (a table read from elsewhere)
+        return edits
 
 
 def _without_apostrophe(edits, start):
@@ -299,40 +301,13 @@ def write_tables(items, *, private=()) -> list[Path]:
     return [p for p, _ in writers]
 
 
-def _restore(v):
-    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r":
-        return v[1:]
-    return v
-
-
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_table` (CSV cells as text, offsets as integers)."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(p, "no such file")
-    ext = p.suffix.lower()
-    if ext in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    if ext in (".csv", ".tsv"):
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, sep="\t" if ext == ".tsv" else ",")
-    elif ext == ".xlsx":
-        df = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl")
-    else:
-        raise InputError(p, f"unsupported table type {ext or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
-    if any(isinstance(c, str) and c != _restore(c) for c in df.columns):
-        df = df.rename(columns={c: _restore(c) for c in df.columns})
-    restored = None
-    if {"text", "start", "edits"} <= set(df.columns):
-        restored = df["text"].map(lambda v: _restore(v) != v)
-    for c in df.columns:
-        df[c] = df[c].map(_restore)
-    if restored is not None and restored.any():
-        df.loc[restored, "edits"] = [_without_apostrophe(e, st) for e, st in zip(df.loc[restored, "edits"],
-                                                                                 df.loc[restored, "start"])]
-    for c in _INT_COLUMNS:
-        if c in df.columns:
-            try:
-                df[c] = df[c].astype("int64")
-            except (ValueError, TypeError):
-                pass
-    return df
+    """Read a table written by :func:`write_table` (CSV cells as text, offsets as integers).
+
+    Any CSV, TSV, XLSX or Parquet file is read through :func:`insightkit.io.tables.read_table`, the
+    one reading layer every command uses: a broken, hostile or oversized file is one
+    :class:`~insightkit.errors.InputError` naming it.
+    """
+    from insightkit.io.tables import read_table as _read
+
+    return _read(path)

@@ -42,7 +42,6 @@ __all__ = [
 DEFAULT_CHUNK_ROWS = 10_000
 #: Inputs read in chunks; XLSX is read whole (Excel itself stops at 1,048,576 rows).
 STREAM_INPUTS = (".csv", ".tsv", ".parquet", ".pq")
-_INT_COLUMNS = ("turn", "line", "start", "end", "index", "src_start", "src_end")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -53,113 +52,25 @@ def count_rows(path: str | Path) -> tuple[int | None, bool]:
     """(rows, exact): Parquet from its footer (exact); CSV/TSV by counting line breaks.
 
     The CSV count is exact unless a quoted cell holds a line break, in which case it is an upper
-    bound; it is only used as the progress bar's total. XLSX gives (None, False).
+    bound; it is only used as the progress bar's total. XLSX, or a file that cannot be read,
+    gives (None, False). See :func:`insightkit.io.tables.count_rows`.
     """
-    p = Path(path)
-    ext = p.suffix.lower()
-    if ext in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
+    from insightkit.io.tables import count_rows as _count
 
-        return int(pq.ParquetFile(p).metadata.num_rows), True
-    if ext in (".csv", ".tsv"):
-        lines = 0
-        last = b"\n"
-        with open(p, "rb") as fh:
-            while True:
-                block = fh.read(1 << 22)
-                if not block:
-                    break
-                lines += block.count(b"\n")
-                last = block[-1:]
-        if last != b"\n":
-            lines += 1  # the final line has no line break
-        return max(lines - 1, 0), False  # minus the header
-    return None, False
-
-
-def _restore(v):
-    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r":
-        return v[1:]
-    return v
-
-
-def _fix_csv_chunk(df: pd.DataFrame, int_columns: list[str]) -> pd.DataFrame:
-    for c in df.columns:
-        df[c] = df[c].map(_restore)
-    for c in int_columns:
-        try:
-            df[c] = df[c].astype("int64")
-        except (ValueError, TypeError):
-            pass
-    return df
+    return _count(path)
 
 
 def iter_table(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunk_rows`` rows, with a RangeIndex continuing across chunks.
 
     Every chunk has the same columns; the first chunk is yielded even when the table has no rows,
-    so a writer still learns the columns.
+    so a writer still learns the columns. Reading is :func:`insightkit.io.tables.iter_table`, the
+    one reading layer every command uses: a broken, hostile or unsupported file is one
+    :class:`InputError` naming it.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(p, "no such file")
-    ext = p.suffix.lower()
-    chunk_rows = max(1, int(chunk_rows))
-    start = 0
-    if ext in (".parquet", ".pq"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    from insightkit.io.tables import iter_table as _iter
 
-        try:
-            pf = pq.ParquetFile(p)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(p, f"not a readable Parquet file ({exc})") from exc
-        schema = pf.schema_arrow
-        yielded = False
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            df = pa.Table.from_batches([batch], schema=schema).to_pandas()
-            df.index = pd.RangeIndex(start, start + len(df))
-            start += len(df)
-            yielded = True
-            yield df
-        if not yielded:
-            yield schema.empty_table().to_pandas()
-        return
-    if ext in (".csv", ".tsv"):
-        sep = "\t" if ext == ".tsv" else ","
-        try:
-            header = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, nrows=0)
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(p, "the file is empty (no header row)") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(p, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        int_columns = [c for c in _INT_COLUMNS if c in header.columns]
-        reader = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, chunksize=chunk_rows)
-        yielded = False
-        try:
-            for df in reader:
-                df = _fix_csv_chunk(df, int_columns)
-                df.index = pd.RangeIndex(start, start + len(df))
-                start += len(df)
-                yielded = True
-                yield df
-        except pd.errors.ParserError as exc:
-            raise InputError(p, f"malformed CSV near data row {start + 1}: {exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(p, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        finally:
-            reader.close()
-        if not yielded:
-            yield _fix_csv_chunk(header, int_columns)
-        return
-    if ext == ".xlsx":
-        from insightkit.export import read_table
-
-        df = read_table(p)
-        for s in range(0, max(len(df), 1), chunk_rows):
-            yield df.iloc[s:s + chunk_rows]
-        return
-    raise InputError(p, f"unsupported table type {ext or '(none)'!r}; use .csv, .tsv, .parquet or .xlsx")
+    return _iter(path, chunk_rows)
 
 
 # ----------------------------------------------------------------------------------------------

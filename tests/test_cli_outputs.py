@@ -318,7 +318,7 @@ def test_topics_unknown_columns_name_the_input(tmp_path, capsys, option):
 
 def test_quotes_unknown_theme_names_the_table(tmp_path, capsys):
     table = tmp_path / "t.csv"
-    table.write_text("segment_id,text,theme_epr\ns1,hello there,1\n")
+    table.write_text("segment_id,text,start,end,theme_epr\ns1,hello there,0,11,1\n")
     rc = main(["quotes", str(table), "--out", str(tmp_path / "q.csv"), "--theme", "nosuch", "--no-rescore",
                "--no-verify"])
     _one_line_error(capsys, rc, str(table), "nosuch")

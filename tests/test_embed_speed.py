@@ -146,7 +146,7 @@ def test_memory_is_bounded():
     assert len(m) == 3 and m.get(bytes([0])) is None and m.get(bytes([4]))[0] == 4
 
 
-def _load_report_record(rows: str) -> "logging.LogRecord":
+def _load_report_record(rows: str):
     import logging
 
     msg = ("\x1b[1mBertModel LOAD REPORT\x1b[0m from: /somewhere\nKey | Status |  | \n----+----+--+-\n"

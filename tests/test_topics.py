@@ -358,7 +358,6 @@ def test_load_refuses_a_different_embedding_model(tmp_path):
 
 @pytest.mark.parametrize("representation", ["mmr", "keybert"])
 def test_embedding_based_representations_use_the_given_encoder(representation):
-    groups = ["wifi"] * 12 + ["training"] * 12
     texts = ([f"the wifi on ward {i} keeps dropping and the tablets will not sync" for i in range(12)]
              + [f"training session {i} for nurses on the new record was useful" for i in range(12)])
     emb = HashEmbedder()

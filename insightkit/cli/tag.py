@@ -62,8 +62,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in TABLE_EXTENSIONS:
         raise InputError(out, f"unsupported output type {out.suffix or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
-    if not Path(args.input).exists():
-        raise InputError(args.input, "no such file")
     from insightkit.export import check_outputs
 
     check_outputs([out], [args.input])
@@ -88,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _columns(path) -> list:
     """The input's column names, read without reading the table (XLSX: read whole, as tagging will)."""
-    from insightkit.stream import iter_table
+    from insightkit.io.tables import table_columns
 
-    chunks = iter_table(path, 1)
-    try:
-        return list(next(chunks).columns)
-    finally:
-        chunks.close()
+    return table_columns(path)

@@ -41,20 +41,10 @@ def register(sub) -> None:
 
 
 def _read(path: str):
-    import pandas as pd
+    from insightkit.io.tables import check_segment_table, read_table
 
-    from insightkit.errors import InputError
-    from insightkit.export import read_table
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(p, "no such file")
-    try:
-        return read_table(p)
-    except InputError:
-        raise
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(p, f"could not read the table: {str(exc).splitlines()[0]}") from exc
+    # the shared reading layer: one InputError naming the file
+    return check_segment_table(read_table(Path(path)), Path(path))
 
 
 def _tag(df, text_column: str, notes: list[str]):
@@ -142,9 +132,14 @@ def run(args: argparse.Namespace) -> int:
     tcol = None if str(args.time_column).lower() == "none" else args.time_column
     id_col = args.id_column if args.id_column in df_in.columns else None
 
-    result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
-                             codebook=codebook, seed=args.seed,
-                             min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    try:
+        result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
+                                 codebook=codebook, seed=args.seed,
+                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    except InputError as exc:
+        if exc.path is not None:
+            raise
+        raise InputError(args.input, exc.message, exc.line) from None  # a problem of the table: name it
     result.messages[:0] = notes
 
     try:

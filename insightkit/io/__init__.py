@@ -24,7 +24,8 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError
-from insightkit.io.base import MAX_TURN_CHARS, SurveyParse, TranscriptParse
+from insightkit.io.base import (MAX_TURN_CHARS, SurveyParse, TranscriptParse, max_file_bytes, open_regular_file,
+                                read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
 from insightkit.io.participants import Participants, name_variants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
@@ -144,7 +145,7 @@ def _looks_like_participants(path: Path) -> bool:
 
     try:
         if path.suffix.lower() in (".csv", ".tsv"):
-            with open(path, "rb") as fh:
+            with open_regular_file(path) as fh:  # not a FIFO or device: those would block or never end
                 head = fh.read(65536)
             text, _ = decode_bytes(head, path)
             first = text.splitlines()[0] if text.splitlines() else ""
@@ -152,15 +153,11 @@ def _looks_like_participants(path: Path) -> bool:
             recs = tokenize_csv(first, delim)
             names = {snake_case(f.value(first)) for f in recs[0][2]} if recs else set()
         elif path.suffix.lower() == ".xlsx":
-            import openpyxl
+            from insightkit.io.tables import XlsxBook
 
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                row = next(ws.iter_rows(max_row=1, values_only=True), ())
-                names = {snake_case(v) for v in row if v is not None}
-            finally:
-                wb.close()
+            with XlsxBook(read_file_bytes(path), path) as book:  # checked: no bomb, no entities
+                first = next(book.rows(book.sheetnames[0]), (0, {})) if book.sheetnames else (0, {})
+                names = {snake_case(v) for v in first[1].values()} if first[0] == 1 else set()
         else:
             return False
     except Exception:
@@ -179,17 +176,13 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
     if ext == ".docx":
         from insightkit.io.docx import docx_text
 
-        if not p.exists():
-            raise InputError(p, "no such file")
-        return docx_text(p, p.read_bytes())
+        return docx_text(p, read_file_bytes(p, MAX_FILE_BYTES["docx"]))  # checks the archive itself
     if ext == ".xlsx":
         from insightkit.io.survey import xlsx_cell_value
 
-        if not p.exists():
-            raise InputError(p, "no such file")
         if cell is None:
             raise InputError(p, "an .xlsx file has no single source text: name a cell, e.g. cell='Responses!G12'")
-        return xlsx_cell_value(p.read_bytes(), cell, p)
+        return xlsx_cell_value(read_file_bytes(p), cell, p)
     return read_text_file(p)[0]
 
 
@@ -268,23 +261,14 @@ def _sniff_transcript(text: str) -> str | None:
 
 
 def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
-    if not path.exists():
-        raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder with no supported files")
-    limit = MAX_FILE_BYTES.get(fmt)
-    try:
-        if limit is None:
-            data = path.read_bytes()
-        else:  # never more than the limit in memory, whatever the file claims to be
-            with open(path, "rb") as fh:
-                data = fh.read(limit + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if limit is not None and len(data) > limit:
+    limit = MAX_FILE_BYTES.get(fmt)  # a regular file (not a FIFO or device), of bounded size
+    if limit is None or max_file_bytes() <= limit:  # INSIGHTKIT_MAX_FILE_MB may lower a transcript's limit
+        data = read_file_bytes(path)
+    else:
         what = "Word transcript" if fmt == "docx" else "transcript"
-        raise InputError(path, f"the file is over {limit // 2**20} MB, too large for a {what}; split it into "
-                               "smaller files")
+        data = read_file_bytes(path, limit, advice=f"too large for a {what}; split it into smaller files")
     if not data:
         raise InputError(path, "the file is empty")
     doc_id = make_doc_id(path.name, data)  # provisional: _name_documents rebuilds it from the shown name
@@ -458,7 +442,7 @@ def _name_match(label: str, name: str) -> bool:
 def _assign_speakers(doc: _Doc, participants: Participants, opts: dict) -> None:
     """Roles, attributes and pseudonyms (P01/I01 by first appearance) for a transcript's speakers."""
     from insightkit.io.participants import drop_personal
-    from insightkit.io.turns import is_role_word, normalise_label
+    from insightkit.io.turns import is_role_word
 
     turns = [it for it in doc.items if it.reason != "header"]
     canon = speaker_keys([it.label for it in turns])
@@ -779,6 +763,7 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         tables.append(read_participants(part_path))
     errors: list[FileError] = []
     todo: list[tuple[Path, str]] = []
+    as_participants: list[Path] = []
     for f, explicit in files:
         if part_path is not None and f.exists() and part_path.exists() and f.resolve() == part_path.resolve():
             continue
@@ -794,8 +779,14 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         if fmt == "survey" and not force_format and f.exists() and _looks_like_participants(f):
             if participants is None:
                 tables.append(read_participants(f))
+            as_participants.append(f)
             continue  # a participants file, not a survey
         todo.append((f, fmt))
+    if not todo and not errors and as_participants:
+        # nothing but tables with 'source' and 'speaker' columns (a participants file, or a segment
+        # table from 'clean' given back to it): say so rather than read nothing without a word
+        raise InputError(as_participants[0], "has 'source' and 'speaker' columns, so it is read as a participants "
+                                             "file, and no transcript or survey export was given to read")
     table = pd.concat(tables, ignore_index=True).fillna("") if tables else None
     if table is not None:
         table = table.astype(str)

@@ -1,8 +1,12 @@
-"""Shapes the format readers hand to the pipeline: transcript turns and survey cells."""
+"""Shapes the format readers hand to the pipeline (transcript turns, survey cells), and the one
+place input files are opened (:func:`open_regular_file`, :func:`read_file_bytes`)."""
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -18,7 +22,7 @@ except ImportError:  # pragma: no cover - Python built without lzma
         pass
 
 __all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim", "check_zip_archive", "read_zip_member",
-           "MAX_TURN_CHARS"]
+           "MAX_TURN_CHARS", "MAX_COMPRESSION_RATIO", "max_unpacked_bytes", "open_regular_file", "check_regular_file", "read_file_bytes", "max_file_bytes"]
 
 #: a transcript turn (or header text) longer than this is not cleaned but left out, with a
 #: ``too_long`` row in the rejected table (about 35,000 words: hours of one person talking)
@@ -89,16 +93,31 @@ def trim(at: AlignedText) -> AlignedText:
     return at if (i, j) == (0, len(pieces)) else AlignedText(pieces[i:j])
 
 
-def check_zip_archive(path: str | Path | None, data: bytes, *, what: str = "archive", max_members: int = 10_000,
-                      max_unpacked: int = 512 * 2**20, max_ratio: float = 200.0) -> zipfile.ZipFile:
+#: an archive member over 1 MB may unpack to at most this many times its packed size
+MAX_COMPRESSION_RATIO = 100
+DEFAULT_MAX_UNPACKED_MB = 256
+MAX_ARCHIVE_MEMBERS = 10_000
+_RATIO_FLOOR = 2**20  # members smaller than this are never refused for their ratio
+
+
+def max_unpacked_bytes() -> int:
+    """Most bytes an archive or a Parquet table may unpack to (INSIGHTKIT_MAX_UNPACKED_MB, default 256)."""
+    return int(_env_number("INSIGHTKIT_MAX_UNPACKED_MB", DEFAULT_MAX_UNPACKED_MB) * 1024 * 1024)
+
+
+def check_zip_archive(path: str | Path | None, data: bytes, *, what: str = "archive",
+                      max_members: int = MAX_ARCHIVE_MEMBERS, max_unpacked: int | None = None,
+                      max_ratio: float = MAX_COMPRESSION_RATIO) -> zipfile.ZipFile:
     """Open ``data`` as a zip archive (.docx, .xlsx), refusing what would take absurd work to unpack.
 
-    Refused with an :class:`InputError` naming ``path``: bytes that are not a readable zip, more than
-    ``max_members`` entries, a declared unpacked size over ``max_unpacked`` bytes in all, an entry over
-    1 MB compressed more than ``max_ratio`` times (a zip bomb), and encrypted entries. Python's
-    zipfile never inflates an entry past its declared size (it raises instead), so the declared
-    sizes checked here bound the memory any later read can take.
+    The one archive check of every reader. Refused with an :class:`InputError` naming ``path``:
+    bytes that are not a readable zip, more than ``max_members`` parts, a declared unpacked size over
+    ``max_unpacked`` bytes in all (default :func:`max_unpacked_bytes`), a part over 1 MB compressed
+    more than ``max_ratio`` times (a zip bomb), and encrypted parts. Python's zipfile never inflates
+    a part past its declared size (it raises instead), so the declared sizes checked here bound the
+    memory any later read can take.
     """
+    limit = max_unpacked_bytes() if max_unpacked is None else int(max_unpacked)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -106,18 +125,23 @@ def check_zip_archive(path: str | Path | None, data: bytes, *, what: str = "arch
         raise InputError(path, f"not a valid {what} (it could not be opened as a zip archive: {_one_line(exc)})") \
             from None
     if len(infos) > max_members:
-        raise InputError(path, f"not a valid {what}: the archive holds {len(infos):,} entries (the limit is "
+        raise InputError(path, f"not a usable {what}: the archive has {len(infos):,} parts (at most "
                                f"{max_members:,})")
-    total = sum(i.file_size for i in infos)
-    if total > max_unpacked:
-        raise InputError(path, f"refused: the {what} unpacks to {total / 2**20:,.0f} MB (the limit is "
-                               f"{max_unpacked // 2**20:,} MB)")
+    total = 0
     for i in infos:
         if i.flag_bits & 0x1:
-            raise InputError(path, f"the {what} is encrypted (password-protected); save an unprotected copy")
-        if i.file_size > 2**20 and i.file_size > max_ratio * max(i.compress_size, 1):
-            raise InputError(path, f"refused: {i.filename[:80]!r} in the {what} is compressed "
-                                   f"{i.file_size / max(i.compress_size, 1):,.0f} times (a zip bomb?)")
+            raise InputError(path, f"the {what} is encrypted (password-protected); save an unprotected copy "
+                                   "and read that")
+        size = max(int(i.file_size), 0)
+        total += size
+        if total > limit:
+            raise InputError(path, f"the {what} would unpack to more than {_mb(limit)} "
+                                   "(set INSIGHTKIT_MAX_UNPACKED_MB to raise the limit)")
+        if size > _RATIO_FLOOR and size > max_ratio * max(int(i.compress_size), 1):
+            raise InputError(path, f"the {what} looks like a decompression bomb (a zip bomb?): its part "
+                                   f"{i.filename[:80]!r} unpacks to {_mb(size)} from {_mb(int(i.compress_size))}, "
+                                   f"compressed {size / max(int(i.compress_size), 1):,.0f} times (more than "
+                                   f"{max_ratio:g})")
     return zf
 
 
@@ -142,3 +166,102 @@ def read_zip_member(path: str | Path | None, zf: zipfile.ZipFile, name: str, *, 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:160]
+
+
+# -- opening input files --------------------------------------------------------------------------
+#
+# Every input path of every command goes through these: a FIFO, a device (a symlink to /dev/zero),
+# a socket or a folder is refused before a byte is read, and a file read whole into memory is capped.
+
+#: largest file read whole into memory (a transcript, a survey export, a table read at once), in MB;
+#: the environment variable INSIGHTKIT_MAX_FILE_MB raises or lowers it
+DEFAULT_MAX_FILE_MB = 256
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def max_file_bytes() -> int:
+    """Largest file read whole, in bytes (INSIGHTKIT_MAX_FILE_MB, default 256)."""
+    return int(_env_number("INSIGHTKIT_MAX_FILE_MB", DEFAULT_MAX_FILE_MB) * 1024 * 1024)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def open_regular_file(path):
+    """Open ``path`` for reading bytes, refusing anything but a regular file (symlinks resolved).
+
+    The file is opened without blocking (a FIFO would otherwise wait for a writer) and checked on
+    the open descriptor, so it cannot be swapped between the check and the read. Raises
+    :class:`InputError` naming the file; returns a binary file object the caller closes.
+    """
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise InputError(p, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(p, "is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(p, "permission denied: cannot read the file") from None
+    except OSError as exc:
+        why = {errno.ELOOP: "a loop of symbolic links", errno.ENAMETOOLONG: "the name is too long",
+               errno.ENOTDIR: "a part of the path is not a folder", errno.ENXIO: "not a regular file (a socket?)"}
+        raise InputError(p, f"cannot open the file: {why.get(exc.errno, exc.strerror or exc)}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(p, "is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
+                    "a character device" if stat.S_ISCHR(st.st_mode) else
+                    "a block device" if stat.S_ISBLK(st.st_mode) else
+                    "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+            raise InputError(p, f"is {kind}, not a regular file; only regular files are read")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def check_regular_file(path) -> int:
+    """Raise :class:`InputError` unless ``path`` is a regular file (symlinks resolved); its size."""
+    with open_regular_file(path) as fh:
+        return os.fstat(fh.fileno()).st_size
+
+
+def read_file_bytes(path, limit: int | None = None, advice: str | None = None) -> bytes:
+    """The bytes of a regular file, refusing files larger than ``limit`` (default
+    :func:`max_file_bytes`) with an :class:`InputError` that says how to raise the limit (or, for a
+    fixed limit, gives ``advice``)."""
+    if advice is None:
+        advice = "at most (set INSIGHTKIT_MAX_FILE_MB to raise the limit)"
+    else:
+        advice = f"at most: {advice}"
+    limit = max_file_bytes() if limit is None else int(limit)
+    p = Path(path)
+    with open_regular_file(p) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        too_big = InputError(p, f"the file is {_mb(max(size, limit + 1))}, more than the {_mb(limit)} read whole "
+                                f"{advice}")
+        if size > limit:
+            raise too_big
+        try:
+            data = fh.read(limit + 1)  # a file that grows while read (or a /proc file) stops here
+        except OSError as exc:
+            raise InputError(p, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise too_big
+    return data

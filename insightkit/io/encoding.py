@@ -15,7 +15,7 @@ from pathlib import Path
 
 from insightkit.errors import InputError
 
-__all__ = ["decode_bytes", "read_text_file", "line_starts", "line_of"]
+__all__ = ["decode_bytes", "read_text_file", "line_starts", "line_of", "check_magic", "check_not_binary"]
 
 # magic numbers of common binary formats someone might hand us by mistake
 _MAGIC = {
@@ -80,9 +80,7 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
     """Decode ``data``; returns ``(text, encoding)``. Raises InputError for empty or binary input."""
     if not data:
         raise InputError(path, "the file is empty")
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise InputError(path, f"this looks like {what}, not a text file")
+    check_magic(data, path)
     encoding: str
     text: str | None = None
     if data.startswith(codecs.BOM_UTF8):
@@ -120,6 +118,20 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
                 ) from None
     if not text.strip():
         raise InputError(path, "the file is empty (only whitespace)")
+    check_not_binary(text, path)
+    return text, encoding
+
+
+def check_magic(data: bytes, path: str | Path | None = None) -> None:
+    """InputError when ``data`` starts like a known binary format (PDF, ZIP, image, ...)."""
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(path, f"this looks like {what}, not a text file")
+
+
+def check_not_binary(text: str, path: str | Path | None = None) -> None:
+    """InputError when decoded ``text`` (or its first 100,000 characters) looks like binary data:
+    NUL bytes, many control characters, or mostly unassigned characters."""
     bad = _BAD_CONTROL.findall(text[:100_000])
     if bad and (len(bad) > 0.01 * min(len(text), 100_000) or "\x00" in bad):
         if "\x00" in bad:  # name the line, so a stray NUL in a text file can be found and removed
@@ -128,7 +140,6 @@ def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]
         raise InputError(path, "this looks like a binary file (it is full of control characters), not text")
     if _mostly_unprintable(text):
         raise InputError(path, "this looks like a binary file, not text")
-    return text, encoding
 
 
 def _mostly_unprintable(text: str) -> bool:
@@ -140,15 +151,10 @@ def _mostly_unprintable(text: str) -> bool:
 
 def read_text_file(path: str | Path) -> tuple[str, bytes, str]:
     """Read and decode ``path``; returns ``(text, raw_bytes, encoding)``."""
+    from insightkit.io.base import read_file_bytes
+
     p = Path(path)
-    if not p.exists():
-        raise InputError(p, "no such file")
-    if p.is_dir():
-        raise InputError(p, "is a folder, not a file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(p, f"cannot read the file: {exc.strerror or exc}") from None
+    data = read_file_bytes(p)  # a regular file (not a FIFO or device), of bounded size
     text, enc = decode_bytes(data, p)
     return text, data, enc
 

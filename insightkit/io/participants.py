@@ -46,9 +46,9 @@ def read_participants(path: str | Path) -> pd.DataFrame:
     """The participants file as a table: ``source, speaker, role`` then attribute columns."""
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        if not p.exists():
-            raise InputError(p, "no such file")
-        parsed = parse_xlsx(p.read_bytes(), p)
+        from insightkit.io.base import read_file_bytes
+
+        parsed = parse_xlsx(read_file_bytes(p), p)
     elif p.suffix.lower() in (".csv", ".tsv", ".txt"):
         text, _, _ = read_text_file(p)
         parsed = parse_csv(text, p)

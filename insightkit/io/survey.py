@@ -16,10 +16,8 @@ personal data (name, email, phone, the trust's own name, ...) are dropped when r
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import re
 import statistics
-import zipfile
 from typing import Iterable, Sequence
 
 from insightkit.alignment import AlignedText, Piece
@@ -154,6 +152,8 @@ class _Field:
 def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, int, list[_Field]]]:
     """Records as ``(start, end, fields)``; blank lines are skipped. Quoted fields may hold line
     breaks and doubled quotes. An unclosed quote is an InputError naming the line it opened on."""
+    from insightkit.io.tables import MAX_COLUMNS, cell_too_long, max_cell_chars, max_survey_cells
+
     d = re.escape(delimiter)
     unquoted = re.compile(rf'[^{d}\r\n]*')
     quoted_body = re.compile(r'[^"]*(?:""[^"]*)*')
@@ -161,6 +161,8 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
     pos = 0
     records = []
     starts = None
+    budget = max_survey_cells()  # each field becomes an aligned cell: bound them before building them
+    char_limit = max_cell_chars()
     while pos < n:
         rec_start = pos
         fields: list[_Field] = []
@@ -184,10 +186,21 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
                 m = unquoted.match(text, pos)
                 fields.append(_Field(pos, m.end(), False, False))
                 pos = m.end()
+            last = fields[-1]
+            if last.end - last.start > char_limit:
+                starts = starts or line_starts(text)
+                raise cell_too_long(path, last.end - last.start, line=line_of(starts, last.start))
             if pos < n and text[pos] == delimiter:
                 pos += 1
                 continue
             break
+        budget -= len(fields)
+        if budget < 0 or len(fields) > MAX_COLUMNS:
+            starts = starts or line_starts(text)
+            what = f"a row of {len(fields):,} fields (more than {MAX_COLUMNS:,})" if len(fields) > MAX_COLUMNS else \
+                f"more than {max_survey_cells():,} cells, the most a survey export may hold (set " \
+                "INSIGHTKIT_MAX_SURVEY_CELLS to raise the limit)"
+            raise InputError(path, f"the file has {what}", line=line_of(starts, rec_start))
         rec_end = pos
         if text.startswith("\r\n", pos):
             pos += 2
@@ -285,55 +298,88 @@ def _sheet_ref(sheet: str, ref: str) -> str:
     return f"{sheet}!{ref}" if re.fullmatch(r"\w+", sheet) else f"'{sheet}'!{ref}"
 
 
-def _open_workbook(data: bytes, path):
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover
-        raise InputError(path, "openpyxl is not installed") from exc
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(path, "not a valid Excel .xlsx workbook (it could not be opened as one)") from None
-    except Exception as exc:  # openpyxl raises its own InvalidFileException and lxml errors
-        raise InputError(path, f"not a valid Excel .xlsx workbook ({type(exc).__name__})") from None
+def _column_letter(col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, r = divmod(col - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
-def _sheet_parse(title: str, grid: list[list[tuple[str, str]]], found: tuple[int, int]) -> SurveyParse:
-    """The survey table of one sheet given its header row and first data row (0-based indices)."""
-    from openpyxl.utils import get_column_letter
+#: a sheet this many cells wide and tall (header width times rows) that is mostly empty has its
+#: empty, unnamed columns dropped instead of spelt out cell by cell
+_COMPACT_CELLS = 1_000_000
 
+_Grid = list  # of (sheet row number, {column number: cell text}), rows holding a value only
+
+
+def _max_survey_cells() -> int:
+    from insightkit.io.tables import max_survey_cells
+
+    return max_survey_cells()
+
+
+def _read_sheets(data: bytes, path) -> list[tuple[str, _Grid]]:
+    """Every worksheet that holds a value, read cell by cell (see :class:`insightkit.io.tables.XlsxBook`)."""
+    from insightkit.io.tables import XlsxBook, max_survey_cells
+
+    sheets = []
+    with XlsxBook(data, path, cells=max_survey_cells(), cells_env="INSIGHTKIT_MAX_SURVEY_CELLS") as book:
+        if not book.sheetnames:
+            raise InputError(path, "the workbook has no worksheets")
+        for title in book.sheetnames:
+            grid = [(r, {c: _cell_str(v) for c, v in cells.items()}) for r, cells in book.rows(title)]
+            if any(v.strip() for _, row in grid for v in row.values()):
+                sheets.append((title, grid))
+    return sheets
+
+
+def _values(grid: _Grid) -> list[list[str]]:
+    return [[row[c] for c in sorted(row)] for _, row in grid]
+
+
+def _sheet_parse(title: str, grid: _Grid, found: tuple[int, int], path=None) -> SurveyParse:
+    """The survey table of one sheet given its header row and first data row (indices into ``grid``)."""
     h, data_from = found
-    header = grid[h]
-    last_col = max((j for j, (_, v) in enumerate(header) if v.strip()), default=0)
-    raw = [v.strip() for _, v in header[: last_col + 1]]
-    columns = _unique_names(raw)
+    _, header = grid[h]
+    last_col = max((c for c, v in header.items() if v.strip()), default=1)
+    data = [(n, row) for n, row in grid[data_from:] if any(v.strip() for v in row.values())]
+    kept = list(range(1, last_col + 1))
+    filled = sum(len(row) for _, row in data)
+    if len(data) * last_col > _COMPACT_CELLS and len(data) * last_col > 10 * filled:
+        # a header cell far to the right (XFD1): keep the columns with a name or a value
+        used = {c for _, row in data for c, v in row.items() if c <= last_col and v.strip()}
+        kept = [c for c in kept if header.get(c, "").strip() or c in used]
+    if len(data) * len(kept) > _max_survey_cells():
+        raise InputError(path, f"sheet {title!r}: {len(data):,} rows by {len(kept):,} columns is more than "
+                               f"{_max_survey_cells():,} cells, the most a survey export may hold (set "
+                               "INSIGHTKIT_MAX_SURVEY_CELLS to raise the limit)")
+    raw = [header.get(c, "").strip() for c in kept]
+    columns = _unique_names([r or f"column_{c}" for r, c in zip(raw, kept)])
     header_rows = []
-    for i in [*range(0, h), *range(h + 1, data_from)]:
-        vals = [v for _, v in grid[i] if v.strip()]
+    for k in [*range(0, h), *range(h + 1, data_from)]:
+        n, row = grid[k]
+        vals = [row[c] for c in sorted(row) if row[c].strip()]
         if vals:
-            why = "title row above the header" if i < h else "second header row (question text or import ids)"
-            header_rows.append((i + 1, AlignedText.from_source(" | ".join(vals)), why, _sheet_ref(title, f"A{i + 1}")))
+            why = "title row above the header" if k < h else "second header row (question text or import ids)"
+            header_rows.append((n, AlignedText.from_source(" | ".join(vals)), why, _sheet_ref(title, f"A{n}")))
     labels = {}
     if data_from > h + 1:
-        second = grid[h + 1]
-        labels = {c: second[j][1].strip() for j, c in enumerate(columns)
-                  if j < len(second) and second[j][1].strip() and not _IMPORT_ID.match(second[j][1])}
+        _, second = grid[h + 1]
+        labels = {col: second[c].strip() for c, col in zip(kept, columns)
+                  if second.get(c, "").strip() and not _IMPORT_ID.match(second[c])}
     rows, row_lines, cells_map, bad = [], [], {}, []
-    for i in range(data_from, len(grid)):
-        r = grid[i]
-        if not any(v.strip() for _, v in r):
+    for rownum, r in data:
+        extra = [v for c, v in r.items() if c > last_col and v.strip()]
+        if extra:
+            joined = " | ".join(r[c] for c in sorted(r) if r[c].strip())
+            bad.append((rownum, AlignedText.from_source(joined), f"values beyond the header's "
+                        f"{last_col} columns", _sheet_ref(title, f"A{rownum}")))
             continue
         cells = []
-        extra = [v for _, v in r[last_col + 1:] if v.strip()]
-        rownum = i + 1
-        if extra:
-            joined = " | ".join(v for _, v in r if v.strip())
-            bad.append((rownum, AlignedText.from_source(joined), f"values beyond the header's "
-                        f"{last_col + 1} columns", _sheet_ref(title, f"A{rownum}")))
-            continue
-        for j in range(last_col + 1):
-            ref, value = r[j] if j < len(r) else (f"{get_column_letter(j + 1)}{rownum}", "")
-            ref = _sheet_ref(title, ref)
+        for c in kept:
+            value = r.get(c, "")
+            ref = _sheet_ref(title, f"{_column_letter(c)}{rownum}")
             at = AlignedText.from_source(value) if value else None
             cells.append(SurveyCell(value, at, rownum, ref))
             if value:
@@ -352,83 +398,48 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
     found, else the first sheet with a table, else the first sheet with any rows. Header: see
     :func:`_find_header` (title rows above it are skipped and reported). Other sheets are not read;
     ``notes`` says so.
+
+    The workbook is read cell by cell (:class:`insightkit.io.tables.XlsxBook`): its declared
+    dimension is ignored and rows that hold nothing are skipped, so the work follows the values,
+    and a hostile archive (a decompression bomb, XML entities) is refused. A formula without a
+    stored result (a workbook written by a script) reads as its formula text, as typed.
     """
-    wb = _open_workbook(data, path)
-    formulas = _formulas(data)
-    try:
-        sheets = []
-        for ws in wb.worksheets:
-            grid = []
-            f = formulas.get(ws.title, {})
-            for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column):
-                grid.append([(c.coordinate, _cell_str(c.value) if c.value is not None else f.get(c.coordinate, ""))
-                             for c in row])
-            if any(v.strip() for r in grid for _, v in r):
-                sheets.append((ws.title, grid))
-    finally:
-        wb.close()
+    sheets = _read_sheets(data, path)
     if not sheets:
         raise InputError(path, "the workbook has no rows")
-
-    def values(grid):
-        return [[v for _, v in r] for r in grid]
-
     chosen = None
     if wanted:
         for title, grid in sheets:
-            found = _find_header(values(grid), wanted)
+            found = _find_header(_values(grid), wanted)
             if found is not None:
                 chosen = (title, grid, found)
                 break
     if chosen is None:
         tables = []
         for title, grid in sheets:
-            found = _find_header(values(grid))
+            found = _find_header(_values(grid))
             if found is None:
                 continue
             h = found[0]
-            n_cells = sum(1 for _, v in grid[h] if v.strip())
-            n_data = sum(1 for r in grid[found[1]:] if any(v.strip() for _, v in r))
+            n_cells = sum(1 for v in grid[h][1].values() if v.strip())
+            n_data = sum(1 for _, r in grid[found[1]:] if any(v.strip() for v in r.values()))
             if n_cells >= 2 and n_data:
                 tables.append((title, grid, found))
-        with_text = [t for t in tables if detect_text_columns(*_columns_rows(_sheet_parse(*t)))]
+        with_text = [t for t in tables if detect_text_columns(*_columns_rows(_sheet_parse(*t, path=path)))]
         pick = (with_text or tables)
         if pick:
             chosen = pick[0]
         else:
             title, grid = sheets[0]
-            chosen = (title, grid, _find_header(values(grid)))
+            chosen = (title, grid, _find_header(_values(grid)))
     title, grid, found = chosen
-    parsed = _sheet_parse(title, grid, found)
+    parsed = _sheet_parse(title, grid, found, path)
     if not parsed.rows and not parsed.bad_rows:
-        raise InputError(path, f"sheet {title!r} has a header row but no data rows", line=found[0] + 1)
+        raise InputError(path, f"sheet {title!r} has a header row but no data rows", line=grid[found[0]][0])
     others = [t for t, _ in sheets if t != title]
     if others:
         parsed.notes.append(f"read sheet {title!r}; other sheet(s) not read: {', '.join(repr(o) for o in others)}")
     return parsed
-
-
-def _formulas(data: bytes) -> dict[str, dict[str, str]]:
-    """Formula cells without a stored result, as their formula text, by sheet.
-
-    A workbook written by a script (not saved by Excel) keeps no computed value for a formula, so
-    a typed answer such as ``=HYPERLINK(...)`` would read as blank; it is read as what was typed.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if not any(n.startswith("xl/worksheets/") and re.search(rb"<(?:\w+:)?f[ >]", z.read(n))
-                       for n in z.namelist()):
-                return {}
-        import openpyxl
-
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except Exception:  # the main load reports a broken file; this is only a refinement
-        return {}
-    try:
-        return {ws.title: {c.coordinate: str(c.value) for row in ws.iter_rows() for c in row
-                           if c.data_type == "f" and c.value is not None} for ws in wb.worksheets}
-    finally:
-        wb.close()
 
 
 def _columns_rows(parsed: SurveyParse):
@@ -437,20 +448,23 @@ def _columns_rows(parsed: SurveyParse):
 
 def xlsx_cell_value(data: bytes, ref: str, path=None) -> str:
     """The value of one cell ("Responses!F12", "'My sheet'!F12") as the reader sees it."""
-    m = re.fullmatch(r"(?:'((?:[^']|'')+)'|([^!]+))!([A-Z]+\d+)", ref or "")
+    from insightkit.io.tables import XlsxBook
+
+    m = re.fullmatch(r"(?:'((?:[^']|'')+)'|([^!]+))!([A-Z]{1,3})(\d{1,7})", ref or "")
     if not m:
         raise InputError(path, f"not a cell reference: {ref!r} (expected e.g. 'Responses!F12')")
     sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    wb = _open_workbook(data, path)
-    try:
-        if sheet not in wb.sheetnames:
+    col = 0
+    for ch in m.group(3):
+        col = col * 26 + ord(ch) - 64
+    row = int(m.group(4))
+    with XlsxBook(data, path) as book:
+        if sheet not in book.sheetnames:
             raise InputError(path, f"no sheet named {sheet!r}")
-        value = wb[sheet][m.group(3)].value
-    finally:
-        wb.close()
-    if value is None:  # a formula with no stored result reads as its formula text (see _formulas)
-        return _formulas(data).get(sheet, {}).get(m.group(3), "")
-    return _cell_str(value)
+        for n, cells in book.rows(sheet):
+            if n == row and col in cells:
+                return _cell_str(cells[col])
+    return ""
 
 
 # -- columns --------------------------------------------------------------------------------------
