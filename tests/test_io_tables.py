@@ -444,3 +444,75 @@ def test_oversized_styles_part_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "_MAX_META_PART", 100)
     with pytest.raises(InputError, match="parts other than sheets and shared strings"):
         check_archive(good.read_bytes(), good)
+
+
+def test_a_shared_string_repeated_in_every_cell_is_refused(tmp_path, capsys):
+    """A workbook stores a string once and may reference it from every cell: the text handed on
+    is bounded by what the file holds, not multiplied by the number of references."""
+    import openpyxl
+
+    base = tmp_path / "base.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "answer"])
+    wb.active.append([1, "x"])
+    wb.save(base)
+    big = "Digital data team system " * 38_000  # 950,000 characters, under the per-cell limit
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    strings = (f'<sst xmlns="{ns}" count="3" uniqueCount="3"><si><t>id</t></si><si><t>answer</t></si>'
+               f'<si><t>{big}</t></si></sst>')
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="s"><v>2</v></c></row>'
+                   for r in range(2, 302))
+    sheet = (f'<worksheet xmlns="{ns}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+             f'<c r="B1" t="s"><v>1</v></c></row>{rows}</sheetData></worksheet>')
+    p = tmp_path / "amp.xlsx"
+    ss_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    ss_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    with zipfile.ZipFile(base) as z, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in z.namelist():
+            data = z.read(name).decode("utf-8")
+            if name == "xl/worksheets/sheet1.xml":
+                data = sheet
+            elif name == "[Content_Types].xml":
+                data = data.replace("</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ss_type}"/></Types>')
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace("</Relationships>",
+                                    f'<Relationship Id="rIdSS" Type="{ss_rel}" Target="sharedStrings.xml"/></Relationships>')
+            out.writestr(name, data)
+        out.writestr("xl/sharedStrings.xml", strings)
+    assert p.stat().st_size < 200_000  # 300 cells x 950,000 characters = 285 million characters of text
+    for argv in (["clean", str(p), "--text-column", "answer", "--no-redact", "--out", str(tmp_path / "o.csv")],
+                 ["agreement", str(p), str(p)]):
+        rc = main(argv)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert rc == 2 and len(err) == 1 and str(p) in err[0] and "shared string" in err[0], err
+        assert big[:100] not in err[0]
+    # a realistic repetition (short categorical answers) reads as usual
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "trust", "answer"])
+    for i in range(2000):
+        ws.append([i, "Acute", f"answer number {i} about the electronic patient record"])
+    ok = tmp_path / "ok.xlsx"
+    wb.save(ok)
+    assert len(read_table(ok)) == 2000
+
+
+def test_a_link_in_an_input_folder_to_a_file_outside_it_is_not_read(tmp_path, capsys):
+    secret = tmp_path / "elsewhere" / "notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("Interviewer: hello\nAlex: SECRET_TOKEN our password is hunter2\n")
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "call.txt").write_text("Interviewer: How is the EPR going?\nSam: Live on every ward now.\n")
+    (folder / "notes.txt").symlink_to(secret)
+    res = read([folder], redact=False, show_progress=False)
+    assert not res.segments["text"].str.contains("SECRET_TOKEN").any()
+    assert res.segments["text"].str.contains("every ward").any()
+    assert any("outside the folder" in str(e) and "notes.txt" in str(e) for e in res.errors)
+    rc = main(["clean", str(folder), "--no-redact", "--quiet", "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "outside the folder" in err and "Traceback" not in err
+    assert "SECRET_TOKEN" not in (tmp_path / "o.csv").read_text() + err
+    # the file given by name is read: the user asked for it
+    assert read([folder / "notes.txt"], redact=False, show_progress=False).segments["text"].str.contains(
+        "SECRET_TOKEN").any()

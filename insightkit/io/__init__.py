@@ -116,11 +116,15 @@ class ReadResult:
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-def _expand(paths) -> list[tuple[Path, bool]]:
-    """Files to read as (path, given_explicitly); folders give their supported files, sorted."""
+def _expand(paths) -> list[tuple[Path, bool, Path | None]]:
+    """Files to read as (path, given_explicitly, folder); folders give their supported files, sorted.
+
+    ``folder`` is the folder a file was found in when it is a link that leads outside that folder
+    (the caller refuses it: a folder's files are read only from inside it), else None.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    out: list[tuple[Path, bool]] = []
+    out: list[tuple[Path, bool, Path | None]] = []
     seen = set()
     for p in paths:
         p = Path(p)
@@ -128,14 +132,15 @@ def _expand(paths) -> list[tuple[Path, bool]]:
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
                            and not any(part.startswith(".") for part in f.relative_to(p).parts)
                            and not f.name.startswith("~$"))
-            items = [(f, False) for f in found]
+            root = p.resolve()
+            items = [(f, False, None if f.resolve().is_relative_to(root) else p) for f in found]
         else:
-            items = [(p, True)]
-        for f, explicit in items:
+            items = [(p, True, None)]
+        for f, explicit, outside in items:
             key = str(f.resolve()) if f.exists() else str(f)
             if key not in seen:
                 seen.add(key)
-                out.append((f, explicit))
+                out.append((f, explicit, outside))
     return out
 
 
@@ -764,8 +769,13 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
     errors: list[FileError] = []
     todo: list[tuple[Path, str]] = []
     as_participants: list[Path] = []
-    for f, explicit in files:
+    for f, explicit, outside in files:
         if part_path is not None and f.exists() and part_path.exists() and f.resolve() == part_path.resolve():
+            continue
+        if outside is not None:
+            errors.append(FileError(str(f), str(InputError(
+                f, f"a link to a file outside the folder {outside}; not read (files found in a folder are read "
+                   "only from inside it: give the file itself to read it)"))))
             continue
         fmt = force_format or SUPPORTED_EXTENSIONS.get(f.suffix.lower())
         if not f.exists():

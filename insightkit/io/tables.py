@@ -88,6 +88,10 @@ DEFAULT_MAX_XLSX_CELLS = 5_000_000
 DEFAULT_MAX_CELL_CHARS = 1_000_000
 #: cells per chunk handed on by :func:`iter_table` (fewer rows per chunk for very wide tables)
 CHUNK_CELLS = 2_000_000
+#: text a workbook's cells may hand on: this many times the archive's unpacked size (at least
+#: _MIN_TEXT_BUDGET characters, at most INSIGHTKIT_MAX_UNPACKED_MB)
+_TEXT_AMPLIFICATION = 4
+_MIN_TEXT_BUDGET = 16 * 1024 * 1024
 # styles, workbook, relationships and the like are parsed into objects at tens of microseconds each:
 # a workbook's parts other than its sheets and shared strings are kept to a size no real one nears
 _MAX_META_PART = 32 * 1024 * 1024
@@ -319,6 +323,14 @@ class XlsxBook:
         self._limit = max_xlsx_cells() if cells is None else int(cells)
         self._budget = self._limit
         self._env = cells_env
+        # Text handed on is bounded by the data too: a shared string is stored once and may be
+        # referenced by every cell, so a small workbook could otherwise expand to gigabytes of text.
+        try:
+            unpacked = sum(max(int(i.file_size), 0) for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except _ZIP_ERRORS:  # pragma: no cover - check_archive has opened it already
+            unpacked = len(data)
+        self._text_limit = min(max_unpacked_bytes(), max(_MIN_TEXT_BUDGET, _TEXT_AMPLIFICATION * unpacked))
+        self._text_budget = self._text_limit
 
     def __enter__(self) -> "XlsxBook":
         return self
@@ -366,8 +378,15 @@ class XlsxBook:
                         v = c["value"]
                         if v is None or (isinstance(v, str) and v == ""):
                             continue
-                        if isinstance(v, str) and len(v) > char_limit:
-                            raise cell_too_long(path, len(v), f"sheet {title!r} row {c['row']}")
+                        if isinstance(v, str):
+                            if len(v) > char_limit:
+                                raise cell_too_long(path, len(v), f"sheet {title!r} row {c['row']}")
+                            self._text_budget -= len(v)
+                            if self._text_budget < 0:
+                                raise InputError(path, f"the workbook's cells hold more than {self._text_limit:,} "
+                                                       "characters of text, far more than its files hold (one "
+                                                       "shared string repeated in many cells?): not read "
+                                                       f"(sheet {title!r}, row {c['row']})")
                         col = int(c["column"])
                         if not 1 <= col <= MAX_COLUMNS or int(c["row"]) < 1:
                             raise InputError(path, f"sheet {title!r} has a cell outside Excel's grid "
