@@ -322,3 +322,18 @@ def test_quotes_unknown_theme_names_the_table(tmp_path, capsys):
     rc = main(["quotes", str(table), "--out", str(tmp_path / "q.csv"), "--theme", "nosuch", "--no-rescore",
                "--no-verify"])
     _one_line_error(capsys, rc, str(table), "nosuch")
+
+
+@pytest.mark.parametrize("argv", [
+    ["quotes", "t.csv", "--out", "q.csv", "--n", "-1"],
+    ["report", "s.csv", "--out", "r", "--min-count", "-3"],
+    ["tag", "t.csv", "--out", "o.csv", "--chunk-rows", "-5"],
+    ["clean"],
+    ["no-such-command"],
+])
+def test_option_errors_are_one_line_without_a_usage_block(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error:" in err[0] and not err[0].startswith("usage"), err

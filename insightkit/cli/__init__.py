@@ -19,8 +19,16 @@ from insightkit.errors import InsightkitError
 COMMANDS = ["clean", "train", "tag", "evaluate", "agreement", "topics", "quotes", "report"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the house rule for errors: one line (no usage block), exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        line = " ".join(str(message).split())
+        self.exit(2, f"{self.prog}: error: {line} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="insightkit",
         description="Qualitative analysis of interview transcripts and free-text survey answers.",
     )
