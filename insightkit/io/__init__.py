@@ -850,7 +850,7 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
             warnings.warn(w, stacklevel=3)
     segments, rejected, redactions = _build_tables(docs, attribution_template)
     if duplicate_rows:
-        dup = pd.DataFrame(duplicate_rows, columns=rejected.columns).fillna("")
+        dup = pd.DataFrame(duplicate_rows, columns=rejected.columns).astype(object).fillna("")
         rejected = pd.concat([rejected, dup], ignore_index=True)
         for c in ("turn", "line", "start", "end"):
             rejected[c] = rejected[c].astype("int64")
