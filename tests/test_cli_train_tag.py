@@ -120,6 +120,12 @@ def test_agreement_aligns_by_id_and_refuses_different_lengths(tmp_path, capsys):
     assert run_cli("agreement", tmp_path / "a2.csv", tmp_path / "b2.csv") == 2
     err = capsys.readouterr().err
     assert "3 rows but" in err and "has 4" in err and err.count("\n") == 1
+    # a theme_<id> column holding something else than 0/1 is an error naming the line, not left out
+    (tmp_path / "a3.csv").write_text("id,theme_epr,theme_data\n1,1,0\n2,maybe,1\n")
+    (tmp_path / "b3.csv").write_text("id,theme_epr,theme_data\n1,1,0\n2,0,1\n")
+    assert run_cli("agreement", tmp_path / "a3.csv", tmp_path / "b3.csv") == 2
+    err = capsys.readouterr().err
+    assert "a3.csv:3" in err and "theme_epr" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(

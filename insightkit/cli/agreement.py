@@ -44,12 +44,15 @@ def _is01(series: pd.Series) -> bool:
 
 
 def label_columns(df: pd.DataFrame) -> dict[str, str]:
-    """theme id -> column, for the 0/1 columns of a label file (theme_<id> is read as <id>)."""
+    """theme id -> column, for the ``theme_<id>`` columns and other 0/1 columns of a label file
+    (theme_<id> is read as <id>)."""
     out: dict[str, str] = {}
     for c in map(str, df.columns):
         if c.startswith("score_") or c in _NOT_THEMES or c in _ID_COLUMNS:
             continue
-        if _is01(df[c]):
+        # a theme_<id> column is a label column by its name: a value other than 0/1 in it is an
+        # error naming the file and line (in _matrix), not a column silently left out
+        if c.startswith("theme_") or _is01(df[c]):
             tid = c[len("theme_"):] if c.startswith("theme_") else c
             # a tagged file may keep the coder's <id> column beside the model's theme_<id>: the
             # model's column wins, so "tag output vs coded file" compares model with coder
