@@ -158,13 +158,16 @@ class Codebook:
     @classmethod
     def load(cls, path: str | Path) -> "Codebook":
         """Read and validate a YAML codebook file."""
+        from insightkit.io.base import read_file_bytes
+
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise CodebookError(str(path), "codebook file not found")
+        raw = read_file_bytes(path, 16 * 2**20, advice="a codebook is far smaller")  # a regular file, bounded
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CodebookError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+            raise CodebookError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         return cls.from_yaml(text, source=path)
 
     @classmethod

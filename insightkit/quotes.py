@@ -240,12 +240,9 @@ _REQUIRED_DECISION_COLUMNS = ("theme", "quote_id", "decision", "reviewer")
 
 
 def _decisions_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > _MAX_DECISIONS_BYTES:
-            raise InputError(path, f"decisions file is larger than {_MAX_DECISIONS_BYTES // 2**20} MB")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read decisions: {exc.strerror or exc}") from None
+    from insightkit.io.base import read_file_bytes
+
+    raw = read_file_bytes(path, _MAX_DECISIONS_BYTES, advice="a decisions file is far smaller")  # a regular file
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -323,7 +320,7 @@ def load_decisions(path_or_table) -> pd.DataFrame:
     else:
         path = Path(path_or_table)
         where = str(path)
-        if not path.is_file():
+        if not path.exists():
             raise InputError(path, "decisions file not found")
         if path.suffix.lower() in {".yaml", ".yml"}:
             df = _decisions_yaml(path)

@@ -516,3 +516,15 @@ def test_a_link_in_an_input_folder_to_a_file_outside_it_is_not_read(tmp_path, ca
     # the file given by name is read: the user asked for it
     assert read([folder / "notes.txt"], redact=False, show_progress=False).segments["text"].str.contains(
         "SECRET_TOKEN").any()
+
+
+def test_a_fifo_as_decisions_or_codebook_is_refused_at_once(tmp_path):
+    from insightkit.codebook import Codebook
+    from insightkit.quotes import load_decisions
+
+    for name in ("d.yaml", "cb.yaml"):
+        os.mkfifo(tmp_path / name)
+    with pytest.raises(InputError, match="FIFO"):
+        load_decisions(tmp_path / "d.yaml")
+    with pytest.raises(InputError, match="FIFO"):
+        Codebook.load(tmp_path / "cb.yaml")
