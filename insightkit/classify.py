@@ -93,11 +93,9 @@ def _sha256_bytes(data: bytes) -> str:
 
 
 def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from insightkit.integrity import file_sha256
+
+    return file_sha256(path)
 
 
 def training_data_hash(texts: Sequence[str], Y: np.ndarray, theme_ids: Sequence[str]) -> str:

@@ -121,11 +121,9 @@ def default_model_path() -> Path:
 
 @lru_cache(maxsize=32)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from insightkit.integrity import file_sha256
+
+    return file_sha256(path)
 
 
 def file_sha256(path: str | Path) -> str:

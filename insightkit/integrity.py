@@ -36,7 +36,9 @@ class ModelDigestError(ModelError):
     """The model folder is not the one pinned, or the pinned digest is not a sha256 digest."""
 
 
-def _file_sha256(path: str) -> str:
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MB chunks (the one file hasher; never cached, so a
+    file changed in place with its size and time kept is still seen)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -71,7 +73,7 @@ def model_digest(path: str | Path) -> str:
                 raise ModelDigestError(f"{full}: cannot read ({exc.strerror or exc})") from None
             if not stat.S_ISREG(mode):
                 raise ModelDigestError(f"{full}: not a regular file (a FIFO, device or broken link) in the model folder")
-            entries.append((rel, _file_sha256(full)))
+            entries.append((rel, file_sha256(full)))
     listing = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(entries, key=lambda e: e[0].encode("utf-8")))
     return hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
