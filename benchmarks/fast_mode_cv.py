@@ -8,7 +8,9 @@ words and chars, thresholds tuned on the same out-of-fold scores (as the model's
 Run:  python benchmarks/fast_mode_cv.py [SEED ...]   (default seeds 1 3)
 Writes benchmarks/results/fast_mode_cv.json.
 """
-import sys, json, time
+import json
+import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -27,15 +29,18 @@ cb = Codebook.from_labels(labels, name="px")
 out = {}
 for seed in [int(s) for s in sys.argv[1:]] or [1, 3]:
     tr, te = multilabel_train_test_split(Y, test_size=0.2, seed=seed)
-    T = [texts[i] for i in tr]; Yt = Y[tr]
+    T = [texts[i] for i in tr]
+    Yt = Y[tr]
     Es = get_static_embedder().encode(T).astype(np.float64)
     Em = get_embedder().encode(T).astype(np.float64)
     oof = {}
     t0 = time.time()
     for f_tr, f_te in multilabel_kfold(Yt, n_splits=5, seed=0):
         def run(view, E, **kw):
-            m = ThemeClassifier(cb, speed="fast", features=(view,), **kw); m._check_params()
-            Ttr = [T[i] for i in f_tr]; Tte = [T[i] for i in f_te]
+            m = ThemeClassifier(cb, speed="fast", features=(view,), **kw)
+            m._check_params()
+            Ttr = [T[i] for i in f_tr]
+            Tte = [T[i] for i in f_te]
             v = m._fit_views(Ttr, None if E is None else E[f_tr], Yt[f_tr])
             return m._views_proba(v, Tte, None if E is None else E[f_te])
         parts = {"words": run("words", None), "chars": run("chars", None)}

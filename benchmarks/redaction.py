@@ -145,7 +145,7 @@ def _fmt(v) -> str:
 
 def table(summary: dict) -> str:
     lines = [
-        f"| type | planted | recall | recall (type-exact) | detections | false positives | precision |",
+        "| type | planted | recall | recall (type-exact) | detections | false positives | precision |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for t, row in summary["per_type"].items():
