@@ -17,6 +17,8 @@ _EXPORTS = {
     "REJECTED_COLUMNS": "insightkit.segments",
     "format_attribution": "insightkit.segments",
     "validate_segments": "insightkit.segments",
+    "theme_ids": "insightkit.segments",
+    "add_theme_columns": "insightkit.segments",
     "AlignedText": "insightkit.alignment",
     "apply_edits": "insightkit.alignment",
     "InsightkitError": "insightkit.errors",

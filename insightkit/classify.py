@@ -883,11 +883,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  or c in {f"score_{t}" for t in self.theme_ids_}]
         if clash:
             warnings.warn(f"tag: replacing existing column(s) {', '.join(clash)}", stacklevel=2)
-        for j, tid in enumerate(self.theme_ids_):
-            out[f"theme_{tid}"] = (P[:, j] >= self.thresholds_[j]).astype(np.int64)
-        for j, tid in enumerate(self.theme_ids_):
-            out[f"score_{tid}"] = np.round(P[:, j], 6)
-        return out
+        from insightkit.segments import add_theme_columns
+
+        return add_theme_columns(out, self.theme_ids_, P, self.thresholds_)
 
     # persistence -----------------------------------------------------------------------
     def config(self) -> dict[str, Any]:

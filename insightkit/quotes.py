@@ -31,6 +31,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError, InsightkitError
+from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = [
     "QuoteConfig",
@@ -224,10 +225,6 @@ def specificity(text: str) -> float:
     return float(1 - math.exp(-f / 2.0))
 
 
-def _theme_ids(segments: pd.DataFrame) -> list[str]:
-    return [c[6:] for c in segments.columns if c.startswith("theme_") and len(c) > 6]
-
-
 def _get(row, col, default=""):
     v = row.get(col, default) if hasattr(row, "get") else default
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -380,7 +377,7 @@ def select_quotes(
     cfg = config or QuoteConfig()
     if not isinstance(tagged, pd.DataFrame):
         raise InputError(None, "select_quotes needs a tagged segment table (a DataFrame)")
-    all_ids = _theme_ids(tagged)
+    all_ids = segment_theme_ids(tagged)
     if not all_ids:
         raise InputError(None, "the segment table has no theme_<id> columns: tag it first")
     theme_list = list(themes) if themes is not None else all_ids

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "empty_redactions",
     "validate_segments",
     "SegmentTableError",
+    "theme_ids",
+    "add_theme_columns",
 ]
 
 KINDS = ("transcript", "survey")
@@ -179,3 +182,23 @@ def validate_segments(df: pd.DataFrame, required: Iterable[str] = ("segment_id",
         dup = df.loc[df["segment_id"].duplicated(), "segment_id"].iloc[0]
         raise SegmentTableError(f"segment_id values must be unique; {dup!r} repeats")
     return df
+
+
+# -- theme columns: ``theme_<id>`` (0/1) and ``score_<id>`` (0-1) added by tagging ----------------
+
+def theme_ids(table_or_columns) -> list[str]:
+    """Theme ids of a tagged table (or of its column names): every ``theme_<id>`` column, in order."""
+    columns = table_or_columns.columns if hasattr(table_or_columns, "columns") else table_or_columns
+    return [c[len("theme_"):] for c in columns if isinstance(c, str) and c.startswith("theme_") and len(c) > 6]
+
+
+def add_theme_columns(segments: pd.DataFrame, ids: Sequence[str], scores, thresholds) -> pd.DataFrame:
+    """A copy of ``segments`` with ``theme_<id>`` (score at or above the theme's threshold, 0/1) and
+    ``score_<id>`` (rounded to 6 places) for scores ``scores`` of shape (rows, themes)."""
+    P = np.asarray(scores, dtype=np.float64)
+    out = segments.copy()
+    for j, tid in enumerate(ids):
+        out[f"theme_{tid}"] = (P[:, j] >= thresholds[j]).astype(np.int64)
+    for j, tid in enumerate(ids):
+        out[f"score_{tid}"] = np.round(P[:, j], 6)
+    return out

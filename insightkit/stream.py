@@ -268,12 +268,9 @@ def attach_scores(model: Any, df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
     """``df`` with ``theme_<id>`` and ``score_<id>`` columns, exactly as the model's ``tag`` adds them."""
     if hasattr(model, "with_scores"):
         return model.with_scores(df, P)
-    out = df.copy()
-    for j, tid in enumerate(model.theme_ids_):
-        out[f"theme_{tid}"] = (P[:, j] >= model.thresholds_[j]).astype(np.int64)
-    for j, tid in enumerate(model.theme_ids_):
-        out[f"score_{tid}"] = np.round(P[:, j], 6)
-    return out
+    from insightkit.segments import add_theme_columns
+
+    return add_theme_columns(df, model.theme_ids_, P, model.thresholds_)
 
 
 def tag_file(input_path: str | Path, out_path: str | Path, model: Any = None, *, text_column: str = "text",

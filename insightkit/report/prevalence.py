@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError
+from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED"]
 
@@ -55,8 +56,8 @@ def _percent(k: int, n: int) -> float:
 
 
 def theme_ids_of(tagged: pd.DataFrame) -> list[str]:
-    """Theme ids from ``theme_<id>`` columns, in column order."""
-    return [c[len("theme_"):] for c in tagged.columns if c.startswith("theme_") and c != "theme_"]
+    """Theme ids from ``theme_<id>`` columns, in column order (:func:`insightkit.segments.theme_ids`)."""
+    return segment_theme_ids(tagged)
 
 
 def _people(tagged: pd.DataFrame, unit: str) -> pd.DataFrame:

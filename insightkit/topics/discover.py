@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError
+from insightkit.segments import theme_ids as segment_theme_ids
 from insightkit.topics.model import TopicModel
 from insightkit.topics.params import MIN_SEGMENTS, STOP_WORDS
 
@@ -86,8 +87,9 @@ class TopicResult:
 # --- themes -------------------------------------------------------------------------------
 
 def theme_ids_from_columns(columns: Sequence[str]) -> list[str]:
-    """Theme ids of a tagged table: every ``theme_<id>`` column, in table order."""
-    return [c[len("theme_"):] for c in columns if isinstance(c, str) and c.startswith("theme_") and len(c) > 6]
+    """Theme ids of a tagged table: every ``theme_<id>`` column, in table order
+    (:func:`insightkit.segments.theme_ids`)."""
+    return segment_theme_ids(columns)
 
 
 def _codebook_themes(themes) -> list | None:
