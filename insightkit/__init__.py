@@ -23,6 +23,7 @@ _EXPORTS = {
     "apply_edits": "insightkit.alignment",
     "InsightkitError": "insightkit.errors",
     "InputError": "insightkit.errors",
+    "ParameterError": "insightkit.errors",
     "ModelError": "insightkit.errors",
     # reading and cleaning
     "read": "insightkit.io",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InsightkitError", "InputError", "ModelError"]
+__all__ = ["InsightkitError", "InputError", "ParameterError", "ModelError"]
 
 
 class InsightkitError(Exception):
@@ -22,6 +22,14 @@ class InputError(InsightkitError):
         if self.path is not None:
             where = f"{self.path}:{line}: " if line is not None else f"{self.path}: "
         super().__init__(f"{where}{message}")
+
+
+class ParameterError(InsightkitError, ValueError):
+    """A bad parameter value (a function argument or a command-line option), not a bad file.
+
+    A ``ValueError`` too, so code that validates arguments the scikit-learn way still catches it;
+    an ``InsightkitError``, so the command line prints it as one line and exits with code 2.
+    """
 
 
 class ModelError(InsightkitError):
