@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
-from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json
+from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json, trim
 from insightkit.clean.bullets import remove_bullets
 from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
 from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
@@ -28,7 +28,6 @@ from insightkit.clean.repeats import DEFAULT_REPEAT_EXCEPTIONS, remove_repeats
 from insightkit.clean.tags import DEFAULT_TAGS, remove_tags
 from insightkit.clean.timestamps import remove_timestamps
 from insightkit.clean.unicode import normalise_whitespace, repair_unicode
-from insightkit.io.base import trim
 
 __all__ = [
     "LEVELS",
