@@ -438,7 +438,7 @@ def test_table_columns_reads_only_the_header(tmp_path):
 
 def test_oversized_styles_part_is_refused(tmp_path, monkeypatch):
     """Styles and the like are parsed into objects one by one: they may not be sheet-sized."""
-    import insightkit.io.tables as tables
+    import insightkit.io.tables.xlsx as tables
 
     good = _xlsx(tmp_path / "good.xlsx")
     monkeypatch.setattr(tables, "_MAX_META_PART", 100)
