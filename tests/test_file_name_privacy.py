@@ -13,7 +13,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from insightkit.io import read
+from insightkit.pipeline import read
 from insightkit.io.filenames import redact_file_name
 
 TRANSCRIPT = """Interviewer: Thanks for joining. How is the EPR rollout going?

@@ -18,7 +18,7 @@ import pytest
 from insightkit.cli import main
 from insightkit.errors import InputError
 from insightkit.export import read_table, write_table
-from insightkit.io import read
+from insightkit.pipeline import read
 from insightkit.io.base import open_regular_file, read_file_bytes
 from insightkit.io.survey import parse_xlsx, xlsx_cell_value
 from insightkit.io.tables import check_archive, iter_table, table_columns

@@ -76,7 +76,7 @@ def _counts(series) -> str:
 def run(args: argparse.Namespace) -> int:
     from insightkit.clean import CleaningConfig
     from insightkit.export import TABLE_EXTENSIONS, check_outputs, write_tables
-    from insightkit.io import _read
+    from insightkit.pipeline import read_batch
     from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
     out = Path(args.out)
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     config = CleaningConfig().without(*args.keep) if args.keep else CleaningConfig()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _read(
+        result = read_batch(
             args.paths, args.participants, text_columns=args.text_columns, id_column=args.id_column,
             level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
             attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=config,

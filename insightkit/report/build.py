@@ -276,7 +276,7 @@ def _build_into(
     model_sha256: str | None = None,
 ) -> ReportResult:
     """The report, written into ``out_dir`` (a fresh staging folder)."""
-    from insightkit.io import read
+    from insightkit.pipeline import read
     from insightkit.quotes import select_quotes, verify_quotes
     from insightkit.report.plots import prevalence_bars, prevalence_heatmap, save_figure, topic_sizes
     from insightkit.report.refi import export_qdc, export_qdpx
