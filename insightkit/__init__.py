@@ -59,6 +59,7 @@ _EXPORTS = {
     "verify_quotes": "insightkit.quotes",
     "QuoteDecisionWarning": "insightkit.quotes",
     "theme_prevalence": "insightkit.report",
+    "build_report": "insightkit.pipeline",
 }
 
 __all__ = ["__version__", *_EXPORTS]

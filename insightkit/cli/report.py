@@ -35,7 +35,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.cli import model_pin
-    from insightkit.report.build import build_report
+    from insightkit.pipeline import build_report
 
     res = build_report(
         args.inputs, args.out, participants=args.participants, codebook=args.codebook, model=args.model,

@@ -7,15 +7,16 @@ Glue between the documents read by :mod:`insightkit.io` and the redactor
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from insightkit.alignment import AlignedText
 from insightkit.clean.redact import Redactor
 from insightkit.io import Document
-from insightkit.io.filenames import redact_file_names
+from insightkit.io.filenames import redact_file_name, redact_file_names
 from insightkit.progress import progress, progress_off
 from insightkit.segments import make_doc_id
 
-__all__ = ["redact_items", "redact_attributes", "name_documents"]
+__all__ = ["redact_items", "redact_attributes", "name_documents", "shown_error"]
 
 
 def redact_items(docs: list[Document], extra_names: list[str], show: bool | None, redactor=None) -> None:
@@ -97,3 +98,12 @@ def name_documents(docs: list[Document], known: list[str], redactor=None) -> Non
         n = taken.get(new_id, 0) + 1
         taken[new_id] = n
         d.doc_id = new_id if n == 1 else f"{new_id}-{n}"  # same bytes under two redacted names
+
+
+def shown_error(err) -> str:
+    """A read error for the report: the file named by its shown name (names redacted), not its path."""
+    msg, path = str(err), str(getattr(err, "path", "") or "")
+    if not path:
+        return msg
+    shown = redact_file_name(Path(path).name, use_ner=False)
+    return msg.replace(path, shown).replace(Path(path).name, shown)

@@ -17,7 +17,8 @@ import pandas as pd
 from insightkit.errors import InputError
 from insightkit.segments import theme_ids as segment_theme_ids
 
-__all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED"]
+__all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
+           "pivot_display"]
 
 SUPPRESSED = "*"
 _Z = {0.90: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
@@ -212,3 +213,25 @@ def likert_summary(
             row["n"] = math.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def likert_columns(segments: pd.DataFrame) -> list[str]:
+    """Attribute columns whose values are (mostly) five-point agreement answers."""
+    known = {o.lower() for o in LIKERT_ORDER}
+    out = []
+    for c in segments.columns:
+        if c in {"text", "question", "attribution"} or c.startswith(("theme_", "score_")):
+            continue
+        vals = segments[c].dropna().astype(str).str.strip().str.lower()
+        vals = vals[vals != ""]
+        if len(vals) >= 5 and vals.isin(known).mean() >= 0.9:
+            out.append(c)
+    return out
+
+
+def pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A prevalence table by ``by`` as shown in the reports: one row per theme, one column per group."""
+    p = prev.pivot_table(index="theme", columns=by, values="display", aggfunc="first")
+    p = p.reindex(list(dict.fromkeys(prev["theme"])))
+    cols = [c for c in p.columns if c != "All"] + (["All"] if "All" in p.columns else [])
+    return p[cols].reset_index()
