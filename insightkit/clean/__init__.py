@@ -81,9 +81,9 @@ class CleaningConfig:
         known = {f.name for f in fields(cls) if not f.name.startswith("_")}
         unknown = sorted(set(data) - known)
         if unknown:
-            from insightkit.errors import InputError
+            from insightkit.errors import ParameterError
 
-            raise InputError(None, f"unknown cleaning option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise ParameterError(f"unknown cleaning option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
     def without(self, *steps: str) -> "CleaningConfig":
@@ -92,9 +92,9 @@ class CleaningConfig:
 
     def steps(self, level: str) -> list[str]:
         if level not in LEVELS:
-            from insightkit.errors import InputError
+            from insightkit.errors import ParameterError
 
-            raise InputError(None, f"unknown cleaning level {level!r}; use one of: {', '.join(LEVELS)}")
+            raise ParameterError(f"unknown cleaning level {level!r}; use one of: {', '.join(LEVELS)}")
         wanted = STEPS if level == "clean" else ("unicode", "whitespace")
         return [s for s in wanted if getattr(self, s)]
 
