@@ -37,7 +37,8 @@ _EXPORTS = {
     "read_source_text": "insightkit.io",
     "clean": "insightkit.clean",
     "CleaningConfig": "insightkit.clean",
-    "split_sentences": "insightkit.clean",
+    "split_sentences": "insightkit.sentences",
+    "SentenceSplitter": "insightkit.sentences",
     "Redactor": "insightkit.clean.redact",
     "redact": "insightkit.clean.redact",
     # themes
