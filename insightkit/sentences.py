@@ -14,7 +14,7 @@ whether that helps tagging is a question for an evaluation on real text, not a d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import pandas as pd
@@ -70,6 +70,8 @@ class SentenceSplitter:
         close = f"[{re.escape(self.closers)}]*" if self.closers else ""
         breaks = f"[{re.escape(self.terminators)}]+{close}(?=\\s)" + (r"|\n" if self.split_on_newline else "")
         object.__setattr__(self, "_break_rx", re.compile(breaks))
+
+    _break_rx: re.Pattern = field(init=False, repr=False, compare=False)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence of ``text``, in order, trimmed, at least ``min_chars`` long."""
