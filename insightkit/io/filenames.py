@@ -60,7 +60,7 @@ def _tokens(stem: str) -> list[tuple[int, int, str]]:
 
 
 def _name_words(names: Iterable[str]) -> set[str]:
-    from insightkit.io.turns import is_role_word
+    from insightkit.names import is_role_word
 
     words: set[str] = set()
     for n in names:
