@@ -38,8 +38,8 @@ _EXPORTS = {
     "clean": "insightkit.clean",
     "CleaningConfig": "insightkit.clean",
     "split_sentences": "insightkit.clean",
-    "Redactor": "insightkit.clean.redact",
-    "redact": "insightkit.clean.redact",
+    "Redactor": "insightkit.redact",
+    "redact": "insightkit.redact",
     # themes
     "Codebook": "insightkit.codebook",
     "Theme": "insightkit.codebook",

@@ -657,7 +657,7 @@ def _shown_name(seg, cache: dict[str, str]) -> str:
         return shown
     real = str(_get(seg, "source"))
     if real and real not in cache:
-        from insightkit.io.filenames import redact_file_name
+        from insightkit.redact.filenames import redact_file_name
 
         cache[real] = redact_file_name(real, use_ner=False)
     return cache.get(real, "")
