@@ -31,6 +31,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError, InsightkitError
+from insightkit.redact.types import PLACEHOLDER_RX
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "write_audit_html",
 ]
 
-PLACEHOLDER_RX = re.compile(r"\[(PERSON|EMAIL|PHONE|NHS_NUMBER|POSTCODE|URL|ORG)\]")
 _WORD_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _END_RX = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LIST_NUMBER_END_RX = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]$")  # "... 3." is the next item's number, not an end
