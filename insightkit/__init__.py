@@ -39,8 +39,8 @@ _EXPORTS = {
     "CleaningConfig": "insightkit.clean",
     "split_sentences": "insightkit.sentences",
     "SentenceSplitter": "insightkit.sentences",
-    "Redactor": "insightkit.clean.redact",
-    "redact": "insightkit.clean.redact",
+    "Redactor": "insightkit.redact",
+    "redact": "insightkit.redact",
     # themes
     "Codebook": "insightkit.codebook",
     "Theme": "insightkit.codebook",

@@ -31,6 +31,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError, InsightkitError
+from insightkit.redact.types import PLACEHOLDER_RX
 from insightkit.sentences import SentenceSplitter, sentence_spans
 from insightkit.segments import theme_ids as segment_theme_ids
 
@@ -47,7 +48,6 @@ __all__ = [
     "write_audit_html",
 ]
 
-PLACEHOLDER_RX = re.compile(r"\[(PERSON|EMAIL|PHONE|NHS_NUMBER|POSTCODE|URL|ORG)\]")
 _WORD_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _END_RX = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LIST_NUMBER_END_RX = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]$")  # "... 3." is the next item's number, not an end
@@ -639,7 +639,7 @@ def _shown_name(seg, cache: dict[str, str]) -> str:
         return shown
     real = str(_get(seg, "source"))
     if real and real not in cache:
-        from insightkit.io.filenames import redact_file_name
+        from insightkit.redact.filenames import redact_file_name
 
         cache[real] = redact_file_name(real, use_ner=False)
     return cache.get(real, "")

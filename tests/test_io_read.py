@@ -10,7 +10,8 @@ import pytest
 import insightkit
 from insightkit.errors import InputError
 from insightkit.io import ReadResult, read, read_participants
-from insightkit.io.participants import Participants, name_variants
+from insightkit.io.participants import Participants
+from insightkit.names import name_variants
 
 TXT = ("Sam Jones: Welcome. What is your view on cyber?\n"
        "Jane Smith: We, um, invested in the the network. Call me on 07700 900123.\n"

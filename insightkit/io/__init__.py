@@ -27,7 +27,8 @@ from insightkit.errors import InputError
 from insightkit.io.base import (MAX_TURN_CHARS, SurveyParse, TranscriptParse, max_file_bytes, open_regular_file,
                                 read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
-from insightkit.io.participants import Participants, name_variants, read_participants
+from insightkit.io.participants import Participants, read_participants
+from insightkit.names import name_variants
 from insightkit.io.turns import label_keys, speaker_keys
 from insightkit.segments import (
     ATTRIBUTE_COLUMNS,
@@ -447,7 +448,7 @@ def _name_match(label: str, name: str) -> bool:
 def _assign_speakers(doc: _Doc, participants: Participants, opts: dict) -> None:
     """Roles, attributes and pseudonyms (P01/I01 by first appearance) for a transcript's speakers."""
     from insightkit.io.participants import drop_personal
-    from insightkit.io.turns import is_role_word
+    from insightkit.names import is_role_word
 
     turns = [it for it in doc.items if it.reason != "header"]
     canon = speaker_keys([it.label for it in turns])
@@ -561,7 +562,7 @@ def _redact_items(docs: list[_Doc], extra_names: list[str], show: bool | None, r
     from insightkit.progress import progress
 
     if redactor is None:
-        from insightkit.clean.redact import Redactor
+        from insightkit.redact import Redactor
 
         redactor = Redactor(types=None, use_ner=True)
     items = [it for d in docs for it in d.items if it.at.text]
@@ -587,7 +588,7 @@ def _redact_attributes(docs: list[_Doc], extra_names: list[str], redactor=None) 
     not read as answers ("Anything else?", a contact column) must not reach the table. Trust type,
     region, role and id columns get the pattern detectors only (no NER, which could take a job title
     for a name); other columns get the full redactor. Each changed column is named in a warning."""
-    from insightkit.clean.redact import Redactor
+    from insightkit.redact import Redactor
 
     plain = Redactor(types=("EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE"), use_ner=False)
     if redactor is None:
@@ -681,7 +682,7 @@ def _name_documents(docs: list[_Doc], known: list[str], redactor=None) -> None:
     Without a redactor (``redact=False``) only known names, common given names and the NHS
     organisation list are used (no NER).
     """
-    from insightkit.io.filenames import redact_file_names
+    from insightkit.redact.filenames import redact_file_names
 
     if not docs:
         return
@@ -822,7 +823,7 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
         seen_ids[doc.doc_id] = str(f)
         docs.append(doc)
     if redact and redactor is None and docs:
-        from insightkit.clean.redact import Redactor
+        from insightkit.redact import Redactor
 
         redactor = Redactor(types=None, use_ner=True)  # one for file names, texts and attributes
     known = parts.all_names() + [v for n in interviewers for v in name_variants(n)]
@@ -874,7 +875,7 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     attribution_template: e.g. ``"{trust_type}, {region}"``. cleaning: a CleaningConfig or a dict.
     guess_interviewers: when nothing identifies a transcript's interviewer, take the speaker who
         clearly asks the most questions (rows marked ``role_source == "heuristic"``).
-    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.clean.redact).
+    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.redact).
 
     Files that cannot be read are listed in ``errors`` (and warned about) while the others are
     read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and

@@ -17,8 +17,8 @@ from typing import Any, Iterable
 from insightkit.alignment import AlignedText
 from insightkit.errors import InputError
 from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn, trim
-from insightkit.io.turns import (_STOP_LABELS, _valid_name, known_matcher, label_keys, normalise_label,
-                                 speaker_keys, split_lines)
+from insightkit.io.turns import _STOP_LABELS, _valid_name, known_matcher, label_keys, speaker_keys, split_lines
+from insightkit.names import normalise_label
 
 __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 

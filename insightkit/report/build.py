@@ -529,7 +529,7 @@ def _segments_appendix(people: pd.DataFrame, cb) -> str:
 
 def _shown_error(err) -> str:
     """A read error for the report: the file named by its shown name (names redacted), not its path."""
-    from insightkit.io.filenames import redact_file_name
+    from insightkit.redact.filenames import redact_file_name
 
     msg, path = str(err), str(getattr(err, "path", "") or "")
     if not path:
