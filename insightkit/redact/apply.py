@@ -58,7 +58,7 @@ def _tight_source_span(item: AlignedText, i: int, j: int) -> tuple[int, int]:
             a, b = p.src_start, p.src_end
         s = a if s is None else min(s, a)
         e = b if e is None else max(e, b)
-    if s is None:
+    if s is None or e is None:
         return item.source_span(i, j)
     return (s, e)
 

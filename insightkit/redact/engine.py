@@ -100,19 +100,19 @@ class Redactor:
         names item i's group (e.g. its document); by default items with the same known names form
         a group, which is what one document's turns have.
         """
-        items = [it if isinstance(it, AlignedText) else AlignedText.from_source(str(it)) for it in items]
+        aligned = [it if isinstance(it, AlignedText) else AlignedText.from_source(str(it)) for it in items]
         if names is None:
-            names = [()] * len(items)
-        if len(names) != len(items):
-            raise ParameterError(f"names has {len(names)} entries for {len(items)} items")
-        if groups is not None and len(groups) != len(items):
-            raise ParameterError(f"groups has {len(groups)} entries for {len(items)} items")
-        docs = self._ner([it.text for it in items])
-        dets = [self.detect(it.text, nm, ents=ents) for it, nm, ents in zip(items, names, docs)]
+            names = [()] * len(aligned)
+        if len(names) != len(aligned):
+            raise ParameterError(f"names has {len(names)} entries for {len(aligned)} items")
+        if groups is not None and len(groups) != len(aligned):
+            raise ParameterError(f"groups has {len(groups)} entries for {len(aligned)} items")
+        docs = self._ner([it.text for it in aligned])
+        dets = [self.detect(it.text, nm, ents=ents) for it, nm, ents in zip(aligned, names, docs)]
         if "PERSON" in self.types:
             keys = list(groups) if groups is not None else [tuple(sorted({str(n) for n in (nm or ())})) for nm in names]
-            dets = propagate_names(self.vocab, items, keys, dets)
-        return [apply(it, d) for it, d in zip(items, dets)]
+            dets = propagate_names(self.vocab, aligned, keys, dets)
+        return [apply(it, d) for it, d in zip(aligned, dets)]
 
     def redact_text(self, text: str, names: Sequence[str] = ()) -> tuple[str, list[dict]]:
         """Redact one plain string; log offsets are offsets in ``text``."""

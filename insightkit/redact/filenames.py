@@ -150,6 +150,7 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
 
 
 _ORG_RX_CACHE: dict[str, re.Pattern] = {}
+_ORG_REDACTOR: list[Redactor] = []  # built on first use
 
 
 def _gazetteer_any_case() -> re.Pattern:
@@ -161,10 +162,10 @@ def _gazetteer_any_case() -> re.Pattern:
 
 def _lower_case_orgs(phrase: str) -> list[tuple[int, int, str]]:
     """ORG pattern rules ("X Teaching Hospitals", "X NHS Trust") on a lower-case phrase, title-cased."""
-    if "redactor" not in _ORG_RX_CACHE:
-        _ORG_RX_CACHE["redactor"] = Redactor(types=("ORG",), use_ner=False, org_gazetteer=False)
+    if not _ORG_REDACTOR:
+        _ORG_REDACTOR.append(Redactor(types=("ORG",), use_ner=False, org_gazetteer=False))
     titled = " ".join(w.upper() if w in ("nhs", "ft", "icb", "ics") else w[:1].upper() + w[1:] for w in phrase.split(" "))
-    _, log = _ORG_RX_CACHE["redactor"].redact_text(titled)
+    _, log = _ORG_REDACTOR[0].redact_text(titled)
     return [(int(r["start"]), int(r["end"]), "ORG") for r in log]
 
 

@@ -116,6 +116,8 @@ class EmailOwnerRecognizer(Recognizer):
         if not parts:
             return []
         rx = names_pattern(parts)
+        if rx is None:
+            return []
         return [Detection(m.start(), m.end(), "PERSON", "email_name") for m in rx.finditer(fold1(ctx.text))]
 
 
@@ -158,6 +160,8 @@ def mentions_in_text(vocab: Vocabulary, text: str, dets: list[Detection]) -> lis
     if not words:
         return []
     rx = names_pattern(words)
+    if rx is None:
+        return []
     return [Detection(m.start(), m.end(), "PERSON", "propagated") for m in rx.finditer(fold1(text))]
 
 
