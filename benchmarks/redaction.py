@@ -58,7 +58,7 @@ def _covered(text: str, s: int, e: int, dets: list[dict], same_type: str | None 
 
 def evaluate(rows: list[dict], use_ner: bool, split: str = "all") -> dict:
     from insightkit.alignment import AlignedText
-    from insightkit.clean.redact import TYPES, Redactor
+    from insightkit.redact import TYPES, Redactor
 
     r = Redactor(use_ner=use_ner)
     if use_ner:  # load the model before the clock starts

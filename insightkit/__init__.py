@@ -37,9 +37,10 @@ _EXPORTS = {
     "read_source_text": "insightkit.io",
     "clean": "insightkit.clean",
     "CleaningConfig": "insightkit.clean",
-    "split_sentences": "insightkit.clean",
-    "Redactor": "insightkit.clean.redact",
-    "redact": "insightkit.clean.redact",
+    "split_sentences": "insightkit.sentences",
+    "SentenceSplitter": "insightkit.sentences",
+    "Redactor": "insightkit.redact",
+    "redact": "insightkit.redact",
     # themes
     "Codebook": "insightkit.codebook",
     "Theme": "insightkit.codebook",

@@ -262,7 +262,7 @@ class AlignedText:
                     lo_src = hi_src = p.src_end
             s = lo_src if s is None else min(s, lo_src)
             e = hi_src if e is None else max(e, hi_src)
-        if s is None:
+        if s is None or e is None:
             p = self._insert_point(a)
             return (p, p)
         return (s, e)

@@ -34,7 +34,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -47,6 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from insightkit.codebook import Codebook
 from insightkit.errors import ModelError
+from insightkit.sentences import SentenceSplitter, sentence_spans
 
 __all__ = [
     "ThemeClassifier",
@@ -68,8 +68,8 @@ FEATURES = ("embedding", "words", "chars", "neighbours")
 _EMBEDDING_VIEWS = ("embedding", "neighbours")
 #: "neighbours" view: softmax temperature over cosine similarities of the k nearest training texts
 _NN_TEMPERATURE = 20.0
-#: sentence ends for sentence-level scoring: ., ! or ? before white space, or a line break
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+#: sentences for sentence-level scoring: the one splitter, fragments under 3 characters left out
+_SCORING_SPLITTER = SentenceSplitter(min_chars=3)
 #: "default": MiniLM sentence embeddings; "fast": static model2vec vectors distilled from it
 SPEEDS = ("default", "fast")
 _FAST_DIR = "fast"
@@ -257,24 +257,9 @@ _TFIDF_PARAMS = {
 
 
 def split_sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentences of ``text`` for sentence-level scoring; fragments under 3 characters are dropped.
-
-    A regular expression, not spaCy's parser: it runs on every text a model tags, fast mode included.
-    """
-    spans, pos = [], 0
-    for m in _SENTENCE_BREAK.finditer(text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b - a > 2:
-            out.append((a, b))
-    return out or [(0, len(text))]
+    """(start, end) of the sentences of ``text`` for sentence-level scoring: the one sentence splitter
+    (:mod:`insightkit.sentences`), fragments under 3 characters left out; the whole text if none is left."""
+    return sentence_spans(text, _SCORING_SPLITTER) or [(0, len(text))]
 
 
 def _make_vectorizer(view: str, max_features: int, vocabulary=None):

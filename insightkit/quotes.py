@@ -31,6 +31,8 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.errors import InputError, InsightkitError
+from insightkit.redact.types import PLACEHOLDER_RX
+from insightkit.sentences import SentenceSplitter, sentence_spans
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = [
@@ -46,7 +48,6 @@ __all__ = [
     "write_audit_html",
 ]
 
-PLACEHOLDER_RX = re.compile(r"\[(PERSON|EMAIL|PHONE|NHS_NUMBER|POSTCODE|URL|ORG)\]")
 _WORD_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _END_RX = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LIST_NUMBER_END_RX = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]$")  # "... 3." is the next item's number, not an end
@@ -128,27 +129,8 @@ def _word_count(text: str) -> int:
     return len(_WORD_RX.findall(text))
 
 
-def _sentence_spans(texts: Sequence[str], nlp=None) -> list[list[tuple[int, int]]]:
-    if nlp is None:
-        from insightkit.nlp import get_nlp
-
-        nlp = get_nlp(("lemmatizer", "ner"))
-    out = []
-    for doc in nlp.pipe(texts, batch_size=64):
-        spans = []
-        for s in doc.sents:
-            a, b = s.start_char, s.end_char
-            while a < b and doc.text[a].isspace():
-                a += 1
-            while b > a and doc.text[b - 1].isspace():
-                b -= 1
-            if b > a:
-                spans.append((a, b))
-        out.append(spans)
-    return out
-
-
-def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None, nlp=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None,
+                     splitter: SentenceSplitter | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All quote windows of participants' and respondents' segments, and the ones filtered out.
 
     Interviewers never give candidates. Each rejected window records its ``reason``.
@@ -160,7 +142,7 @@ def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None, 
     role = segments["role"].fillna("") if "role" in segments.columns else pd.Series("participant", index=segments.index)
     eligible = segments[(role != "interviewer") & segments["text"].fillna("").str.strip().ne("")]
     texts = eligible["text"].astype(str).tolist()
-    spans = _sentence_spans(texts, nlp)
+    spans = [sentence_spans(t, splitter) for t in texts]
     keep, drop = [], []
     for (_, seg), text, sents in zip(eligible.iterrows(), texts, spans):
         try:
@@ -361,7 +343,7 @@ def select_quotes(
     decisions=None,
     config: QuoteConfig | None = None,
     theme_labels: Mapping[str, str] | None = None,
-    nlp=None,
+    splitter: SentenceSplitter | None = None,
 ) -> QuoteSelection:
     """Choose ``n`` representative, attributed quotes per theme from a tagged segment table.
 
@@ -409,7 +391,7 @@ def select_quotes(
             if parsed is not None:
                 wanted.add(parsed[0])
     base = segs[segs["segment_id"].isin(wanted)]
-    cand, rejected = build_candidates(base, cfg, nlp=nlp)
+    cand, rejected = build_candidates(base, cfg, splitter=splitter)
     messages: list[str] = []
     if cand.empty:
         messages.append("no quotable candidates: every window was filtered out (see rejected)")
@@ -657,7 +639,7 @@ def _shown_name(seg, cache: dict[str, str]) -> str:
         return shown
     real = str(_get(seg, "source"))
     if real and real not in cache:
-        from insightkit.io.filenames import redact_file_name
+        from insightkit.redact.filenames import redact_file_name
 
         cache[real] = redact_file_name(real, use_ner=False)
     return cache.get(real, "")

@@ -100,7 +100,7 @@ class SegmentTableError(ValueError):
 def make_doc_id(source: str | Path, data: bytes = b"", *, digest: str | None = None) -> str:
     """Stable document id: readable stem plus the first 8 hex digits of the bytes' sha1.
 
-    ``source`` should be the *shown* file name (names redacted, see :mod:`insightkit.io.filenames`):
+    ``source`` should be the *shown* file name (names redacted, see :mod:`insightkit.redact.filenames`):
     ``interview_[PERSON].vtt`` gives ``interview-person-1a2b3c4d``. ``digest``: the sha1 hex digest
     of the bytes when already computed (then ``data`` is not read).
     """

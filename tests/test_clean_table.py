@@ -7,7 +7,7 @@ import pytest
 import insightkit
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.clean import aligned_from_row, clean
-from insightkit.clean.sentences import split_sentences, text_to_source
+from insightkit.sentences import split_sentences, text_to_source
 from insightkit.io import read_source_text
 from insightkit.pipeline import read
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from insightkit.pipeline import read
-from insightkit.io.filenames import redact_file_name
+from insightkit.redact.filenames import redact_file_name
 
 TRANSCRIPT = """Interviewer: Thanks for joining. How is the EPR rollout going?
 Jane Smith: Slowly. We went live on two wards in March and the rest follow after the summer.

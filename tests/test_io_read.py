@@ -11,7 +11,8 @@ import insightkit
 from insightkit.errors import InputError
 from insightkit.io import read_participants
 from insightkit.pipeline import ReadResult, read
-from insightkit.io.participants import Participants, name_variants
+from insightkit.io.participants import Participants
+from insightkit.names import name_variants
 
 TXT = ("Sam Jones: Welcome. What is your view on cyber?\n"
        "Jane Smith: We, um, invested in the the network. Call me on 07700 900123.\n"

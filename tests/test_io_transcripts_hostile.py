@@ -501,7 +501,7 @@ _REDACTOR = []
 
 def _redactor():
     if not _REDACTOR:
-        from insightkit.clean.redact import Redactor
+        from insightkit.redact import Redactor
 
         _REDACTOR.append(Redactor(types=None, use_ner=True))
     return _REDACTOR[0]

@@ -207,6 +207,6 @@ def test_capitalised_labels_give_their_names_to_redaction(tmp_path):
     rec = Record()
     _read(tmp_path, text, redact=True, redactor=rec)
     assert {"RAJESH PATEL", "RAJESH", "HANNAH WHITFIELD", "HANNAH"} <= set(rec.names[0])
-    from insightkit.io.participants import name_variants
+    from insightkit.names import name_variants
 
     assert name_variants("CEO") == [] and name_variants("HW") == [] and name_variants("IT LEAD") == []

@@ -61,18 +61,18 @@ def _source_and_segments():
     return "".join(lines), pd.DataFrame(rows)
 
 
-def test_candidates_skip_interviewers_and_record_reasons(nlp_small):
+def test_candidates_skip_interviewers_and_record_reasons():
     _, segs = _source_and_segments()
-    cand, rej = build_candidates(segs, QuoteConfig(), nlp=nlp_small)
+    cand, rej = build_candidates(segs, QuoteConfig())
     assert not cand.empty
     assert not any(cand.segment_id.str.contains(segs.segment_id[0], regex=False))
     assert {"too_short", "contains_redaction"} <= set(rej.reason)
     assert cand.words.between(12, 90).all()
 
 
-def test_selection_is_verbatim_spread_and_deterministic(nlp_small):
+def test_selection_is_verbatim_spread_and_deterministic():
     source, segs = _source_and_segments()
-    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder())
     q = sel.quotes
     assert len(q) == 3
     assert q.participant_id.is_unique
@@ -84,16 +84,16 @@ def test_selection_is_verbatim_spread_and_deterministic(nlp_small):
     p01 = q[q.participant_id == "call-x/P01"]
     if len(p01):
         assert "Um" not in p01.quote.iloc[0] and "we we" not in p01.quote.iloc[0]
-    again = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    again = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder()).quotes
     pd.testing.assert_frame_equal(q, again)
     for alts in q.alternatives:
         json.loads(alts)
     assert all(q.reason.str.len() > 20)
 
 
-def test_verification_fails_loudly_on_a_changed_source(nlp_small):
+def test_verification_fails_loudly_on_a_changed_source():
     source, segs = _source_and_segments()
-    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     chars = list(source)
     for start in q.start:
         chars[start] = "#"
@@ -104,9 +104,9 @@ def test_verification_fails_loudly_on_a_changed_source(nlp_small):
         verify_quotes(q, {})
 
 
-def test_reviewer_rejection_sticks_and_replacement_stays(tmp_path, nlp_small):
+def test_reviewer_rejection_sticks_and_replacement_stays(tmp_path):
     source, segs = _source_and_segments()
-    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     top = first.iloc[0]
     alt = json.loads(first.iloc[1].alternatives)[0]["quote_id"] if json.loads(first.iloc[1].alternatives) else None
     rows = [{"theme": "epr", "quote_id": top.quote_id, "decision": "reject", "replacement_id": "", "reviewer": "A. Reviewer",
@@ -116,7 +116,7 @@ def test_reviewer_rejection_sticks_and_replacement_stays(tmp_path, nlp_small):
                      "reviewer": "B. Reviewer", "date": "2026-11-21", "note": "prefer a community voice"})
     path = tmp_path / "decisions.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    second = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), decisions=path, nlp=nlp_small)
+    second = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), decisions=path)
     assert top.quote_id not in set(second.quotes.quote_id)
     assert "rejected_by_reviewer" in set(second.rejected.reason)
     if alt:
@@ -127,13 +127,13 @@ def test_reviewer_rejection_sticks_and_replacement_stays(tmp_path, nlp_small):
     assert "A. Reviewer" in page and "<mark>" in page
 
 
-def test_audit_html_escapes_everything(tmp_path, nlp_small):
+def test_audit_html_escapes_everything(tmp_path):
     source, segs = _source_and_segments()
     payload = ("The new record system meant we stopped printing discharge letters for every single patient on the ward. "
                "<script>alert('x')</script> <img src=x onerror=alert(1)>")
     segs.loc[3, "text"] = payload
     segs.loc[3, "start"], segs.loc[3, "end"], segs.loc[3, "edits"] = 0, len(payload), "[]"
-    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder())
     assert segs.loc[3, "segment_id"] in set(sel.quotes.segment_id)
     page = write_audit_html(sel, segs, tmp_path / "a.html").read_text()
     assert "<script>" not in page and "<img" not in page
@@ -152,15 +152,8 @@ def test_bad_decisions_file_names_the_line(tmp_path):
         load_decisions(p)
 
 
-@pytest.fixture(scope="module")
-def nlp_small():
-    from insightkit.nlp import get_nlp
-
-    return get_nlp(("lemmatizer", "ner"))
-
-
 @pytest.mark.parametrize("ext", ["csv", "xlsx"])
-def test_survey_quotes_verify_against_csv_and_xlsx_sources(tmp_path, nlp_small, ext):
+def test_survey_quotes_verify_against_csv_and_xlsx_sources(tmp_path, ext):
     import insightkit as ik
 
     answers = [
@@ -179,7 +172,7 @@ def test_survey_quotes_verify_against_csv_and_xlsx_sources(tmp_path, nlp_small, 
     res = ik.read([path], text_columns=["progress"], id_column="id", redact=False)
     segs = res.segments.copy()
     segs["theme_epr"], segs["score_epr"] = 1, 0.9
-    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder()).quotes
     assert len(q) == 3
     assert verify_quotes(q, res.documents, segments=segs).verified.all()
     # and from the file itself, as the CLI does
@@ -205,14 +198,14 @@ def _decision(quote_id, decision="reject", replacement_id="", theme="epr", revie
             "reviewer": reviewer, "date": "2026-11-20", "note": "checked in context"}
 
 
-def test_no_window_overlapping_a_rejected_quote_returns(nlp_small):
+def test_no_window_overlapping_a_rejected_quote_returns():
     _, segs = _source_and_segments()
-    first = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    first = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder())
     top = first.quotes.iloc[0].quote_id
     # the rejected turn has other windows that overlap the rejected one: they are real candidates
     same_turn = [c for c in first.candidates.quote_id if c != top and _overlapping(c, top)]
     assert same_turn
-    second = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small,
+    second = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(),
                            decisions=pd.DataFrame([_decision(top)]))
     for qid in second.quotes.quote_id:
         assert not _overlapping(qid, top), qid
@@ -223,9 +216,9 @@ def test_no_window_overlapping_a_rejected_quote_returns(nlp_small):
     assert gone.detail.str.contains("A. Reviewer").all()
 
 
-def test_a_replacement_stays_when_its_scores_shift(nlp_small):
+def test_a_replacement_stays_when_its_scores_shift():
     _, segs = _source_and_segments()
-    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     second_q = first.iloc[1]
     alt = json.loads(second_q.alternatives)[0]["quote_id"]
     decisions = pd.DataFrame([_decision(second_q.quote_id, "replace", alt, reviewer="B. Reviewer")])
@@ -233,7 +226,7 @@ def test_a_replacement_stays_when_its_scores_shift(nlp_small):
     shifted = segs.copy()
     row = shifted.segment_id == _span(alt)[0]
     shifted.loc[row, "theme_epr"], shifted.loc[row, "score_epr"] = 0, 0.05
-    again = select_quotes(shifted, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=decisions)
+    again = select_quotes(shifted, themes=["epr"], n=2, embedder=HashEmbedder(), decisions=decisions)
     assert alt in set(again.quotes.quote_id)
     assert second_q.quote_id not in set(again.quotes.quote_id)
     kept = again.quotes.set_index("quote_id").loc[alt]
@@ -241,9 +234,9 @@ def test_a_replacement_stays_when_its_scores_shift(nlp_small):
     assert list(again.decisions.status) == ["applied"]
 
 
-def test_alternatives_do_not_overlap_the_quotes_or_each_other(nlp_small):
+def test_alternatives_do_not_overlap_the_quotes_or_each_other():
     _, segs = _source_and_segments()
-    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small,
+    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(),
                       config=QuoteConfig(n_alternatives=5)).quotes
     chosen = list(q.quote_id)
     seen_any = False
@@ -256,15 +249,15 @@ def test_alternatives_do_not_overlap_the_quotes_or_each_other(nlp_small):
     assert seen_any
 
 
-def test_one_window_is_not_chosen_for_two_themes_by_default(nlp_small):
+def test_one_window_is_not_chosen_for_two_themes_by_default():
     _, segs = _source_and_segments()
     segs = segs.copy()
     # P01's turn is on both themes; it scores higher for epr (0.95) than for skills (0.7)
-    shared = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder(), nlp=nlp_small,
+    shared = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder(),
                            config=QuoteConfig(allow_shared=True)).quotes
     by_theme = {t: list(g.quote_id) for t, g in shared.groupby("theme")}
     assert any(_overlapping(a, b) for a in by_theme["epr"] for b in by_theme["skills"])  # the case exists
-    sel = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder(), nlp=nlp_small)
+    sel = select_quotes(segs, themes=["epr", "skills"], n=3, embedder=HashEmbedder())
     by_theme = {t: list(g.quote_id) for t, g in sel.quotes.groupby("theme")}
     assert not any(_overlapping(a, b) for a in by_theme.get("epr", []) for b in by_theme.get("skills", []))
     p01 = segs.segment_id[1]
@@ -272,15 +265,15 @@ def test_one_window_is_not_chosen_for_two_themes_by_default(nlp_small):
     assert "chosen_for_other_theme" in set(sel.rejected.reason)
 
 
-def test_a_stale_decision_id_warns_and_is_reported(tmp_path, nlp_small):
+def test_a_stale_decision_id_warns_and_is_reported(tmp_path):
     from insightkit.quotes import QuoteDecisionWarning
 
     _, segs = _source_and_segments()
-    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     gone = "call-x#999-1200@0-40"  # a turn that no longer exists (the source changed)
     decisions = pd.DataFrame([_decision(gone), _decision(first.quote_id.iloc[0], "accept")])
     with pytest.warns(QuoteDecisionWarning, match="no longer names a window"):
-        sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=decisions)
+        sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), decisions=decisions)
     assert any(gone in m for m in sel.messages)
     status = dict(zip(sel.decisions.quote_id, sel.decisions.status))
     assert status[gone].startswith("stale") and status[first.quote_id.iloc[0]] == "applied"
@@ -288,13 +281,13 @@ def test_a_stale_decision_id_warns_and_is_reported(tmp_path, nlp_small):
     assert "stale" in page and "checked in context" in page and "2026-11-20" in page
 
 
-def test_audit_html_shows_who_rejected_what(tmp_path, nlp_small):
+def test_audit_html_shows_who_rejected_what(tmp_path):
     _, segs = _source_and_segments()
-    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    first = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     top = first.iloc[0]
     d = _decision(top.quote_id, reviewer="C. Checker")
     d["note"] = "names a <b>unique</b> project"
-    sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small, decisions=pd.DataFrame([d]))
+    sel = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), decisions=pd.DataFrame([d]))
     page = write_audit_html(sel, segs, tmp_path / "audit.html").read_text()
     section = page.split("Reviewer decisions on this theme", 1)[1].split("</table>", 1)[0]
     import html as _html
@@ -327,7 +320,7 @@ def test_cli_honours_decisions_and_warns_about_stale_ids(tmp_path, capsys, monke
     assert "A. Reviewer" in page and "stale" in page
 
 
-def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_small):
+def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path):
     """A file named after a person: the quotes table carries only the redacted name, yet the
     segment table (which keeps the real name) leads verification to the exact file."""
     import re
@@ -335,7 +328,7 @@ def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_s
     source, segs = _source_and_segments()
     segs["source"], segs["source_display"] = "interview_jane_smith.txt", "interview_[PERSON].txt"
     (tmp_path / "interview_jane_smith.txt").write_text(source, encoding="utf-8")
-    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    q = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder()).quotes
     assert len(q) == 3 and "source" not in q.columns
     assert set(q.source_display) == {"interview_[PERSON].txt"}
     assert not re.search("jane|smith", q.to_csv(), re.I)
@@ -349,7 +342,7 @@ def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_s
         verify_quotes(q, segments=segs, source_dirs=[tmp_path])
     # a table from before source_display: the shown name is worked out, the real one never shown
     old = segs.drop(columns=["source_display"])
-    q_old = select_quotes(old, themes=["epr"], n=1, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    q_old = select_quotes(old, themes=["epr"], n=1, embedder=HashEmbedder()).quotes
     assert set(q_old.source_display) == {"interview_[PERSON].txt"}
 
 
@@ -358,7 +351,7 @@ def test_quotes_name_the_file_by_its_shown_name_and_still_verify(tmp_path, nlp_s
 _SECRET = "root:x:0:0:SECRET-OUTSIDE-THE-SOURCES"
 
 
-def _hostile_setup(tmp_path, nlp_small):
+def _hostile_setup(tmp_path):
     """The sources folder with the real file, a secret file outside it, and quotes to verify."""
     source, segs = _source_and_segments()
     src = tmp_path / "sources"
@@ -368,7 +361,7 @@ def _hostile_setup(tmp_path, nlp_small):
     outside.parent.mkdir()
     # the secret file holds the real transcript's length of text, so a span would read it
     outside.write_text((_SECRET + "\n") * (len(source) // len(_SECRET) + 2), encoding="utf-8")
-    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder(), nlp=nlp_small).quotes
+    q = select_quotes(segs, themes=["epr"], n=2, embedder=HashEmbedder()).quotes
     return src, outside, segs, q
 
 
@@ -384,10 +377,10 @@ def _hostile_sources(src, outside):
     }
 
 
-def test_a_source_outside_the_folders_is_refused_without_reading_it(tmp_path, nlp_small):
+def test_a_source_outside_the_folders_is_refused_without_reading_it(tmp_path):
     from insightkit.errors import InputError
 
-    src, outside, segs, q = _hostile_setup(tmp_path, nlp_small)
+    src, outside, segs, q = _hostile_setup(tmp_path)
     assert verify_quotes(q, segments=segs, source_dirs=[src], table="tagged.csv").verified.all()  # the normal case
     for case, name in _hostile_sources(src, outside).items():
         bad = segs.assign(source=name)
@@ -401,8 +394,8 @@ def test_a_source_outside_the_folders_is_refused_without_reading_it(tmp_path, nl
             verify_quotes(q.assign(source=name), source_dirs=[src])
 
 
-def test_an_absolute_or_dotted_source_inside_the_folders_still_verifies(tmp_path, nlp_small):
-    src, _, segs, q = _hostile_setup(tmp_path, nlp_small)
+def test_an_absolute_or_dotted_source_inside_the_folders_still_verifies(tmp_path):
+    src, _, segs, q = _hostile_setup(tmp_path)
     (src / "sub").mkdir()
     for name in (str(src / "call-x.txt"), "sub/../call-x.txt", "elsewhere/call-x.txt"):
         assert verify_quotes(q, segments=segs.assign(source=name), source_dirs=[src]).verified.all(), name
@@ -411,8 +404,8 @@ def test_an_absolute_or_dotted_source_inside_the_folders_still_verifies(tmp_path
     assert verify_quotes(q, segments=segs.assign(source="alias.txt"), source_dirs=[src]).verified.all()
 
 
-def test_a_changed_source_is_reported_without_its_text(tmp_path, nlp_small):
-    src, _, segs, q = _hostile_setup(tmp_path, nlp_small)
+def test_a_changed_source_is_reported_without_its_text(tmp_path):
+    src, _, segs, q = _hostile_setup(tmp_path)
     (src / "call-x.txt").write_text((_SECRET + "\n") * 200, encoding="utf-8")
     with pytest.raises(QuoteVerificationError, match="not the quote") as info:
         verify_quotes(q, segments=segs, source_dirs=[src], table="tagged.csv")
@@ -448,10 +441,10 @@ def test_find_source_never_returns_a_path_outside_the_folders(tmp_path):
 
 
 @pytest.mark.slow
-def test_quotes_cli_refuses_a_source_outside_the_folders_in_one_line(tmp_path, capsys, monkeypatch, nlp_small):
+def test_quotes_cli_refuses_a_source_outside_the_folders_in_one_line(tmp_path, capsys, monkeypatch):
     from insightkit.cli import main
 
-    src, outside, segs, _ = _hostile_setup(tmp_path, nlp_small)
+    src, outside, segs, _ = _hostile_setup(tmp_path)
     monkeypatch.chdir(tmp_path)
     segs.to_csv("tagged.csv", index=False)
     args = ["quotes", "tagged.csv", "--n", "2", "--theme", "epr", "--no-rescore", "--sources", "sources"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from insightkit.alignment import AlignedText, apply_edits
-from insightkit.clean.redact import Redactor
+from insightkit.redact import Redactor
 
 pytestmark = pytest.mark.slow
 

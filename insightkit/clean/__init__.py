@@ -37,7 +37,6 @@ __all__ = [
     "clean",
     "clean_aligned",
     "aligned_from_row",
-    "split_sentences",
     "is_non_answer",
     "duplicate_key",
 ]
@@ -217,14 +216,6 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
     out = out[keep].reset_index(drop=True)
     rejected = pd.DataFrame(rejected_rows, columns=REJECTED_COLUMNS + kept_cols) if rejected_rows else empty_rejected()
     return CleanResult(out, rejected)
-
-
-def __getattr__(name: str):
-    if name == "split_sentences":  # spaCy loads only when sentences are asked for
-        from insightkit.clean.sentences import split_sentences
-
-        return split_sentences
-    raise AttributeError(name)
 
 
 class _CallableModule(types.ModuleType):

@@ -29,8 +29,9 @@ from insightkit.errors import InputError, ParameterError
 from insightkit.io.base import (MAX_TURN_CHARS, SurveyParse, TranscriptParse, max_file_bytes, open_regular_file,
                                 read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
-from insightkit.io.participants import Participants, name_variants, read_participants
+from insightkit.io.participants import Participants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
+from insightkit.names import name_variants
 from insightkit.segments import ATTRIBUTE_COLUMNS, SEGMENT_COLUMNS, make_doc_id
 
 __all__ = [
@@ -410,7 +411,7 @@ def _name_match(label: str, name: str) -> bool:
 def _assign_speakers(doc: Document, participants: Participants, opts: dict) -> None:
     """Roles, attributes and pseudonyms (P01/I01 by first appearance) for a transcript's speakers."""
     from insightkit.io.participants import drop_personal
-    from insightkit.io.turns import is_role_word
+    from insightkit.names import is_role_word
 
     turns = [it for it in doc.items if it.reason != "header"]
     canon = speaker_keys([it.label for it in turns])

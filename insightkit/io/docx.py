@@ -292,7 +292,8 @@ def parse_docx_text(text: str, path=None, known_labels: Iterable[str] = ()) -> T
             stop = timing_lines[n + 1] if n + 1 < len(timing_lines) else len(lines)
             body = [k for k in range(i + 1, stop) if text[lines[k][0]:lines[k][1]].strip()]
             s, e = lines[i]
-            start_time = TIMING.match(text[s:e]).group("a")
+            timing = TIMING.match(text[s:e])
+            start_time = timing.group("a") if timing else ""
             ps, pe = (lines[body[0]][0], lines[body[-1]][1]) if body else (e, e)
             cues.append(Cue(start_time, ps, pe, s))
         turns = cues_to_turns(text, cues, known_labels, speaker_line=True)

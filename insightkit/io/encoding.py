@@ -42,8 +42,10 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf
                              rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
 
 
-def _cp1252_fallback(exc: UnicodeDecodeError):
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     """Decode the bytes UTF-8 rejects as Windows-1252 (Latin-1 for the five bytes cp1252 leaves out)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
     bad = exc.object[exc.start:exc.end]
     out = []
     for b in bad:

@@ -19,26 +19,16 @@ import pandas as pd
 from insightkit.errors import InputError
 from insightkit.io.encoding import read_text_file
 from insightkit.io.survey import PERSONAL_COLUMNS, attribute_name, parse_csv, parse_xlsx, resolve_column, snake_case
-from insightkit.io.turns import label_keys, normalise_label
+from insightkit.io.turns import label_keys
+from insightkit.names import name_variants
 
-__all__ = ["read_participants", "Participants", "name_variants", "label_keys"]
+__all__ = ["read_participants", "Participants", "label_keys"]
 
 _ROLE_VALUES = {
     "interviewer": "interviewer", "interviewers": "interviewer", "facilitator": "interviewer",
     "moderator": "interviewer", "host": "interviewer", "researcher": "interviewer", "i": "interviewer",
     "participant": "participant", "participants": "participant", "interviewee": "participant",
     "respondent": "participant", "guest": "participant", "p": "participant", "": "participant",
-}
-
-
-#: words that label a speaker by job or function rather than by name
-_NOT_NAMES = {
-    "chair", "chairman", "chairwoman", "chairperson", "chief", "director", "officer", "executive", "manager",
-    "lead", "head", "nurse", "doctor", "consultant", "clinician", "deputy", "member", "governor", "secretary",
-    "board", "trust", "team", "staff", "unknown", "speaker", "moderator", "note", "taker", "transcriber", "everyone", "all",
-    "group", "panel", "audience", "attendee", "attendees", "participant", "participants", "interviewer",
-    "interviewee", "facilitator", "host", "guest", "researcher", "voice", "male", "female", "other", "of",
-    "and", "the", "digital", "clinical", "medical", "information", "finance", "operating", "nursing", "non-executive",
 }
 
 
@@ -91,38 +81,6 @@ def read_participants(path: str | Path) -> pd.DataFrame:
         line = parsed.bad_rows[0][0]
         raise InputError(p, f"row does not fit the header ({parsed.bad_rows[0][2]})", line=line)
     return pd.DataFrame(records, columns=out_cols + list(attr_map.values()))
-
-
-def name_variants(name: str) -> list[str]:
-    """Forms of a person's name to redact: the full name and the first name ("Dr Jane Smith" ->
-    ["Jane Smith", "Jane"]); "Smith, Jane" also gives "Jane Smith". Role words give nothing."""
-    from insightkit.io.turns import is_role_word, _TITLES
-
-    raw = " ".join(str(name).split())
-    if not raw or is_role_word(raw) or normalise_label(raw).startswith("speaker"):
-        return []
-    tokens = [t.strip(".,()") for t in raw.split()]
-    if all(t.casefold() in _NOT_NAMES or (2 <= len(t) <= 4 and t.isupper()) or t.isdigit() for t in tokens if t):
-        return []  # "Chair", "CEO", "Trust Lead", initials "HW": a job or initials, not a name to redact
-    if raw.isupper() and len(tokens) == 1 and len(tokens[0]) <= 4:
-        return []
-    base = raw.split("(")[0].strip()
-    if "," in base:
-        last, _, first = base.partition(",")
-        if first.strip() and last.strip():
-            base = f"{first.strip()} {last.strip()}"
-    words = base.split()
-    while len(words) > 1 and words[0].casefold() in _TITLES:
-        words = words[1:]
-    if not words:
-        return []
-    full = " ".join(words)
-    out = [full]
-    if raw != full and raw.split("(")[0].strip() not in out:
-        out.append(raw.split("(")[0].strip())
-    if len(words) > 1 and len(words[0]) > 1:
-        out.append(words[0])
-    return out
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path, PurePath
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from insightkit.errors import InputError
 
@@ -61,7 +61,7 @@ def find_source(name: str, folders: Sequence[str | Path], *, table: str | Path |
     roots = source_roots(folders)
     lead = f"{where}: " if where else ""
 
-    def refuse(why: str):
+    def refuse(why: str) -> NoReturn:
         raise InputError(table, f"{lead}its source {why}; refused: source files are read only inside the "
                                 "folders given (--sources DIR)")
 

@@ -149,6 +149,14 @@ class _Field:
         return AlignedText(pieces)
 
 
+def _match(rx: re.Pattern[str], text: str, pos: int) -> re.Match[str]:
+    """``rx.match`` for a pattern that matches the empty string, so always matches."""
+    m = rx.match(text, pos)
+    if m is None:  # pragma: no cover - the patterns above match the empty string
+        raise RuntimeError(f"{rx.pattern!r} did not match")
+    return m
+
+
 def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, int, list[_Field]]]:
     """Records as ``(start, end, fields)``; blank lines are skipped. Quoted fields may hold line
     breaks and doubled quotes. An unclosed quote is an InputError naming the line it opened on."""
@@ -168,7 +176,7 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
         fields: list[_Field] = []
         while True:
             if pos < n and text[pos] == '"':
-                m = quoted_body.match(text, pos + 1)
+                m = _match(quoted_body, text, pos + 1)
                 close = m.end()
                 if close >= n or text[close] != '"':
                     starts = starts or line_starts(text)
@@ -178,12 +186,12 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
                 pos = close + 1
                 tail = None
                 if pos < n and text[pos] not in delimiter + "\r\n":
-                    t = unquoted.match(text, pos)
+                    t = _match(unquoted, text, pos)
                     tail = (pos, t.end())
                     pos = t.end()
                 fields.append(_Field(m.start(), body_end, True, '""' in text[m.start():body_end], tail))
             else:
-                m = unquoted.match(text, pos)
+                m = _match(unquoted, text, pos)
                 fields.append(_Field(pos, m.end(), False, False))
                 pos = m.end()
             last = fields[-1]
@@ -213,7 +221,8 @@ def tokenize_csv(text: str, delimiter: str = ",", path=None) -> list[tuple[int, 
 
 
 def _unique_names(names: list[str]) -> list[str]:
-    out, seen = [], {}
+    out: list[str] = []
+    seen: dict[str, int] = {}
     for i, name in enumerate(names):
         name = name.strip() or f"column_{i + 1}"
         if name in seen:
@@ -407,7 +416,7 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
     sheets = _read_sheets(data, path)
     if not sheets:
         raise InputError(path, "the workbook has no rows")
-    chosen = None
+    chosen: tuple[str, list, tuple[int, int] | None] | None = None
     if wanted:
         for title, grid in sheets:
             found = _find_header(_values(grid), wanted)
@@ -433,6 +442,8 @@ def parse_xlsx(data: bytes, path=None, wanted: Sequence[str] = ()) -> SurveyPars
             title, grid = sheets[0]
             chosen = (title, grid, _find_header(_values(grid)))
     title, grid, found = chosen
+    if found is None:
+        raise InputError(path, f"sheet {title!r} has no rows with values")
     parsed = _sheet_parse(title, grid, found, path)
     if not parsed.rows and not parsed.bad_rows:
         raise InputError(path, f"sheet {title!r} has a header row but no data rows", line=grid[found[0]][0])

@@ -16,13 +16,13 @@ they are not turns.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from insightkit.errors import InputError
+from insightkit.names import ROLE_WORDS, is_title, normalise_label
 
-__all__ = ["RawTurn", "ParsedTurns", "parse_turns", "split_lines", "is_role_word", "normalise_label",
+__all__ = ["RawTurn", "ParsedTurns", "parse_turns", "split_lines",
            "label_keys", "speaker_keys", "TIMESTAMP", "header_names"]
 
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -58,18 +58,8 @@ _BARE_STOP = {"yes", "no", "ok", "okay", "right", "sure", "thanks", "thank you",
 _BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _LINE_RX = re.compile(rf"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}]|$)")
 
-ROLE_WORDS = {
-    "interviewer": "interviewer", "facilitator": "interviewer", "moderator": "interviewer",
-    "host": "interviewer", "researcher": "interviewer", "q": "interviewer", "question": "interviewer",
-    "i": "interviewer", "iv": "interviewer", "int": "interviewer", "interviewer/facilitator": "interviewer",
-    "interviewee": "participant", "participant": "participant", "respondent": "participant",
-    "a": "participant", "answer": "participant", "guest": "participant", "r": "participant",
-    "resp": "participant", "p": "participant",
-}
 _PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "del", "della", "bin",
               "al", "el", "ap", "st", "st.", "and", "&"}
-_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "mx", "prof", "prof.",
-           "professor", "sir", "dame", "cllr", "lord", "lady", "rev", "revd"}
 #: "Key: value" words that are never speakers unless a participants file says so
 _STOP_LABELS = {
     "note", "notes", "nb", "ps", "edit", "update", "warning", "example", "source", "url", "link",
@@ -119,24 +109,6 @@ def split_lines(text: str) -> list[tuple[int, int]]:
             e -= 1
         out.append((s, e))
     return out
-
-
-def normalise_label(label: str) -> str:
-    """Key for comparing speaker labels: case-folded, spaces collapsed, titles dropped, accents and
-    curly apostrophes ignored ("Zoë O’Neill" and "Zoe O'Neill" are one person)."""
-    label = unicodedata.normalize("NFKD", label.replace("\u00a0", " ").replace("\u2019", "'").replace("\u2018", "'"))
-    label = "".join(c for c in label if not unicodedata.combining(c))
-    words = re.sub(r"\s+", " ", label).strip().split(" ")
-    while len(words) > 1 and words[0].casefold() in _TITLES:
-        words = words[1:]
-    return " ".join(words).casefold()
-
-
-def is_role_word(label: str) -> str | None:
-    """'interviewer'/'participant' when the label is a role word ("Interviewer", "Q", "Speaker 2")."""
-    key = normalise_label(re.sub(r"\([^)]*\)", " ", label))
-    key = re.sub(r"\s*\d+$", "", key)  # "Interviewer 2", "Q1"
-    return ROLE_WORDS.get(key)
 
 
 def label_keys(label: str) -> set[str]:
@@ -448,7 +420,7 @@ def header_names(text: str, header: list[tuple[int, int]]) -> list[str]:
         for part in re.split(r"[;/]|\band\b|&", m.group(2)):
             part = re.split(r"[,(\u2013\u2014]| - ", part)[0].strip()
             words = part.split()
-            while words and words[0].casefold() in _TITLES:
+            while words and is_title(words[0]):
                 words = words[1:]
             if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and \
                     all(re.fullmatch(r"[^\W\d_][\w'\u2019\-]*", w) for w in words):

@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from insightkit.alignment import AlignedText, trim
 from insightkit.errors import InputError
 from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn
-from insightkit.io.turns import (_STOP_LABELS, _valid_name, known_matcher, label_keys, normalise_label,
-                                 speaker_keys, split_lines)
+from insightkit.io.turns import _STOP_LABELS, _valid_name, known_matcher, label_keys, speaker_keys, split_lines
+from insightkit.names import normalise_label
 
 __all__ = ["parse_vtt", "Cue", "parse_cue_blocks", "cues_to_turns", "TIMING"]
 
@@ -194,7 +194,8 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
     is_known = known_matcher(known_labels)
     # first pass: speaker prefixes ("Name: ") and name lines, kept only when used twice or known
     labels_seen: list[str] = []
-    raw: list[tuple[Cue, list[tuple[str | None, int, int]]]] = []
+    # pieces: (label or None, start, end) and, for a "Name:" line inside a cue, the line start too
+    raw: list[tuple[Cue, list[tuple[Any, ...]]]] = []
     for cue in cues:
         ps, pe = cue.payload_start, cue.payload_end
         payload = text[ps:pe]
@@ -278,13 +279,14 @@ def cues_to_turns(text: str, cues: list[Cue], known_labels: Iterable[str] = (),
             turns.append(Turn(cur_label or "", at, cur_line, cur_ts))
 
     for cue, pieces in raw:
-        for label, s, e, *line_s in pieces:
+        for piece in pieces:
+            label, s, e = piece[:3]
             if label is not None and label[:2] == "m:":
                 key = canon.get(label[2:], normalise_label(label[2:]))
                 if is_known(label[2:]) or prefix_counts.get(key, 0) >= 2:
                     label = label[2:]
                 else:  # a "Word: ..." line inside a cue that names no speaker: it continues the text
-                    label, s = None, line_s[0]
+                    label, s = None, piece[3]
             elif label is not None and label[:2] in ("p:", "n:"):
                 if accepted(label[2:], label.startswith("n:")):
                     label = label[2:]

@@ -21,11 +21,11 @@ import pandas as pd
 from insightkit.alignment import apply_edits, edits_from_json, edits_to_json
 from insightkit.clean import CleaningConfig
 from insightkit.clean.items import clean_items
-from insightkit.clean.redact import Redactor
 from insightkit.errors import InputError
 from insightkit.io import EXTRA_SEGMENT_COLUMNS, Document, FileError, load_documents
-from insightkit.io.participants import name_variants
+from insightkit.names import name_variants
 from insightkit.pipeline.redact import name_documents, redact_attributes, redact_items
+from insightkit.redact import Redactor
 from insightkit.segments import (
     ATTRIBUTE_COLUMNS,
     DEFAULT_ATTRIBUTION_TEMPLATE,
@@ -236,7 +236,7 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     attribution_template: e.g. ``"{trust_type}, {region}"``. cleaning: a CleaningConfig or a dict.
     guess_interviewers: when nothing identifies a transcript's interviewer, take the speaker who
         clearly asks the most questions (rows marked ``role_source == "heuristic"``).
-    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.clean.redact).
+    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.redact).
 
     Files that cannot be read are listed in ``errors`` (and warned about) while the others are
     read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and

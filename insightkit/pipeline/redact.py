@@ -1,7 +1,7 @@
 """The redaction step of the pipeline: document items, survey attribute values and file names.
 
 Glue between the documents read by :mod:`insightkit.io` and the redactor
-(:class:`insightkit.clean.redact.Redactor`): it belongs with the redaction package.
+(:class:`insightkit.redact.Redactor`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 from insightkit.alignment import AlignedText
-from insightkit.clean.redact import Redactor
 from insightkit.io import Document
-from insightkit.io.filenames import redact_file_name, redact_file_names
 from insightkit.progress import progress, progress_off
+from insightkit.redact import Redactor
+from insightkit.redact.filenames import redact_file_name, redact_file_names
 from insightkit.segments import make_doc_id
 
 __all__ = ["redact_items", "redact_attributes", "name_documents", "shown_error"]

@@ -93,6 +93,8 @@ class ExactKnnUMAP:
         X = np.nan_to_num(np.asarray(X, dtype=np.float32))
         if len(X) == 0:
             return np.zeros((0, self.n_components))
+        if self._X is None or self.embedding_ is None:
+            raise RuntimeError("ExactKnnUMAP.transform called before fit")
         idx, dist = exact_knn(self._X, min(self.n_neighbors, len(self._X)), X)
         w = 1.0 / (dist + 1e-6)
         twin = dist[:, 0] < 1e-5

@@ -25,12 +25,17 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from insightkit.alignment import AlignedText
+from insightkit.names import TITLES, is_role_word
+from insightkit.redact.allowlist import default_allowlist, given_names
+from insightkit.redact.engine import Redactor
+from insightkit.redact.recognizers.organisations import org_gazetteer_rx
+
 __all__ = ["redact_file_name", "redact_file_names"]
 
 # a word (letters, inner apostrophes) or a number; camelCase is split below
 _TOKEN_RX = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 _CAMEL_RX = re.compile(r"[A-Z]?[a-z\u00DF-\u00FF\u0100-\u024F'’]+|[A-Z\u00C0-\u00DE]+(?![a-z])|[^\W\d_]+")
-_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame", "rev", "cllr"}
 #: words of file names that are never a surname after a given name ("jane_interview_final")
 _FILE_WORDS = {
     "interview", "interviews", "transcript", "transcripts", "call", "calls", "insight", "notes", "note",
@@ -60,8 +65,6 @@ def _tokens(stem: str) -> list[tuple[int, int, str]]:
 
 
 def _name_words(names: Iterable[str]) -> set[str]:
-    from insightkit.io.turns import is_role_word
-
     words: set[str] = set()
     for n in names:
         n = str(n)
@@ -69,7 +72,7 @@ def _name_words(names: Iterable[str]) -> set[str]:
             continue
         for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", n):
             lw = w.casefold()
-            if len(lw) >= 2 and lw not in _TITLES and lw not in _FILE_WORDS:
+            if len(lw) >= 2 and lw not in TITLES and lw not in _FILE_WORDS:
                 words.add(lw)
                 words.update(p for p in re.split(r"['’-]", lw) if len(p) >= 3)  # "Sarah-Jane" -> sarah, jane
     return words
@@ -78,7 +81,7 @@ def _name_words(names: Iterable[str]) -> set[str]:
 def _name_like(word: str, allow: frozenset[str]) -> bool:
     lw = word.casefold()
     return (word.isalpha() and len(lw) >= 2 and lw not in _FILE_WORDS and lw not in allow
-            and lw not in _TITLES)
+            and lw not in TITLES)
 
 
 def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] | None = None, *,
@@ -86,20 +89,15 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
     """The shown form of each file name: names in it replaced by ``[PERSON]`` (see module doc).
 
     ``names[i]``: names known for file i (speaker labels, participants file). ``redactor``: an
-    object with ``redact_batch`` (default: the bundled :class:`~insightkit.clean.redact.Redactor`,
+    object with ``redact_batch`` (default: the bundled :class:`~insightkit.redact.Redactor`,
     with spaCy NER when ``use_ner``). The extension and the words around a name are kept.
     """
-    from insightkit.alignment import AlignedText
-    from insightkit.clean.redact import _default_allowlist, given_names
-
     if names is None:
         names = [()] * len(file_names)
     if redactor is None:
-        from insightkit.clean.redact import Redactor
-
         redactor = Redactor(types=None, use_ner=use_ner)
     given = given_names()
-    allow = getattr(getattr(redactor, "allow", None), "words", None) or _default_allowlist().words
+    allow = getattr(getattr(redactor, "allow", None), "words", None) or default_allowlist().words
     out = []
     for file_name, known in zip(file_names, names):
         known = [str(k) for k in known if str(k).strip()]
@@ -117,7 +115,7 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
                 marks[i] = "PERSON"
                 if lw in given and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
                     marks[i + 1] = "PERSON"  # the word after a first name: its surname
-            elif lw in _TITLES and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
+            elif lw in TITLES and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
                 marks[i + 1] = "PERSON"
                 if i + 2 < len(toks) and _name_like(toks[i + 2][2], allow) and toks[i + 2][2][:1].isupper():
                     marks[i + 2] = "PERSON"
@@ -152,25 +150,22 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
 
 
 _ORG_RX_CACHE: dict[str, re.Pattern] = {}
+_ORG_REDACTOR: list[Redactor] = []  # built on first use
 
 
 def _gazetteer_any_case() -> re.Pattern:
-    from insightkit.clean.redact import _org_gazetteer_rx
-
     if "rx" not in _ORG_RX_CACHE:
-        rx = _org_gazetteer_rx()
+        rx = org_gazetteer_rx()
         _ORG_RX_CACHE["rx"] = re.compile(rx.pattern, re.IGNORECASE) if rx is not None else re.compile(r"(?!)")
     return _ORG_RX_CACHE["rx"]
 
 
 def _lower_case_orgs(phrase: str) -> list[tuple[int, int, str]]:
     """ORG pattern rules ("X Teaching Hospitals", "X NHS Trust") on a lower-case phrase, title-cased."""
-    from insightkit.clean.redact import Redactor
-
-    if "redactor" not in _ORG_RX_CACHE:
-        _ORG_RX_CACHE["redactor"] = Redactor(types=("ORG",), use_ner=False, org_gazetteer=False)
+    if not _ORG_REDACTOR:
+        _ORG_REDACTOR.append(Redactor(types=("ORG",), use_ner=False, org_gazetteer=False))
     titled = " ".join(w.upper() if w in ("nhs", "ft", "icb", "ics") else w[:1].upper() + w[1:] for w in phrase.split(" "))
-    _, log = _ORG_RX_CACHE["redactor"].redact_text(titled)
+    _, log = _ORG_REDACTOR[0].redact_text(titled)
     return [(int(r["start"]), int(r["end"]), "ORG") for r in log]
 
 
