@@ -114,6 +114,6 @@ def test_shipped_default_model_loads_and_matches_its_packaged_copy():
         assert p.suffix in (".json", ".safetensors"), f"unexpected file type in the model folder: {p.name}"
     out = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}))
     assert out.loc[0, "theme_epr"] == 1
-    fast = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}),
-                     speed="fast")
+    fast = model.at_speed("fast").tag(
+        pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}))
     assert fast.loc[0, "theme_epr"] == 1
