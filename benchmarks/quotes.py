@@ -343,7 +343,7 @@ def main(argv=None) -> int:
         "pandas": pd.__version__, "model": str(getattr(model, "path_", "default")),
     }
     try:
-        env["model"] = ik.classify.default_model_path().name  # type: ignore[attr-defined]
+        env["model"] = ik.classify.default_theme_model_path().name  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - the name is only for the report
         env["model"] = "nhs-digital (default)"
     cpu = _cpu_name()

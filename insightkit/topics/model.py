@@ -578,7 +578,7 @@ class TopicModel:
 
 def _load_bertopic(path: Path, embedder):
     """BERTopic from safetensors, with our backend instead of a SentenceTransformer it would build."""
-    from insightkit.embed import _offline
+    from insightkit.embed.load import _offline
 
     _offline()  # a saved model name must never send anyone to a hub
     with _quiet():
