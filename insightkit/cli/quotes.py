@@ -29,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--min-words", type=positive_int, default=12, help="shortest quote in words (default 12)")
     p.add_argument("--max-words", type=positive_int, default=90, help="longest quote in words (default 90)")
     p.add_argument("--allow-placeholders", action="store_true", help="allow quotes that contain redaction placeholders")
+    p.add_argument("--spread-by", action="append", metavar="COL",
+                   help="spread each theme's quotes across the values of this column (repeatable, most important "
+                   "first; default: trust_type and region; a column the table lacks is ignored)")
     p.add_argument("--allow-shared", action="store_true",
                    help="let one passage be quoted under two themes (default: it goes to the theme it scores highest on)")
     p.add_argument("--sources", action="append", type=existing_dir, default=[], metavar="DIR",
@@ -45,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.cli import model_pin
     from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
 
-    from insightkit.errors import InputError
+    from insightkit.errors import InputError, ParameterError
     from insightkit.export import check_outputs
 
     pin = model_pin(args)
     if args.max_words < args.min_words:
-        raise InputError(None, f"--max-words ({args.max_words}) is below --min-words ({args.min_words})")
+        raise ParameterError(f"--max-words ({args.max_words}) is below --min-words ({args.min_words})")
     out = Path(args.out)
     rejected_path = out.with_name(out.stem + ".rejected" + out.suffix)
     check_outputs([out, rejected_path, args.html], [args.input, args.decisions])
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", QuoteDecisionWarning)
         try:
             sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions,
-                                config=cfg)
+                                config=cfg, spread_by=args.spread_by)
         except InputError as exc:
             if exc.path is not None:
                 raise
