@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from insightkit.cli import model_pin
-    from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
+    from insightkit.quotes import (QuoteConfig, QuoteDecisionWarning, check_tagged_table, select_quotes, verify_quotes,
+                                   write_audit_html)
 
     from insightkit.errors import InputError, ParameterError
     from insightkit.export import check_outputs
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     rejected_path = out.with_name(out.stem + ".rejected" + out.suffix)
     check_outputs([out, rejected_path, args.html], [args.input, args.decisions])
-    segments = _segment_table(args.input, read_table)
+    segments = check_tagged_table(read_table(args.input), args.input)
     model = None
     if not args.no_rescore:
         from insightkit.classify import load_model
@@ -93,22 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_verify and len(quotes):
         print("every quote verified verbatim against its source")
     return 0
-
-
-def _segment_table(path, read_table):
-    """The tagged segment table, or one InputError naming the file when it is not one."""
-    from insightkit.errors import InputError
-
-    from insightkit.io.tables import check_segment_table
-
-    segments = read_table(path)
-    missing = [c for c in ("segment_id", "text", "start", "end") if c not in segments.columns]
-    if missing:
-        raise InputError(path, f"not a segment table: no {', '.join(repr(c) for c in missing)} column; quotes need "
-                               "the table from 'insightkit clean', tagged by 'insightkit tag'")
-    if not any(str(c).startswith("theme_") for c in segments.columns):
-        raise InputError(path, "the segment table has no theme_<id> columns: tag it first ('insightkit tag')")
-    return check_segment_table(segments, path)
 
 
 def _with(sel, quotes):

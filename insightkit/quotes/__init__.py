@@ -23,7 +23,7 @@ Combined score (documented in ``docs/quotes.md``)::
 """
 
 from insightkit.quotes.audit import write_audit_html
-from insightkit.quotes.candidates import build_candidates
+from insightkit.quotes.candidates import build_candidates, check_tagged_table
 from insightkit.quotes.config import DECISION_COLUMNS, QuoteConfig, QuoteSelection
 from insightkit.quotes.decisions import QuoteDecisionWarning, load_decisions
 from insightkit.quotes.scoring import specificity
@@ -36,6 +36,7 @@ __all__ = [
     "QuoteVerificationError",
     "QuoteDecisionWarning",
     "build_candidates",
+    "check_tagged_table",
     "select_quotes",
     "verify_quotes",
     "load_decisions",

@@ -18,7 +18,7 @@ from insightkit.errors import InputError
 from insightkit.quotes.config import QuoteConfig
 from insightkit.sentences import SentenceSplitter, sentence_spans
 
-__all__ = ["PLACEHOLDER_RX", "build_candidates", "CANDIDATE_COLUMNS", "REJECTED_COLUMNS", "parse_quote_id",
+__all__ = ["PLACEHOLDER_RX", "build_candidates", "check_tagged_table", "CANDIDATE_COLUMNS", "REJECTED_COLUMNS", "parse_quote_id",
            "overlap", "row_value", "shown_name"]
 
 PLACEHOLDER_RX = re.compile(r"\[(PERSON|EMAIL|PHONE|NHS_NUMBER|POSTCODE|URL|ORG)\]")
@@ -73,6 +73,20 @@ def shown_name(seg, cache: dict[str, str]) -> str:
 
         cache[real] = redact_file_name(real, use_ner=False)
     return cache.get(real, "")
+
+
+def check_tagged_table(segments: pd.DataFrame, path) -> pd.DataFrame:
+    """The tagged segment table read from ``path``, checked: one InputError naming the file when it
+    is not a segment table with source offsets and ``theme_<id>`` columns."""
+    from insightkit.io.tables import check_segment_table
+
+    missing = [c for c in _NEEDED if c not in segments.columns]
+    if missing:
+        raise InputError(path, f"not a segment table: no {', '.join(repr(c) for c in missing)} column; quotes need "
+                               "the table from 'insightkit clean', tagged by 'insightkit tag'")
+    if not any(str(c).startswith("theme_") for c in segments.columns):
+        raise InputError(path, "the segment table has no theme_<id> columns: tag it first ('insightkit tag')")
+    return check_segment_table(segments, path)
 
 
 def _windows(text: str, sents: list[tuple[int, int]], max_sentences: int, survey: bool) -> list[tuple[int, int]]:

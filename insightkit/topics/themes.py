@@ -11,7 +11,8 @@ import pandas as pd
 from insightkit.errors import InputError, ParameterError
 from insightkit.topics.params import STOP_WORDS
 
-__all__ = ["codebook_themes", "default_codebook_themes", "tag_matrix", "seed_lists", "topic_theme_columns"]
+__all__ = ["codebook_themes", "default_codebook_themes", "tag_matrix", "seed_lists", "topic_theme_columns",
+           "tag_untagged"]
 
 
 def codebook_themes(themes) -> list | None:
@@ -106,3 +107,37 @@ def topic_theme_columns(table: pd.DataFrame, topics: np.ndarray, tags, open_, th
     cols = ["topic", "label", "keywords", "size", "theme", "emergent", "phrase", "representative_ids",
             "representative_text", "theme_share", "open_share"]
     return out[cols]
+
+
+def tag_untagged(df: pd.DataFrame, text_column: str, notes: list[str]) -> pd.DataFrame:
+    """The table tagged with the shipped theme model (``theme_<id>``/``score_<id>`` added), if the
+    classifier is installed and works; else the table as it is. Either way ``notes`` says what happened.
+    A model that is not the pinned one ($INSIGHTKIT_MODEL_SHA256) is refused, never run around."""
+    try:
+        from insightkit.classify import load_model
+    except ImportError:
+        notes.append("the table has no theme_<id> columns and no theme classifier is available: "
+                     "topics are not linked to themes")
+        return df
+    try:
+        model = load_model()
+        tag = getattr(model, "tag", None)
+        if tag is None:
+            raise AttributeError("the theme model has no tag() method")
+        try:
+            tagged = tag(df, text_column=text_column)
+        except TypeError:
+            tagged = tag(df)
+        tagged = getattr(tagged, "segments", tagged)
+    except Exception as exc:  # the topic run must go on untagged rather than fail
+        from insightkit.integrity import ModelDigestError
+
+        if isinstance(exc, ModelDigestError):
+            raise  # not the pinned model ($INSIGHTKIT_MODEL_SHA256): refused, never run around
+        notes.append(f"could not tag the table with the shipped theme model ({exc}); running untagged")
+        return df
+    if not any(str(c).startswith("theme_") for c in tagged.columns) or len(tagged) != len(df):
+        notes.append("the theme model returned no theme columns; running untagged")
+        return df
+    notes.append("tagged with the shipped theme model (theme_<id>/score_<id> columns added)")
+    return tagged
