@@ -151,7 +151,7 @@ def overlaps(a: pd.Series, b: pd.Series) -> bool:
 
 def measure(name: str, res, labels, model, sample_labels: pd.DataFrame | None) -> dict:
     import insightkit as ik
-    from insightkit.quotes import PLACEHOLDER_RX
+    from insightkit.redact.types import PLACEHOLDER_RX
 
     t0 = time.perf_counter()
     tagged = model.tag(res.segments)

@@ -56,9 +56,9 @@ _EXPORTS = {
     # topics, quotes, reports
     "TopicModel": "insightkit.topics",
     "discover_topics": "insightkit.topics",
-    "select_quotes": "insightkit.quotes",
-    "verify_quotes": "insightkit.quotes",
-    "QuoteDecisionWarning": "insightkit.quotes",
+    "select_quotes": "insightkit.quotes.selection",
+    "verify_quotes": "insightkit.quotes.verify",
+    "QuoteDecisionWarning": "insightkit.quotes.decisions",
     "theme_prevalence": "insightkit.report",
 }
 

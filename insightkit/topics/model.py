@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from insightkit.errors import InputError, InsightkitError, ModelError
+from insightkit.errors import InputError, InsightkitError, ModelError, ParameterError
 from insightkit.topics.cluster import AdaptiveClusterer
 from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
@@ -120,15 +120,15 @@ class TopicModel:
                  reduce_outliers: bool = True, outlier_strategy: str = "embeddings",
                  outlier_threshold: float | None = None, top_n_words: int = _N_KEYWORDS):
         if mode not in ("auto", "guided", "zeroshot"):
-            raise InputError(None, f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
+            raise ParameterError(f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
         if mode == "guided" and not seed_topic_list:
-            raise InputError(None, "guided mode needs seed words (a codebook's 'includes')")
+            raise ParameterError("guided mode needs seed words (a codebook's 'includes')")
         if mode == "zeroshot" and not zeroshot_topic_list:
-            raise InputError(None, "zero-shot mode needs topic descriptions (a codebook's themes)")
+            raise ParameterError("zero-shot mode needs topic descriptions (a codebook's themes)")
         if representation not in ("ctfidf", "mmr", "keybert"):
-            raise InputError(None, f"unknown representation {representation!r}: use ctfidf, mmr or keybert")
+            raise ParameterError(f"unknown representation {representation!r}: use ctfidf, mmr or keybert")
         if outlier_strategy not in DEFAULT_OUTLIER_THRESHOLD:
-            raise InputError(None, f"unknown outlier strategy {outlier_strategy!r}: use embeddings or c-tf-idf")
+            raise ParameterError(f"unknown outlier strategy {outlier_strategy!r}: use embeddings or c-tf-idf")
         self.embedder = embedder
         self.mode = mode
         self.seed_topic_list = [list(map(str, s)) for s in seed_topic_list] if seed_topic_list else None
@@ -179,9 +179,9 @@ class TopicModel:
             embeddings = self._get_embedder().encode(list(texts))
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[0] != len(texts):
-            raise InputError(None, f"embeddings have shape {emb.shape}; expected ({len(texts)}, dim), one row per text")
+            raise ParameterError(f"embeddings have shape {emb.shape}; expected ({len(texts)}, dim), one row per text")
         if not np.isfinite(emb).all():
-            raise InputError(None, "embeddings contain NaN or infinite values")
+            raise ParameterError("embeddings contain NaN or infinite values")
         return _normalise(emb)
 
     # --- fitting ------------------------------------------------------------------------
@@ -479,7 +479,7 @@ class TopicModel:
         """Topic of new segments: the nearest topic centre, or -1 below ``threshold`` cosine similarity."""
         self._check_fitted()
         if embeddings is None and texts is None:
-            raise InputError(None, "give texts or embeddings")
+            raise ParameterError("give texts or embeddings")
         if texts is None:
             texts = [""] * len(embeddings)
         emb = self.embed(list(texts), embeddings)
