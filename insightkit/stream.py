@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal, TextIO
 
 import pandas as pd
 
@@ -97,9 +97,9 @@ class TableWriter:
                                         f"use one of: {', '.join(TABLE_EXTENSIONS)}")
         self.rows = 0
         self._tmp: Path | None = None
-        self._fh = None
-        self._pq = None
-        self._schema = None
+        self._fh: TextIO | None = None
+        self._pq: Any = None  # pyarrow.parquet.ParquetWriter (pyarrow has no type hints)
+        self._schema: Any = None  # pyarrow.Schema of the first chunk
         self._columns: list | None = None
         self._xlsx: list[pd.DataFrame] = []
 
@@ -113,6 +113,12 @@ class TableWriter:
             self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
         return self
 
+    def _tmp_path(self) -> Path:
+        """The temporary file being written; only inside the ``with`` block."""
+        if self._tmp is None:
+            raise ValueError("internal error: TableWriter used outside its 'with' block")
+        return self._tmp
+
     def write(self, df: pd.DataFrame) -> None:
         if self._columns is None:
             self._columns = list(df.columns)
@@ -121,6 +127,8 @@ class TableWriter:
         if self.ext in (".csv", ".tsv"):
             from insightkit.export import neutralise_formulas
 
+            if self._fh is None:
+                raise ValueError("internal error: TableWriter used outside its 'with' block")
             neutralise_formulas(df).to_csv(self._fh, index=False, header=self._fh.tell() == 0,
                                            sep="\t" if self.ext == ".tsv" else ",", lineterminator="\n")
         elif self.ext in (".parquet", ".pq"):
@@ -130,7 +138,7 @@ class TableWriter:
             table = pa.Table.from_pandas(df, preserve_index=False)
             if self._pq is None:
                 self._schema = table.schema
-                self._pq = pq.ParquetWriter(str(self._tmp), self._schema)
+                self._pq = pq.ParquetWriter(str(self._tmp_path()), self._schema)
             elif not table.schema.equals(self._schema, check_metadata=False):
                 try:
                     table = table.cast(self._schema)
@@ -150,20 +158,21 @@ class TableWriter:
             self._pq.close()
             self._pq = None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is not None:
                 return False
+            tmp = self._tmp_path()
             self._close_handles()
             if self.ext == ".xlsx":
                 from insightkit.export import write_table
 
                 df = pd.concat(self._xlsx, ignore_index=True) if self._xlsx else pd.DataFrame()
                 self._xlsx = []
-                write_table(df, self._tmp)
+                write_table(df, tmp)
             mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o666 & ~_umask()
-            os.chmod(self._tmp, mode)
-            os.replace(self._tmp, self.path)
+            os.chmod(tmp, mode)
+            os.replace(tmp, self.path)
             self._tmp = None
             return False
         finally:

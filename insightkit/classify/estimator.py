@@ -247,7 +247,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         E = self._embeddings(texts, given) if any(v in self.features_ for v in _EMBEDDING_VIEWS) else None
         self.embedding_hash_ = self._embedder().model_hash if E is not None else None
         self._fit_thresholds_and_views(texts, E, Ym)
-        self.training_hash_ = persist.training_data_hash(texts, Ym, self.theme_ids_)
+        self.training_hash_: str | None = persist.training_data_hash(texts, Ym, self.theme_ids_)
         self.n_train_ = len(texts)
         self.train_positives_ = {t: int(p) for t, p in zip(self.theme_ids_, pos)}
         self.fast_ = fast.make_fast_head(self).fit(texts, Ym) if self.fast_head else None
@@ -270,8 +270,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                     views = fit_views(self, [texts[i] for i in tr], None if E is None else E[tr], Ym[tr], bar)
                     oof[te] = views_proba(self, views, [texts[i] for i in te], None if E is None else E[te])
                 self.thresholds_, self.shared_threshold_ = tune_thresholds(oof, Ym, float(self.threshold_shrinkage))
-                self.cv_report_ = evaluate_predictions(Ym, (oof >= self.thresholds_).astype(int), self.theme_ids_)
-                self.cv_report_["folds"] = n_splits
+                report = evaluate_predictions(Ym, (oof >= self.thresholds_).astype(int), self.theme_ids_)
+                report["folds"] = n_splits
+                self.cv_report_: dict[str, Any] | None = report
             else:
                 self.thresholds_ = np.full(self.n_themes_, 0.5)
                 self.shared_threshold_ = 0.5
@@ -313,11 +314,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts, given = tagging.read_X(self, X, embeddings, where="predict")
         if not texts:
             return np.zeros((0, self.n_themes_))
-        needs_e = self.zero_shot_ or any(v in self.views_ for v in _EMBEDDING_VIEWS)
-        E = self._embeddings(texts, given) if needs_e else None
         if self.zero_shot_:
-            P = zero_shot_scores(self, E)
+            P = zero_shot_scores(self, self._embeddings(texts, given))
         else:
+            E = self._embeddings(texts, given) if any(v in self.views_ for v in _EMBEDDING_VIEWS) else None
             P = views_proba(self, self.views_, texts, E)
         empty = np.array([not t.strip() for t in texts])
         P[empty] = 0.0

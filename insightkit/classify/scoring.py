@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from insightkit.classify.views import _neighbour_scores, view_proba
+from insightkit.classify.views import _embeddings_for, _neighbour_scores, view_proba
 from insightkit.errors import ParameterError
 from insightkit.sentences import SentenceSplitter, sentence_spans
 
@@ -42,14 +42,16 @@ def view_weights(model) -> dict[str, float]:
 def views_proba(model, views: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
     """The weighted average of the fitted ``views``' scores, mixed with sentence scores (sentence_weight)."""
     weights = view_weights(model)
-    P = None
+    P: np.ndarray | None = None
     per_view: dict[str, np.ndarray] = {}
     for view, part in views.items():
         if view == "neighbours":
-            p = _neighbour_scores(E, part["vectors"], part["labels"], int(model.n_neighbours))
+            p = _neighbour_scores(_embeddings_for(view, E), part["vectors"], part["labels"], int(model.n_neighbours))
         else:
             p = per_view[view] = view_proba(view, part, texts, E)
         P = p * weights[view] if P is None else P + p * weights[view]
+    if P is None:
+        raise ValueError("internal error: the model has no fitted views to score with")
     w = float(model.sentence_weight)
     if w > 0 and per_view:
         P = (1.0 - w) * P + w * sentence_max(model, views, texts, per_view, weights)

@@ -39,6 +39,13 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+def _embeddings_for(view: str, E: np.ndarray | None) -> np.ndarray:
+    """``E``, which the embedding and neighbours views cannot do without."""
+    if E is None:
+        raise ValueError(f"internal error: the {view!r} view needs embeddings")
+    return E
+
+
 def _unit_rows(E: np.ndarray) -> np.ndarray:
     E = np.asarray(E, dtype=np.float64)
     norms = np.linalg.norm(E, axis=1, keepdims=True)
@@ -126,13 +133,13 @@ def fit_views(model, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=
     k = Y.shape[1]
     for view in model.features_:
         if view == "neighbours":  # nothing to fit: keep unit-length vectors and the labels
-            views[view] = {"vectors": _unit_rows(E).astype(np.float32), "labels": Y.astype(np.uint8),
+            views[view] = {"vectors": _unit_rows(_embeddings_for(view, E)).astype(np.float32), "labels": Y.astype(np.uint8),
                            "vectorizer": None}
             if bar is not None:
                 bar.update(k)
             continue
         if view == "embedding":
-            X, vec = E.astype(np.float64), None
+            X, vec = _embeddings_for(view, E).astype(np.float64), None
             C, dense = float(model.C_embedding), True
         else:
             cap = int(model.max_words if view == "words" else model.max_chars)
@@ -151,7 +158,7 @@ def fit_views(model, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=
 def view_proba(view: str, part: dict, texts: list[str], E: np.ndarray | None) -> np.ndarray:
     """One logistic-regression view's scores (n_texts, n_themes)."""
     if view == "embedding":
-        z = E.astype(np.float64) @ part["coef"].T + part["intercept"]
+        z = _embeddings_for(view, E).astype(np.float64) @ part["coef"].T + part["intercept"]
     else:
         X = _ngram_transformer(part).transform(texts)
         z = np.asarray(X @ part["coef"].T) + part["intercept"]

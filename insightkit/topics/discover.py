@@ -224,12 +224,13 @@ def _main_model(model_kw: dict, rows: _Rows, emb: np.ndarray, tags: _Tags, emerg
     main.set_row_ids(rows.ids)
     messages.extend(main.messages_)
     if tags.open_ is not None and main.bertopic_ is not None:
-        split, notes = split_emergent(main.topics_, emb, tags.open_, main.params_.min_cluster_size, emergent_share, seed)
+        split, notes = split_emergent(main._fitted_topics(), emb, tags.open_, main._fitted_params().min_cluster_size,
+                                      emergent_share, seed)
         if notes:
             main.update_topics(split)
             labels_now = main.labels_
             messages.extend(n.format(label=labels_now.get(k, "")) if "{label}" in n else n for n, k in notes)
-    table = topic_theme_columns(main.topic_table(), main.topics_, tags.tags, tags.open_, tags.tagged_ids,
+    table = topic_theme_columns(main.topic_table(), main._fitted_topics(), tags.tags, tags.open_, tags.tagged_ids,
                                 emergent_share,
                                 zeroshot={k: zs_ids[v] for k, v in main.zeroshot_topics_.items()} if zs_ids else {},
                                 zeroshot_mode=(mode == "zeroshot"))
@@ -260,6 +261,8 @@ def _subthemes(out: pd.DataFrame, rows: _Rows, emb: np.ndarray, tags: _Tags, sub
     sub_tables: dict[str, pd.DataFrame] = {}
     sub_models: dict[str, TopicModel] = {}
     need = max(min_segments, MIN_SEGMENTS)
+    if tags.tags is None:
+        raise ParameterError("sub-themes need theme tags")
     for j, tid in enumerate(tags.tagged_ids):
         idx = np.flatnonzero(tags.tags[:, j])
         col = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -292,7 +295,7 @@ def _emergent(out: pd.DataFrame, rows: _Rows, emb: np.ndarray, open_: np.ndarray
         model.set_row_ids([rows.ids[i] for i in idx])
         messages.extend(f"emergent themes: {m}" for m in model.messages_)
         cand_table = emergent_candidates(model, idx, topics, dict(zip(table["topic"], table["emergent"])))
-        n_left = int((model.topics_ == -1).sum())
+        n_left = int((model._fitted_topics() == -1).sum())
         if n_left:
             messages.append(f"emergent themes: {n_left} open segment(s) fit no candidate")
         col[rows.pos[idx]] = model.topics_
@@ -372,21 +375,22 @@ def discover_topics(
     model_kw = dict(embedder=embedder, seed=seed, min_topic_size=min_topic_size, representation=representation,
                     outlier_threshold=outlier_threshold, **mode_kw)
     main, table = _main_model(model_kw, rows, emb, tags, emergent_share, seed, mode, zs_ids, messages)
-    out = _topic_columns(df, rows.pos, main.topics_, table)
+    main_topics = main._fitted_topics()
+    out = _topic_columns(df, rows.pos, main_topics, table)
     sub_kw = dict(embedder=embedder, seed=seed, representation=representation, outlier_threshold=outlier_threshold)
     sub_tables, sub_models = (_subthemes(out, rows, emb, tags, sub_kw, min_subtheme_segments, messages)
                               if subthemes and tags.tags is not None else ({}, {}))
-    cand_table, emergent_model = (_emergent(out, rows, emb, tags.open_, main.topics_, table, sub_kw, messages)
+    cand_table, emergent_model = (_emergent(out, rows, emb, tags.open_, main_topics, table, sub_kw, messages)
                                   if emergent and tags.open_ is not None else (pd.DataFrame(columns=EMERGENT_COLUMNS), None))
     by_attribute = _by_attribute(out, by, messages)
     tcol, over_time = _over_time(out, time_column, time_freq, messages)
-    params = {"main": main.params_.to_dict(), "cluster_method": main.cluster_method_, "mode": mode, "seed": seed,
+    params = {"main": main._fitted_params().to_dict(), "cluster_method": main.cluster_method_, "mode": mode, "seed": seed,
               "low_score_threshold": low_score_threshold, "emergent_share": emergent_share,
               "n_rows": len(df), "n_modelled": len(rows.pos), "time_column": tcol}
     if sub_models:
-        params["subthemes"] = {k: m.params_.to_dict() for k, m in sub_models.items()}
+        params["subthemes"] = {k: m._fitted_params().to_dict() for k, m in sub_models.items()}
     if emergent_model is not None:
-        params["emergent"] = emergent_model.params_.to_dict()
+        params["emergent"] = emergent_model._fitted_params().to_dict()
     return TopicResult(
         segments=out, topics=table, subthemes=sub_tables, emergent=cand_table, rejected=rows.rejected,
         messages=messages, by_attribute=by_attribute, over_time=over_time, params=params,
