@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from insightkit.classify import ThemeClassifier, load_model
-    from insightkit.evaluate import evaluate_predictions, multilabel_kfold
+    from insightkit.evaluate import MultilabelStratifiedKFold, evaluate_predictions
 
     model = load_model(args.model)
     ids = model.theme_ids_
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     # baselines on dev
     zs = ThemeClassifier.zero_shot_model(model.codebook_)
     result["dev_zero_shot"] = brief(evaluate_predictions(dev[ids].to_numpy(), zs.predict(dev["text"].tolist()), ids))
-    from insightkit.classify import _theme_similarity
+    from insightkit.classify.zero_shot import _theme_similarity
 
     E = model.embedder_.encode(dev["text"].tolist())
     heads = model.embedder_.encode([f"{t.label}. {t.description}" for t in model.codebook_.themes])
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     if not args.skip_cv:
         Y = train[ids].to_numpy()
         oof = np.zeros(Y.shape, dtype=int)
-        for tr, te in multilabel_kfold(Y, n_splits=5, seed=0):
+        for tr, te in MultilabelStratifiedKFold(5, random_state=0).split(None, Y):
             m = recipe().fit(train["text"].iloc[tr].tolist(), Y[tr])
             oof[te] = m.predict(train["text"].iloc[te].tolist())
         result["cv5_train"] = brief(evaluate_predictions(Y, oof, ids))

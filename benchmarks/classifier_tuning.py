@@ -40,7 +40,7 @@ DEFAULT = {"embedding": 4.0, "words": 16.0, "chars": 16.0}
 
 def view_scores(view, tr_texts, tr_E, tr_Y, te_texts, te_E, C, class_weight, tfidf=None):
     """Decision values (n_te, k) of one view's per-label logistic regressions, as ThemeClassifier fits them."""
-    import insightkit.classify as ck
+    import insightkit.classify.views as ck
 
     if view == "embedding":
         A, B, dense = tr_E.astype(np.float64), te_E.astype(np.float64), True
@@ -60,7 +60,7 @@ def view_scores(view, tr_texts, tr_E, tr_Y, te_texts, te_E, C, class_weight, tfi
 
 
 def oof_scores(view, texts, E, Y, folds, C, class_weight="balanced", tfidf=None):
-    from insightkit.classify import _sigmoid
+    from insightkit.classify.views import _sigmoid
 
     Z = np.zeros(Y.shape)
     for tr, te in folds:
@@ -118,9 +118,9 @@ def pooled_stacker(Zs, Y):
 
 
 def study_pxtextmining(log) -> dict:
-    from insightkit.classify import _sigmoid
+    from insightkit.classify.views import _sigmoid
     from insightkit.embed import get_embedder
-    from insightkit.evaluate import multilabel_kfold, multilabel_train_test_split
+    from insightkit.evaluate import MultilabelStratifiedKFold, multilabel_train_test_split
 
     texts_all, Y_all, labels, _ = load(DATA)
     tr0, _ = multilabel_train_test_split(Y_all, test_size=0.2, seed=0)
@@ -128,8 +128,8 @@ def study_pxtextmining(log) -> dict:
     texts = [texts_all[i] for i in tr0]
     Y = Y_all[tr0]
     E = get_embedder().encode(texts)
-    folds = list(multilabel_kfold(Y, n_splits=5, seed=0))
-    fold_sets = [list(multilabel_kfold(Y, n_splits=5, seed=s)) for s in range(5)]
+    folds = list(MultilabelStratifiedKFold(5, random_state=0).split(None, Y))
+    fold_sets = [list(MultilabelStratifiedKFold(5, random_state=s).split(None, Y)) for s in range(5)]
     cache: dict = {}
 
     def view(v, C=None, cw="balanced", tfidf=None):
@@ -182,7 +182,7 @@ def study_own(log) -> dict:
     from insightkit.classify import tune_thresholds
     from insightkit.codebook import Codebook
     from insightkit.embed import get_embedder
-    from insightkit.evaluate import multilabel_kfold
+    from insightkit.evaluate import MultilabelStratifiedKFold
 
     ids = Codebook.default().ids
     train = pd.read_csv(LABELLED / "train.csv", keep_default_na=False)
@@ -197,12 +197,12 @@ def study_own(log) -> dict:
 
     def fitted(tr_df, te_df):
         T, Yt, Et = tr_df.text.tolist(), tr_df[ids].to_numpy(), emb.encode(tr_df.text.tolist())
-        folds = list(multilabel_kfold(Yt, n_splits=5, seed=0))
+        folds = list(MultilabelStratifiedKFold(5, random_state=0).split(None, Yt))
         O = {v: oof_scores(v, T, Et, Yt, folds, DEFAULT[v]) for v in views[:3]}
         O["neighbours"] = knn_oof(Et, Yt, folds)
         if te_df is None:
             return O, Yt, None
-        from insightkit.classify import _neighbour_scores, _sigmoid
+        from insightkit.classify.views import _neighbour_scores, _sigmoid
 
         B = te_df.text.tolist()
         Eb = emb.encode(B)
@@ -212,7 +212,7 @@ def study_own(log) -> dict:
 
     out: dict = {"cv5_train": {}, "cross_part": {}}
     O, Yt, _ = fitted(train, None)
-    fold_sets = [list(multilabel_kfold(Yt, n_splits=5, seed=s)) for s in range(3)]
+    fold_sets = [list(MultilabelStratifiedKFold(5, random_state=s).split(None, Yt)) for s in range(3)]
     for name, ws in weightings.items():
         P = sum(w * O[v] for w, v in zip(ws, views)) / sum(ws)
         out["cv5_train"][name] = second_level(P, Yt, fold_sets)
@@ -232,7 +232,7 @@ def study_own(log) -> dict:
 
 def sentence_max_oof(view, texts, E, Y, folds, C, spans, Es, owner):
     """Out-of-fold highest sentence score per text (a one-sentence text keeps its whole-text score)."""
-    from insightkit.classify import _sigmoid
+    from insightkit.classify.views import _sigmoid
 
     Z = np.full(Y.shape, -np.inf)
     sents = [texts[i][a:b] for i, sp in enumerate(spans) for a, b in sp]
@@ -249,7 +249,7 @@ def study_sentences(log) -> dict:
     from insightkit.classify import ThemeClassifier, split_sentence_spans
     from insightkit.codebook import Codebook
     from insightkit.embed import get_embedder
-    from insightkit.evaluate import multilabel_kfold, multilabel_train_test_split
+    from insightkit.evaluate import MultilabelStratifiedKFold, multilabel_train_test_split
 
     out: dict = {"pxtextmining": [], "own_corpus": {}}
     texts_all, Y_all, labels, _ = load(DATA)
@@ -259,8 +259,8 @@ def study_sentences(log) -> dict:
     Y = Y_all[tr0]
     emb = get_embedder()
     E = emb.encode(texts)
-    folds = list(multilabel_kfold(Y, n_splits=5, seed=0))
-    fold_sets = [list(multilabel_kfold(Y, n_splits=5, seed=s)) for s in range(5)]
+    folds = list(MultilabelStratifiedKFold(5, random_state=0).split(None, Y))
+    fold_sets = [list(MultilabelStratifiedKFold(5, random_state=s).split(None, Y)) for s in range(5)]
     P = {v: oof_scores(v, texts, E, Y, folds, DEFAULT[v]) for v in ("embedding", "words", "chars")}
     P["neighbours"] = knn_oof(E, Y, folds)
     base = sum(P.values()) / 4

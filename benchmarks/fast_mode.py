@@ -70,7 +70,7 @@ def evaluate(model, texts, Y, ids) -> dict:
 
     out = {}
     for speed in ("default", "fast"):
-        rep = evaluate_predictions(Y, model.predict(texts, speed=speed), ids)
+        rep = evaluate_predictions(Y, model.at_speed(speed).predict(texts), ids)
         out[speed] = {"macro_f1": round(rep["macro_f1"], 4), "micro_f1": round(rep["micro_f1"], 4),
                       "per_theme_f1": {k: round(v["f1"], 4) for k, v in rep["themes"].items()}}
     out["gap"] = round(out["default"]["macro_f1"] - out["fast"]["macro_f1"], 4)
@@ -150,12 +150,12 @@ def child(model_dir: str, texts_file: str, repeats: int) -> int:
     warm = pd.DataFrame({"text": ["a warm-up sentence that is not in the set"]})
     out = {"n_texts": len(texts), "torch_threads": torch.get_num_threads(), "load_avg_before": load_avg()}
     t0 = time.perf_counter()
-    model.tag(warm, speed="fast")  # loads the static table (distilled before this run)
+    model.at_speed("fast").tag(warm)  # loads the static table (distilled before this run)
     out["fast_first_use_seconds"] = round(time.perf_counter() - t0, 3)
     fast_times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        tagged_fast = model.tag(df, speed="fast")
+        tagged_fast = model.at_speed("fast").tag(df)
         fast_times.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     model.tag(warm)  # loads MiniLM
@@ -172,7 +172,7 @@ def child(model_dir: str, texts_file: str, repeats: int) -> int:
     # fast again after the default run, so both see similar machine load
     for _ in range(repeats):
         t0 = time.perf_counter()
-        model.tag(df, speed="fast")
+        model.at_speed("fast").tag(df)
         fast_times.append(time.perf_counter() - t0)
     t_fast = float(np.median(fast_times))
     themes = [c for c in tagged_default.columns if c.startswith("theme_")]

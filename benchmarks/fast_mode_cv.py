@@ -18,7 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import classifier_pxtextmining as px
 from insightkit.classify import ThemeClassifier, tune_thresholds
 from insightkit.codebook import Codebook
-from insightkit.evaluate import multilabel_kfold, multilabel_train_test_split, evaluate_predictions
+from insightkit.classify.scoring import views_proba
+from insightkit.classify.views import fit_views
+from insightkit.evaluate import MultilabelStratifiedKFold, multilabel_train_test_split, evaluate_predictions
 from insightkit.embed import get_static_embedder, get_embedder
 
 if not px.DATA.is_file():
@@ -35,14 +37,14 @@ for seed in [int(s) for s in sys.argv[1:]] or [1, 3]:
     Em = get_embedder().encode(T).astype(np.float64)
     oof = {}
     t0 = time.time()
-    for f_tr, f_te in multilabel_kfold(Yt, n_splits=5, seed=0):
+    for f_tr, f_te in MultilabelStratifiedKFold(5, random_state=0).split(None, Yt):
         def run(view, E, **kw):
             m = ThemeClassifier(cb, speed="fast", features=(view,), **kw)
-            m._check_params()
+            m.features_ = m._check_params(zero_shot=False)
             Ttr = [T[i] for i in f_tr]
             Tte = [T[i] for i in f_te]
-            v = m._fit_views(Ttr, None if E is None else E[f_tr], Yt[f_tr])
-            return m._views_proba(v, Tte, None if E is None else E[f_te])
+            v = fit_views(m, Ttr, None if E is None else E[f_tr], Yt[f_tr])
+            return views_proba(m, v, Tte, None if E is None else E[f_te])
         parts = {"words": run("words", None), "chars": run("chars", None)}
         for C in (1.0, 4.0, 16.0):
             parts[f"static_C{C:g}"] = run("embedding", Es, C_embedding=C)

@@ -63,9 +63,9 @@ def main() -> int:
     from sentence_transformers import SentenceTransformer
 
     import insightkit
-    from insightkit.embed import Embedder, default_model_path
+    from insightkit.embed import Embedder, default_encoder_path
 
-    plain = SentenceTransformer(str(default_model_path()), device="cuda", local_files_only=True).half()
+    plain = SentenceTransformer(str(default_encoder_path()), device="cuda", local_files_only=True).half()
     fast = Embedder(device="cuda", batch_size=args.batch, cache_dir=False)
 
     def run_plain(texts):

@@ -151,7 +151,7 @@ def overlaps(a: pd.Series, b: pd.Series) -> bool:
 
 def measure(name: str, res, labels, model, sample_labels: pd.DataFrame | None) -> dict:
     import insightkit as ik
-    from insightkit.quotes import PLACEHOLDER_RX
+    from insightkit.redact.types import PLACEHOLDER_RX
 
     t0 = time.perf_counter()
     tagged = model.tag(res.segments)
@@ -343,7 +343,7 @@ def main(argv=None) -> int:
         "pandas": pd.__version__, "model": str(getattr(model, "path_", "default")),
     }
     try:
-        env["model"] = ik.classify.default_model_path().name  # type: ignore[attr-defined]
+        env["model"] = ik.classify.default_theme_model_path().name  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - the name is only for the report
         env["model"] = "nhs-digital (default)"
     cpu = _cpu_name()

@@ -11,7 +11,7 @@ Stages, each run in its own fresh Python process so that its peak memory (``ru_m
   CPU seconds (CPU seconds are barely affected by other jobs on a shared machine).
 * ``tag_cached``: the same tagging again in a new process, vectors now coming from the disk
   cache: ``tag_default / tag_cached`` is the cache speed-up (target at least 20).
-* ``tag_fast``: ``model.tag(..., speed="fast")`` (the static-embedding head; the one-off
+* ``tag_fast``: ``model.at_speed("fast").tag(...)`` (the static-embedding head; the one-off
   distillation is not timed, its time is reported from the cache's record). Needs a model with a
   fast head (``--model DIR``; the shipped model has one once retrained with ``insightkit train``).
 * ``topics``: ``discover_topics`` on the tagged segments with cached embeddings.
@@ -207,7 +207,7 @@ def child(stage: str, n: int) -> dict:
         t = time.perf_counter()
         model = load_model(_model_path())
         if stage == "tag_fast":
-            model.predict_proba(["warm up"], speed="fast")  # loads the static table (distilled once)
+            model.at_speed("fast").predict_proba(["warm up"])  # loads the static table (distilled once)
             static = model.at_speed("fast").embedder_
             out["static_distill_seconds_when_first_built"] = static.distill_seconds
             out["static_embedder"] = static.name
@@ -215,7 +215,7 @@ def child(stage: str, n: int) -> dict:
         out["loadavg_before"] = _loadavg()
         n0 = model.embedder_.n_encoded
         t, c = time.perf_counter(), _cpu()
-        tagged = model.tag(segs, speed="fast") if stage == "tag_fast" else model.tag(segs)
+        tagged = model.at_speed("fast").tag(segs) if stage == "tag_fast" else model.tag(segs)
         dt, cpu = time.perf_counter() - t, _cpu() - c
         out.update(items=len(texts), seconds=dt, cpu_seconds=cpu)
         # MiniLM passes: 0 for tag_cached (every vector from the disk cache) and for tag_fast (no MiniLM)

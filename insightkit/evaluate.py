@@ -3,8 +3,9 @@
 ``evaluate_predictions`` answers "how good is the tagger?" (precision, recall and F1 per theme, and
 the macro, micro and samples averages that summarise them); ``agreement`` answers "how far do two
 label sets agree beyond chance?" (Cohen's kappa and Krippendorff's alpha per theme), which is the
-yardstick a qualitative team already uses between human coders. The multi-label splitters keep
-every theme represented in each fold, so rare themes are not left out of a test split by chance.
+yardstick a qualitative team already uses between human coders. The multi-label splitters
+(:class:`MultilabelStratifiedKFold`, a scikit-learn splitter, and :func:`multilabel_train_test_split`)
+keep every theme represented in each fold, so rare themes are not left out of a test split by chance.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import warnings
 from typing import Any, Iterator, Sequence
 
 import numpy as np
+from sklearn.model_selection import BaseCrossValidator
+
+from insightkit.errors import ParameterError
 
 __all__ = [
     "evaluate_predictions",
     "agreement",
     "format_report",
     "format_agreement",
-    "multilabel_kfold",
+    "MultilabelStratifiedKFold",
     "multilabel_train_test_split",
     "as_label_matrix",
 ]
@@ -56,62 +60,65 @@ def as_label_matrix(Y: Any, theme_ids: Sequence[str] | None = None, name: str = 
     return num.astype(np.int8)
 
 
-def _f1(p: float, r: float) -> float:
-    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+def _for_sklearn(yt: np.ndarray, yp: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Label matrices as scikit-learn's metrics read them: one theme is a binary problem (label 1)."""
+    if yt.shape[1] == 1:
+        return yt[:, 0], yp[:, 0], {"labels": [1]}
+    return yt, yp, {}
 
 
 def evaluate_predictions(Y_true: Any, Y_pred: Any, theme_ids: Sequence[str]) -> dict[str, Any]:
-    """Per-theme precision/recall/F1/support and macro, micro and samples F1.
+    """Per-theme precision/recall/F1/support and macro, micro and samples F1 (scikit-learn's metrics).
 
     Precision of a theme that was never predicted, and recall of a theme with no true examples,
-    count as 0 (scikit-learn's ``zero_division=0``) so that a silent theme cannot flatter the
-    macro average; ``themes_without_support`` lists themes with no true examples.
+    count as 0 (``zero_division=0``) so that a silent theme cannot flatter the macro average;
+    ``themes_without_support`` lists themes with no true examples. In samples F1 a text with no
+    true and no predicted labels scores 1.
     """
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
     theme_ids = list(theme_ids)
     yt = as_label_matrix(Y_true, theme_ids, "Y_true")
     yp = as_label_matrix(Y_pred, theme_ids, "Y_pred")
     if yt.shape != yp.shape:
         raise ValueError(f"Y_true has shape {yt.shape} but Y_pred has {yp.shape}")
-    per: dict[str, dict[str, float]] = {}
-    tp_all = fp_all = fn_all = 0
-    for j, tid in enumerate(theme_ids):
-        t, p = yt[:, j].astype(bool), yp[:, j].astype(bool)
-        tp, fp, fn = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
-        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        per[tid] = {"precision": prec, "recall": rec, "f1": _f1(prec, rec), "support": int(t.sum()),
-                    "predicted": int(p.sum())}
-    micro_p = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
-    micro_r = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
-    # samples F1: per text, F1 of its label set; a text with no true and no predicted labels scores 1
-    inter = (yt & yp).sum(axis=1)
-    denom = yt.sum(axis=1) + yp.sum(axis=1)
-    samples = np.where(denom == 0, 1.0, 2 * inter / np.maximum(denom, 1))
-    macro = {k: float(np.mean([v[k] for v in per.values()])) for k in ("precision", "recall", "f1")}
+    k = len(theme_ids)
+    if len(yt) and k:
+        a, b, kw = _for_sklearn(yt, yp)
+        prec, rec, f1, _ = precision_recall_fscore_support(a, b, average=None, zero_division=0, **kw)
+        micro_p, micro_r, micro_f, _ = precision_recall_fscore_support(a, b, average="micro", zero_division=0, **kw)
+        # one theme: a text's label set is its one label, so samples F1 is the share of texts right
+        samples_f1 = float(f1_score(yt, yp, average="samples", zero_division=1.0)) if k > 1 \
+            else float((yt == yp).mean())
+    else:
+        prec = rec = f1 = np.zeros(k)
+        micro_p = micro_r = micro_f = samples_f1 = 0.0
+    per: dict[str, dict[str, float]] = {
+        tid: {"precision": float(prec[j]), "recall": float(rec[j]), "f1": float(f1[j]),
+              "support": int(yt[:, j].sum()), "predicted": int(yp[:, j].sum())}
+        for j, tid in enumerate(theme_ids)}
+    macro = {key: float(np.mean([v[key] for v in per.values()])) for key in ("precision", "recall", "f1")}
+    micro = {"precision": float(micro_p), "recall": float(micro_r), "f1": float(micro_f)}
     return {
         "n_texts": int(yt.shape[0]),
         "themes": per,
         "macro": macro,
-        "micro": {"precision": micro_p, "recall": micro_r, "f1": _f1(micro_p, micro_r)},
+        "micro": micro,
         "macro_f1": macro["f1"],
-        "micro_f1": _f1(micro_p, micro_r),
-        "samples_f1": float(samples.mean()) if len(samples) else 0.0,
+        "micro_f1": micro["f1"],
+        "samples_f1": samples_f1,
         "exact_match": float((yt == yp).all(axis=1).mean()) if len(yt) else 0.0,
         "themes_without_support": [t for t, v in per.items() if v["support"] == 0],
     }
 
 
 def _cohen_kappa(a: np.ndarray, b: np.ndarray) -> float | None:
-    n = len(a)
-    if n == 0:
-        return None
-    po = float((a == b).mean())
-    pa, pb = float(a.mean()), float(b.mean())
-    pe = pa * pb + (1 - pa) * (1 - pb)
-    if pe >= 1.0:  # both coders used one and the same value throughout: chance explains everything
-        return None
-    return (po - pe) / (1 - pe)
+    """scikit-learn's Cohen's kappa; None where it is undefined (no rows, or both coders used one value)."""
+    if len(a) == 0 or len(np.unique(np.concatenate([a, b]))) < 2:
+        return None  # chance explains everything: kappa is undefined
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(a, b))
 
 
 def _kripp_alpha(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -261,20 +268,39 @@ def _iterative_assign(Y: np.ndarray, proportions: Sequence[float], seed: int) ->
     return folds
 
 
-def multilabel_kfold(Y: Any, n_splits: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(train_idx, test_idx) pairs of a stratified multi-label K-fold split."""
-    Y = as_label_matrix(Y)
-    if n_splits < 2:
-        raise ValueError("n_splits must be at least 2")
-    folds = _iterative_assign(Y, [1.0] * n_splits, seed)
-    for f in range(n_splits):
-        yield np.where(folds != f)[0], np.where(folds == f)[0]
+class MultilabelStratifiedKFold(BaseCrossValidator):
+    """Stratified K-fold for multi-label Y: every fold gets its share of every theme.
+
+    A scikit-learn splitter (usable as ``cv=`` in ``cross_validate``, ``GridSearchCV``...):
+    ``split(X, y)`` yields (train_idx, test_idx) with ``y`` the (n, k) 0/1 label matrix; ``X`` is
+    only counted (it may be None). Folds come from iterative stratification (Sechidis et al., 2011)
+    seeded with ``random_state``: the same Y and seed give the same folds.
+    """
+
+    def __init__(self, n_splits: int = 5, *, random_state: int = 0):
+        self.n_splits = n_splits
+        self.random_state = random_state
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if y is None:
+            raise ParameterError("MultilabelStratifiedKFold.split needs y, the (n_texts, n_themes) label matrix")
+        Y = as_label_matrix(y)
+        if int(self.n_splits) < 2:
+            raise ParameterError("n_splits must be at least 2")
+        if X is not None and len(X) != len(Y):
+            raise ValueError(f"X has {len(X)} rows but y has {len(Y)}")
+        folds = _iterative_assign(Y, [1.0] * int(self.n_splits), int(self.random_state))
+        for f in range(int(self.n_splits)):
+            yield np.where(folds != f)[0], np.where(folds == f)[0]
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return int(self.n_splits)
 
 
 def multilabel_train_test_split(Y: Any, test_size: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, test) of a stratified multi-label split."""
     Y = as_label_matrix(Y)
     if not 0 < test_size < 1:
-        raise ValueError("test_size must be between 0 and 1")
+        raise ParameterError("test_size must be between 0 and 1")
     folds = _iterative_assign(Y, [1 - test_size, test_size], seed)
     return np.where(folds == 0)[0], np.where(folds == 1)[0]

@@ -47,7 +47,7 @@ def _load(model_path: str | None, speed: str, meta_sha256: str | None):
 def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: str,
                    meta_sha256: str | None, drop: list[str]):
     """mapInPandas function: every pandas batch of a partition, tagged."""
-    from insightkit.stream import _texts, attach_scores, score_unique
+    from insightkit.classify.stream import attach_scores, score_unique, texts_of
 
     model = _load(model_path, speed, meta_sha256)
     # the head for this speed (the model or its fast head), whose thresholds make the 0/1 columns
@@ -55,7 +55,7 @@ def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: 
     for pdf in batches:
         if drop:
             pdf = pdf.drop(columns=drop)
-        texts = _texts(pdf[text_column].tolist())
+        texts = texts_of(pdf[text_column].tolist())
         if texts:
             P, _ = score_unique(head.predict_proba, texts)
         else:
@@ -84,15 +84,15 @@ def tag_spark(df, text_column: str = "text", model_path: str | None = None, spee
     static-embedding head. The transformation is lazy, as Spark's are: nothing runs until an action
     (``write``, ``count``, ``collect``).
     """
-    from insightkit.classify import default_model_path, verify_model_folder
-    from insightkit.errors import InputError
+    from insightkit.classify import default_theme_model_path, verify_model_folder
+    from insightkit.errors import InputError, ParameterError
 
     if text_column not in df.columns:
         raise InputError(None, f"the DataFrame has no text column {text_column!r} "
                                f"(columns: {', '.join(df.columns)})")
     if speed not in ("default", "fast"):
-        raise ValueError("speed must be 'default' or 'fast'")
-    folder = model_path if model_path is not None else default_model_path()
+        raise ParameterError("speed must be 'default' or 'fast'")
+    folder = model_path if model_path is not None else default_theme_model_path()
     meta = verify_model_folder(folder)
     if speed == "fast" and not meta.get("fast") and meta.get("config", {}).get("speed") != "fast":
         from insightkit.errors import ModelError

@@ -7,7 +7,9 @@ distinct texts are scored once, and the tagged rows are appended to a temporary 
 target, which is renamed into place only when every row is written: an interrupted run leaves the
 target as it was (absent, or the previous version) and removes its temporary file.
 
-Cells are read the way :func:`insightkit.export.read_table` reads them (CSV as text, our formula
+The chunks are tagged by :mod:`insightkit.classify.stream`; this module is the file side (a
+pipeline step, like :mod:`insightkit.spark`: it reads with :mod:`insightkit.io` and writes like
+:mod:`insightkit.export`). Cells are read the way :func:`insightkit.export.read_table` reads them (CSV as text, our formula
 apostrophes removed, offset columns as integers), and written the way
 :func:`insightkit.export.write_table` writes them, so a streamed run gives the same file as an
 in-memory one.
@@ -19,9 +21,8 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator, Literal, TextIO
 
-import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError
@@ -34,7 +35,6 @@ __all__ = [
     "TableWriter",
     "tag_table",
     "tag_file",
-    "score_unique",
 ]
 
 #: Rows per chunk: large enough that per-chunk overhead vanishes, small enough that the TF-IDF
@@ -97,9 +97,9 @@ class TableWriter:
                                         f"use one of: {', '.join(TABLE_EXTENSIONS)}")
         self.rows = 0
         self._tmp: Path | None = None
-        self._fh = None
-        self._pq = None
-        self._schema = None
+        self._fh: TextIO | None = None
+        self._pq: Any = None  # pyarrow.parquet.ParquetWriter (pyarrow has no type hints)
+        self._schema: Any = None  # pyarrow.Schema of the first chunk
         self._columns: list | None = None
         self._xlsx: list[pd.DataFrame] = []
 
@@ -113,6 +113,12 @@ class TableWriter:
             self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
         return self
 
+    def _tmp_path(self) -> Path:
+        """The temporary file being written; only inside the ``with`` block."""
+        if self._tmp is None:
+            raise ValueError("internal error: TableWriter used outside its 'with' block")
+        return self._tmp
+
     def write(self, df: pd.DataFrame) -> None:
         if self._columns is None:
             self._columns = list(df.columns)
@@ -121,6 +127,8 @@ class TableWriter:
         if self.ext in (".csv", ".tsv"):
             from insightkit.export import neutralise_formulas
 
+            if self._fh is None:
+                raise ValueError("internal error: TableWriter used outside its 'with' block")
             neutralise_formulas(df).to_csv(self._fh, index=False, header=self._fh.tell() == 0,
                                            sep="\t" if self.ext == ".tsv" else ",", lineterminator="\n")
         elif self.ext in (".parquet", ".pq"):
@@ -130,7 +138,7 @@ class TableWriter:
             table = pa.Table.from_pandas(df, preserve_index=False)
             if self._pq is None:
                 self._schema = table.schema
-                self._pq = pq.ParquetWriter(str(self._tmp), self._schema)
+                self._pq = pq.ParquetWriter(str(self._tmp_path()), self._schema)
             elif not table.schema.equals(self._schema, check_metadata=False):
                 try:
                     table = table.cast(self._schema)
@@ -150,20 +158,21 @@ class TableWriter:
             self._pq.close()
             self._pq = None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is not None:
                 return False
+            tmp = self._tmp_path()
             self._close_handles()
             if self.ext == ".xlsx":
                 from insightkit.export import write_table
 
                 df = pd.concat(self._xlsx, ignore_index=True) if self._xlsx else pd.DataFrame()
                 self._xlsx = []
-                write_table(df, self._tmp)
+                write_table(df, tmp)
             mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o666 & ~_umask()
-            os.chmod(self._tmp, mode)
-            os.replace(self._tmp, self.path)
+            os.chmod(tmp, mode)
+            os.replace(tmp, self.path)
             self._tmp = None
             return False
         finally:
@@ -186,91 +195,47 @@ def _umask() -> int:
 # tagging
 # ----------------------------------------------------------------------------------------------
 
-def _texts(values) -> list[str]:
-    out = []
-    for v in values:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            out.append("")
-        else:
-            out.append(str(v))
-    return out
-
-
-def score_unique(score: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, int]:
-    """``score`` applied to each distinct text once, spread back to every row: (scores, n_distinct)."""
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
-    if len(uniques) == len(texts):
-        return score(texts), len(texts)
-    P = score([str(u) for u in uniques])
-    return P[codes], len(uniques)
-
-
 def tag_table(model: Any, input_path: str | Path, out_path: str | Path, *, text_column: str = "text",
               chunk_rows: int = DEFAULT_CHUNK_ROWS, speed: str | None = None,
               show_progress: bool | None = None) -> dict:
     """Tag ``input_path`` chunk by chunk with ``model`` and write ``out_path`` atomically.
 
-    ``model`` is a fitted :class:`~insightkit.classify.ThemeClassifier`; ``speed`` is passed to its
-    ``predict_proba`` when given ("fast" uses the static-embedding head). Returns counts and timings.
+    ``model`` is a fitted :class:`~insightkit.classify.ThemeClassifier`; ``speed`` picks its head
+    (``model.at_speed(speed)``; "fast" uses the static-embedding head). Returns counts and timings.
     """
+    from insightkit.classify.stream import head_for, tag_chunks
     from insightkit.progress import progress
 
     input_path, out_path = Path(input_path), Path(out_path)
     if out_path.resolve() == input_path.resolve():
         raise InputError(out_path, "the output would overwrite the input; choose another --out")
     total, exact = count_rows(input_path)
-    # the head that scores at this speed (the model itself, or its fast head): its thresholds too
-    head = model.at_speed(speed) if hasattr(model, "at_speed") else model
-    if head is model and speed not in (None, "default", getattr(model, "speed", None)):
-        raise ValueError(f"speed must be 'default' or 'fast', got {speed!r}")
+    head_for(model, speed)  # a speed the model has no head for fails before the output is created
 
-    def score(texts: list[str]) -> np.ndarray:
-        return head.predict_proba(texts)
+    def checked(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        first = True
+        for chunk in chunks:
+            if first and text_column not in chunk.columns:
+                raise InputError(input_path, f"no text column {text_column!r} (columns: "
+                                             f"{', '.join(map(str, chunk.columns))}); name it with --text-column")
+            first = False
+            yield chunk
 
-    stats = {"rows": 0, "distinct_texts": 0, "chunks": 0, "empty_texts": 0}
+    stats: dict = {"rows": 0, "distinct_texts": 0, "chunks": 0, "empty_texts": 0}
     t0 = time.perf_counter()
     disable = None if show_progress is None else (not show_progress)
     with progress(total=total, desc="tagging", unit="row", disable=disable) as bar, \
             TableWriter(out_path) as writer:
-        first = True
-        for chunk in iter_table(input_path, chunk_rows):
-            if first:
-                if text_column not in chunk.columns:
-                    raise InputError(input_path, f"no text column {text_column!r} (columns: "
-                                                 f"{', '.join(map(str, chunk.columns))}); name it with --text-column")
-                first = False
-            texts = _texts(chunk[text_column].tolist())
-            if texts:
-                P, n_distinct = score_unique(score, texts)
-            else:
-                P, n_distinct = np.zeros((0, len(model.theme_ids_))), 0
-            tagged = attach_scores(head, chunk, P)
+        for tagged in tag_chunks(model, checked(iter_table(input_path, chunk_rows)), text_column,
+                                 speed=speed, stats=stats):
             writer.write(tagged)
-            stats["rows"] += len(chunk)
-            stats["distinct_texts"] += n_distinct
-            stats["empty_texts"] += sum(1 for t in texts if not t.strip())
-            stats["chunks"] += 1
-            for tid in model.theme_ids_:
-                stats.setdefault("theme_rows", {}).setdefault(tid, 0)
-                stats["theme_rows"][tid] += int(tagged[f"theme_{tid}"].sum()) if len(tagged) else 0
-            stats["no_theme_rows"] = stats.get("no_theme_rows", 0) + (
-                int((tagged[[f"theme_{t}" for t in model.theme_ids_]].sum(axis=1) == 0).sum()) if len(tagged) else 0)
-            bar.update(len(chunk))
+            bar.update(len(tagged))
         if not exact:
             bar.total = stats["rows"]
             bar.refresh()
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     stats["out"] = str(out_path)
     return stats
-
-
-def attach_scores(model: Any, df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
-    """``df`` with ``theme_<id>`` and ``score_<id>`` columns, exactly as the model's ``tag`` adds them."""
-    if hasattr(model, "with_scores"):
-        return model.with_scores(df, P)
-    from insightkit.segments import add_theme_columns
-
-    return add_theme_columns(df, model.theme_ids_, P, model.thresholds_)
 
 
 def tag_file(input_path: str | Path, out_path: str | Path, model: Any = None, *, text_column: str = "text",

@@ -18,15 +18,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from _themes_small import THEMES, frame
-from insightkit.classify import (
-    _NN_TEMPERATURE,
-    ThemeClassifier,
-    _canonical,
-    _neighbour_scores,
-    _sha256_bytes,
-    load_model,
-    tune_thresholds,
-)
+from insightkit.classify import ThemeClassifier, load_model, tune_thresholds
+from insightkit.classify.persist import _canonical, _sha256_bytes
+from insightkit.classify.views import _NN_TEMPERATURE, _neighbour_scores
 from insightkit.codebook import Codebook
 from insightkit.errors import ModelError
 

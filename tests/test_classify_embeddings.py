@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from _themes_small import THEMES
-from insightkit.classify import ThemeClassifier, default_model_path, load_model, verify_model_folder
+from insightkit.classify import ThemeClassifier, default_theme_model_path, load_model, verify_model_folder
 from insightkit.codebook import Codebook
 from insightkit.embed import get_embedder, model_weights_hash
 
@@ -105,7 +105,7 @@ def test_shipped_default_model_loads_and_matches_its_packaged_copy():
     assert "fast/meta.json" in names, "the shipped model carries a fast head"
     for n in names:
         assert (repo_copy / n).read_bytes() == (pkg_copy / n).read_bytes(), f"{n} differs between copies"
-    assert default_model_path() in (repo_copy, pkg_copy)
+    assert default_theme_model_path() in (repo_copy, pkg_copy)
     model = load_model()
     assert model.theme_ids_ == THEMES
     meta = json.loads((repo_copy / "meta.json").read_text())
@@ -114,6 +114,6 @@ def test_shipped_default_model_loads_and_matches_its_packaged_copy():
         assert p.suffix in (".json", ".safetensors"), f"unexpected file type in the model folder: {p.name}"
     out = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}))
     assert out.loc[0, "theme_epr"] == 1
-    fast = model.tag(pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}),
-                     speed="fast")
+    fast = model.at_speed("fast").tag(
+        pd.DataFrame({"text": ["We went live with e-prescribing across the trust last autumn."]}))
     assert fast.loc[0, "theme_epr"] == 1

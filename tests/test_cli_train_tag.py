@@ -84,7 +84,7 @@ def test_round_trip(train_csv, tmp_path, capsys, monkeypatch):
     real_predict = ThemeClassifier.predict
 
     def spy(self, X, **kw):
-        speeds.append(kw.get("speed"))
+        speeds.append(self.speed)  # the head that predicts: the fast head at --fast
         return real_predict(self, X, **kw)
 
     monkeypatch.setattr(ThemeClassifier, "predict", spy)

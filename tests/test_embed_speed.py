@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from insightkit.embed import Embedder, StaticEmbedder, default_model_path
+from insightkit.embed import Embedder, StaticEmbedder, default_encoder_path
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def tiny_bert(tmp_path_factory):
     """A 1-layer, 32-wide BERT with MiniLM's tokenizer, saved with safetensors."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    src = default_model_path()
+    src = default_encoder_path()
     folder = tmp_path_factory.mktemp("tiny-bert")
     torch.manual_seed(0)
     cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -138,7 +138,7 @@ def test_second_encode_of_a_batch_comes_from_the_cache(tmp_path):
 
 
 def test_memory_is_bounded():
-    from insightkit.embed import _Memory
+    from insightkit.embed.cache import _Memory
 
     m = _Memory(3)
     for i in range(5):
@@ -155,7 +155,7 @@ def _load_report_record(rows: str):
 
 
 def test_load_report_filter_drops_only_the_harmless_position_ids_report():
-    from insightkit.embed import _HarmlessLoadReport
+    from insightkit.embed.load import _HarmlessLoadReport
 
     f = _HarmlessLoadReport()
     assert not f.filter(_load_report_record("embeddings.position_ids | UNEXPECTED |  | "))

@@ -12,7 +12,7 @@ from insightkit.evaluate import (
     evaluate_predictions,
     format_agreement,
     format_report,
-    multilabel_kfold,
+    MultilabelStratifiedKFold,
     multilabel_train_test_split,
 )
 
@@ -95,8 +95,10 @@ def test_agreement_length_mismatch():
 
 def test_kfold_is_stratified_deterministic_and_a_partition():
     Y = random_labels(n=200, k=4, seed=5, p=0.08)
-    folds = list(multilabel_kfold(Y, n_splits=5, seed=0))
-    assert [list(te) for _, te in folds] == [list(te) for _, te in multilabel_kfold(Y, n_splits=5, seed=0)]
+    cv = MultilabelStratifiedKFold(n_splits=5, random_state=0)
+    folds = list(cv.split(None, Y))
+    assert [list(te) for _, te in folds] == [list(te) for _, te in cv.split(np.zeros(len(Y)), Y)]
+    assert cv.get_n_splits() == 5
     seen = np.concatenate([te for _, te in folds])
     assert sorted(seen) == list(range(200))
     total = Y.sum(axis=0)

@@ -71,27 +71,27 @@ def test_fast_head_is_separate_and_scores_differently(model, data):
     assert model.fast_.cv_report_ is not None  # its own cross-validated thresholds
     emb_dim = model.fast_.views_["embedding"]["coef"].shape[1]
     assert emb_dim == model.fast_.embedder_.dim != model.views_["embedding"]["coef"].shape[1]
-    P_def, P_fast = model.predict_proba(NEW), model.predict_proba(NEW, speed="fast")
+    P_def, P_fast = model.predict_proba(NEW), model.at_speed("fast").predict_proba(NEW)
     assert P_def.shape == P_fast.shape == (len(NEW), len(THEMES))
     assert not np.allclose(P_def, P_fast)
     assert (P_fast[2] == 0).all()  # empty text
-    np.testing.assert_array_equal(model.predict(NEW, speed="fast"),
+    np.testing.assert_array_equal(model.at_speed("fast").predict(NEW),
                                   (P_fast >= model.fast_.thresholds_).astype(int))
-    tagged = model.tag(pd.DataFrame({"id": range(len(NEW)), "text": NEW}), speed="fast")
+    tagged = model.at_speed("fast").tag(pd.DataFrame({"id": range(len(NEW)), "text": NEW}))
     assert tagged["id"].tolist() == list(range(len(NEW)))
     np.testing.assert_array_equal(tagged[[f"theme_{t}" for t in THEMES]].to_numpy(),
-                                  model.predict(NEW, speed="fast"))
+                                  model.at_speed("fast").predict(NEW))
 
 
 def test_fast_predict_after_load_never_loads_minilm(model, model_dir, no_minilm):
-    from insightkit import embed
     from insightkit.classify import load_model
+    from insightkit.embed import encoder
 
-    embed._EMBEDDERS.clear()
+    encoder._EMBEDDERS.clear()
     loaded = load_model(model_dir)
-    P = loaded.predict_proba(NEW, speed="fast")
-    np.testing.assert_array_equal(P, model.predict_proba(NEW, speed="fast"))  # identical after the round trip
-    loaded.tag(pd.DataFrame({"text": NEW}), speed="fast")
+    P = loaded.at_speed("fast").predict_proba(NEW)
+    np.testing.assert_array_equal(P, model.at_speed("fast").predict_proba(NEW))  # identical after the round trip
+    loaded.at_speed("fast").tag(pd.DataFrame({"text": NEW}))
     # a MiniLM-only path is refused by the fixture, so the default speed must fail here
     with pytest.raises(AssertionError, match="MiniLM was loaded"):
         loaded.predict_proba(NEW)
@@ -111,7 +111,7 @@ def test_fast_only_estimator_trains_without_minilm_and_works_with_sklearn(data, 
     fitted = clone(est).fit(texts, Y)
     assert fitted.predict(NEW).shape == (len(NEW), len(THEMES))
     with pytest.raises(ModelError, match="fast-only"):
-        fitted.predict(NEW, speed="default")
+        fitted.at_speed("default").predict(NEW)
 
 
 def test_round_trip_identical_scores_and_folder_layout(model, model_dir):
@@ -126,11 +126,11 @@ def test_round_trip_identical_scores_and_folder_layout(model, model_dir):
     assert fast_meta["config"]["speed"] == "fast" and meta["config"]["speed"] == "default"
     loaded = load_model(model_dir)
     for speed in ("default", "fast"):
-        np.testing.assert_array_equal(loaded.predict_proba(NEW, speed=speed), model.predict_proba(NEW, speed=speed))
+        np.testing.assert_array_equal(loaded.at_speed(speed).predict_proba(NEW), model.at_speed(speed).predict_proba(NEW))
         np.testing.assert_array_equal(loaded.at_speed(speed).thresholds_, model.at_speed(speed).thresholds_)
     # the fast sub-folder is a model of its own
     alone = load_model(model_dir / "fast")
-    np.testing.assert_array_equal(alone.predict_proba(NEW), model.predict_proba(NEW, speed="fast"))
+    np.testing.assert_array_equal(alone.predict_proba(NEW), model.at_speed("fast").predict_proba(NEW))
 
 
 def test_altered_fast_weights_are_refused(model_dir, tmp_path):
@@ -160,7 +160,7 @@ def test_a_different_static_table_is_refused_not_redistilled(model_dir, tmp_path
     fast.static_meta_ = {**fast.static_meta_, "sha256": "0" * 64,
                          "fingerprint": np.asarray(fast.static_meta_["fingerprint"]) + 0.01}
     with pytest.raises(ModelError, match="differ from the ones the fast head was trained on"):
-        loaded.predict_proba(NEW, speed="fast")
+        loaded.at_speed("fast").predict_proba(NEW)
     # float noise (another CPU) within the tolerance is accepted
     again = load_model(model_dir).fast_
     again.static_meta_ = {**again.static_meta_, "sha256": "0" * 64,
@@ -191,11 +191,11 @@ def test_model_without_fast_head_names_the_fix(data, tmp_path):
     texts, Y = data
     plain = ThemeClassifier(Codebook.default(), features=("words",), threshold_folds=0).fit(texts, Y)
     with pytest.raises(ModelError, match="no fast head.*insightkit train"):
-        plain.predict(NEW, speed="fast")
+        plain.at_speed("fast").predict(NEW)
     d = plain.save(tmp_path / "plain")
     assert not (d / "fast").exists()
     with pytest.raises(ModelError, match="no fast head"):
-        load_model(d).tag(pd.DataFrame({"text": NEW}), speed="fast")
+        load_model(d).at_speed("fast").tag(pd.DataFrame({"text": NEW}))
     with pytest.raises(ValueError, match="zero-shot models have no fast mode"):
         ThemeClassifier(Codebook.default(), zero_shot=True, speed="fast").fit()
 
@@ -234,7 +234,7 @@ def test_cli_fast_streaming_equals_in_memory(model, model_dir, tmp_path, ext):
     src = tmp_path / f"in{ext}"
     write_table(_table(), src)
     expected = tmp_path / f"expected{ext}"
-    write_table(model.tag(read_table(src), speed="fast"), expected)
+    write_table(model.at_speed("fast").tag(read_table(src)), expected)
     outs = []
     for chunk in ("3", "1000"):
         out = tmp_path / f"out{chunk}{ext}"
@@ -339,7 +339,7 @@ def test_spark_fast_labels_equal_in_process(spark, model_dir):
     got = tag_spark(sdf, "text", model_path=str(model_dir), speed="fast").toPandas()
     got = got.sort_values("turn").reset_index(drop=True)
     model = load_model(model_dir)
-    expected = model.tag(pdf, speed="fast")
+    expected = model.at_speed("fast").tag(pdf)
     themes = [f"theme_{t}" for t in THEMES]
     scores = [f"score_{t}" for t in THEMES]
     assert list(got.columns) == list(expected.columns)

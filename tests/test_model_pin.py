@@ -13,7 +13,8 @@ import pytest
 
 import insightkit as ik
 from _themes_small import frame
-from insightkit.classify import ThemeClassifier, _canonical, _sha256_bytes, load_model
+from insightkit.classify import ThemeClassifier, load_model
+from insightkit.classify.persist import _canonical, _sha256_bytes
 from insightkit.cli import main
 from insightkit.codebook import Codebook
 from insightkit.integrity import PIN_ENV, ModelDigestError, check_model_digest, model_digest
@@ -63,12 +64,12 @@ def test_a_tampered_folder_with_recomputed_sums_is_refused_only_with_a_pin(saved
     load_model(bad)  # the meta.json sums alone accept it: they catch damage, not tampering
     assert model_digest(bad) != digest
 
-    import insightkit.classify as classify
+    import insightkit.classify.persist as persist
 
     def must_not_run(*a, **k):
         raise AssertionError("the folder was read as a model before the pin was checked")
 
-    monkeypatch.setattr(classify, "verify_model_folder", must_not_run)
+    monkeypatch.setattr(persist, "verify_model_folder", must_not_run)
     with pytest.raises(ModelDigestError) as info:
         load_model(bad, sha256=digest)
     msg = str(info.value)
@@ -156,12 +157,12 @@ def test_cli_commands_take_the_pin(saved, tmp_path, capsys, monkeypatch):
 def test_the_model_card_states_the_shipped_models_digest(repo_root):
     import re
 
-    from insightkit.classify import default_model_path
+    from insightkit.classify import default_theme_model_path
 
     text = (repo_root / "docs" / "classifier.md").read_text(encoding="utf-8")
     m = re.search(r"\*\*Folder digest\*\*.{0,200}?`([0-9a-f]{64})`", text, re.S)
     assert m, "docs/classifier.md lost its folder digest line"
-    assert m.group(1) == model_digest(repo_root / "models" / "nhs-digital") == model_digest(default_model_path())
+    assert m.group(1) == model_digest(repo_root / "models" / "nhs-digital") == model_digest(default_theme_model_path())
     packaged = repo_root / "insightkit" / "data" / "models" / "nhs-digital"
     if packaged.is_dir():
         assert model_digest(packaged) == m.group(1)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from insightkit import ngrams
-from insightkit.classify import _TFIDF_PARAMS, _make_vectorizer
+from insightkit.classify.views import _TFIDF_PARAMS, _make_vectorizer
 from insightkit.ngrams import NgramTransformer
 
 TRAIN = [

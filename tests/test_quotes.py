@@ -457,3 +457,81 @@ def test_quotes_cli_refuses_a_source_outside_the_folders_in_one_line(tmp_path, c
         assert err.startswith("insightkit quotes: error: bad.csv: segment ") and "\n" not in err, (case, err)
         assert "SECRET" not in err and "root:" not in err, (case, err)
         assert not (tmp_path / f"q_{case}.csv").exists()
+
+
+SITE_TURNS = [  # (speaker, site, score, text): the best-scoring voices all come from site A
+    ("P01", "A", 0.95, "The electronic record went live on every ward in March and the nurses were trained well before it."),
+    ("P02", "A", 0.94, "Our pharmacy team moved prescribing onto the new system and errors in the drug charts fell sharply."),
+    ("P03", "A", 0.93, "Theatres now book sessions through the record, which saves the coordinators hours every single week."),
+    ("P04", "B", 0.05, "Community nurses carry tablets with the shared record so visits no longer start with paper notes."),
+    ("P05", "C", 0.04, "In the hospice the record replaced three separate databases and families repeat their story less."),
+]
+
+
+def _site_segments():
+    lines, rows, pos = [], [], 0
+    for spk, site, score, text in SITE_TURNS:
+        label = f"{spk}: "
+        start = pos + len(label)
+        lines.append(label + text + "\n")
+        pos += len(label) + len(text) + 1
+        rows.append({"doc_id": "site-x", "segment_id": f"site-x#{start}", "source": "site-x.txt", "kind": "transcript",
+                     "speaker": spk, "participant_id": f"site-x/{spk}", "role": "participant", "text": text,
+                     "start": start, "end": start + len(text), "edits": "[]", "site": site,
+                     "attribution": f"Site {site}", "theme_epr": 1, "score_epr": score})
+    return "".join(lines), pd.DataFrame(rows)
+
+
+def test_spread_by_a_column_spreads_quotes_across_its_values():
+    source, segs = _site_segments()
+    plain = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder()).quotes
+    strong = QuoteConfig(spread_penalties=(1.0,))  # spreading outweighs any difference in score here
+    spread = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), config=strong, spread_by=["site"])
+    q = spread.quotes
+    sites = dict(zip(segs.participant_id, segs.site))
+    assert [sites[p] for p in plain.participant_id] == ["A", "A", "A"]  # without spreading: the best scores
+    assert sorted(sites[p] for p in q.participant_id) == ["A", "B", "C"]
+    assert list(q["site"]) == [sites[p] for p in q.participant_id]  # the spread column is shown
+    assert "adds site B" in " ".join(q.reason) or "adds site C" in " ".join(q.reason)
+    assert verify_quotes(q, {"site-x": source}, segments=segs).verified.all()
+    # the same through the config, and a column the table lacks is ignored with a note
+    cfg = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(),
+                        config=QuoteConfig(spread_by=("site", "ward"), spread_penalties=(1.0,))).quotes
+    pd.testing.assert_frame_equal(cfg.drop(columns="site"), q.drop(columns="site"))
+    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), config=strong, spread_by=["ward"])
+    pd.testing.assert_frame_equal(sel.quotes, plain)
+    assert any("'ward'" in m for m in sel.messages)
+
+
+def test_default_spread_is_trust_type_then_region(tmp_path):
+    _, segs = _source_and_segments()
+    default = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder())
+    explicit = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), spread_by=("trust_type", "region"))
+    assert QuoteConfig().spread_by == ("trust_type", "region")
+    pd.testing.assert_frame_equal(default.quotes, explicit.quotes)
+    assert default.messages == explicit.messages
+    write_audit_html(default, segs, tmp_path / "a.html")
+    assert "spread across trust types and regions where the data allow" in (tmp_path / "a.html").read_text()
+
+
+def test_spread_by_must_name_columns():
+    _, segs = _site_segments()
+    from insightkit.errors import ParameterError
+
+    with pytest.raises(ParameterError):
+        select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), spread_by=[3])
+
+
+def test_cli_spread_by(tmp_path, monkeypatch):
+    from insightkit.cli import main
+
+    source, segs = _site_segments()
+    (tmp_path / "site-x.txt").write_text(source, encoding="utf-8")
+    segs.to_csv(tmp_path / "tagged.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("insightkit.embed.get_embedder", lambda *a, **k: HashEmbedder())
+    assert main(["quotes", "tagged.csv", "--no-rescore", "--out", "q.csv", "--spread-by", "site"]) == 0
+    q = pd.read_csv(tmp_path / "q.csv")
+    assert "site" in q.columns and q["site"].notna().all()
+    assert main(["quotes", "tagged.csv", "--no-rescore", "--out", "p.csv"]) == 0
+    assert "site" not in pd.read_csv(tmp_path / "p.csv").columns

@@ -50,7 +50,7 @@ def test_split_sentences_maps_back_to_source_through_edits():
 
 def test_every_stage_uses_the_one_splitter():
     import insightkit.classify as classify
-    import insightkit.quotes as quotes
+    import insightkit.quotes.candidates as quotes
 
     text = "First point here. Second point, longer.\nThird"
     assert classify.split_sentence_spans(text) == sentence_spans(text, SentenceSplitter(min_chars=3))

@@ -9,7 +9,8 @@ import pytest
 from insightkit.codebook import Codebook
 from insightkit.errors import InputError
 from insightkit.export import read_table, write_table
-from insightkit.stream import TableWriter, count_rows, iter_table, score_unique, tag_table
+from insightkit.classify.stream import score_unique
+from insightkit.stream import TableWriter, count_rows, iter_table, tag_table
 
 TRAIN = [
     ("The EPR went live on the wards and the paper notes are gone", [1, 0, 0, 0, 0, 0]),

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from insightkit.topics import TopicModel, discover_topics
-from insightkit.topics.discover import _split_emergent, topics_by, topics_over_time
+from insightkit.topics.emergent import split_emergent
+from insightkit.topics.tables import topics_by, topics_over_time
 from insightkit.topics.labels import compose_label, key_phrases, tidy_keywords
 from insightkit.topics.params import MIN_SEGMENTS, UMAP_MIN_SEGMENTS, choose_params, strip_placeholders
 from topics_helpers import (
@@ -181,13 +182,13 @@ def test_split_off_an_open_group_merged_into_a_themed_topic():
     emb = group_embeddings(groups, seed=5)
     topics = np.zeros(60, dtype=int)  # clustering merged both into topic 0
     open_ = np.array([False] * 40 + [True] * 20)
-    new, notes = _split_emergent(topics, emb, open_, min_size=6, share=0.5, seed=42)
+    new, notes = split_emergent(topics, emb, open_, min_size=6, share=0.5, seed=42)
     assert set(new[40:]) == {1} and set(new[:40]) == {0} and len(notes) == 1
     # open segments scattered through one coherent topic (what a classifier missed) stay put
     one = group_embeddings(["epr"] * 60, seed=5)
     scattered = np.zeros(60, dtype=bool)
     scattered[rng.choice(60, size=15, replace=False)] = True
-    same, notes = _split_emergent(np.zeros(60, dtype=int), one, scattered, min_size=6, share=0.5, seed=42)
+    same, notes = split_emergent(np.zeros(60, dtype=int), one, scattered, min_size=6, share=0.5, seed=42)
     assert (same == 0).all() and notes == []
 
 

@@ -22,7 +22,7 @@ COMMANDS = ["clean", "train", "tag", "evaluate", "agreement", "topics", "quotes"
 class _Parser(argparse.ArgumentParser):
     """argparse with the house rule for errors: one line (no usage block), exit code 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         line = " ".join(str(message).split())
         self.exit(2, f"{self.prog}: error: {line} (see '{self.prog} --help')\n")
 

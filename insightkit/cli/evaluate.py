@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
         check_outputs([args.out], [args.test])
     model = load_model(args.model, sha256=model_pin(args))
-    model.show_progress = not args.quiet
+    model.set_params(show_progress=not args.quiet)
     texts, Y, _ = read_labelled(args.test, model.codebook_, args.text_column, require_positives=False)
     speed = "fast" if args.fast else "default"
-    report = evaluate_predictions(Y, model.predict(texts, speed=speed), model.theme_ids_)
+    report = evaluate_predictions(Y, model.at_speed(speed).predict(texts), model.theme_ids_)
     report = {"model": str(getattr(model, "path_", args.model)), "speed": speed, "test": Path(args.test).name,
               **report}
     if args.out:

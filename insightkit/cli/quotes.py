@@ -29,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--min-words", type=positive_int, default=12, help="shortest quote in words (default 12)")
     p.add_argument("--max-words", type=positive_int, default=90, help="longest quote in words (default 90)")
     p.add_argument("--allow-placeholders", action="store_true", help="allow quotes that contain redaction placeholders")
+    p.add_argument("--spread-by", action="append", metavar="COL",
+                   help="spread each theme's quotes across the values of this column (repeatable, most important "
+                   "first; default: trust_type and region; a column the table lacks is ignored)")
     p.add_argument("--allow-shared", action="store_true",
                    help="let one passage be quoted under two themes (default: it goes to the theme it scores highest on)")
     p.add_argument("--sources", action="append", type=existing_dir, default=[], metavar="DIR",
@@ -43,18 +46,19 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from insightkit.cli import model_pin
-    from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, select_quotes, verify_quotes, write_audit_html
+    from insightkit.quotes import (QuoteConfig, QuoteDecisionWarning, check_tagged_table, select_quotes, verify_quotes,
+                                   write_audit_html)
 
-    from insightkit.errors import InputError
+    from insightkit.errors import InputError, ParameterError
     from insightkit.export import check_outputs
 
     pin = model_pin(args)
     if args.max_words < args.min_words:
-        raise InputError(None, f"--max-words ({args.max_words}) is below --min-words ({args.min_words})")
+        raise ParameterError(f"--max-words ({args.max_words}) is below --min-words ({args.min_words})")
     out = Path(args.out)
     rejected_path = out.with_name(out.stem + ".rejected" + out.suffix)
     check_outputs([out, rejected_path, args.html], [args.input, args.decisions])
-    segments = _segment_table(args.input, read_table)
+    segments = check_tagged_table(read_table(args.input), args.input)
     model = None
     if not args.no_rescore:
         from insightkit.classify import load_model
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", QuoteDecisionWarning)
         try:
             sel = select_quotes(segments, themes=args.themes, n=args.n, model=model, decisions=args.decisions,
-                                config=cfg)
+                                config=cfg, spread_by=args.spread_by)
         except InputError as exc:
             if exc.path is not None:
                 raise
@@ -90,22 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_verify and len(quotes):
         print("every quote verified verbatim against its source")
     return 0
-
-
-def _segment_table(path, read_table):
-    """The tagged segment table, or one InputError naming the file when it is not one."""
-    from insightkit.errors import InputError
-
-    from insightkit.io.tables import check_segment_table
-
-    segments = read_table(path)
-    missing = [c for c in ("segment_id", "text", "start", "end") if c not in segments.columns]
-    if missing:
-        raise InputError(path, f"not a segment table: no {', '.join(repr(c) for c in missing)} column; quotes need "
-                               "the table from 'insightkit clean', tagged by 'insightkit tag'")
-    if not any(str(c).startswith("theme_") for c in segments.columns):
-        raise InputError(path, "the segment table has no theme_<id> columns: tag it first ('insightkit tag')")
-    return check_segment_table(segments, path)
 
 
 def _with(sel, quotes):

@@ -47,78 +47,39 @@ def _read(path: str):
     return check_segment_table(read_table(Path(path)), Path(path))
 
 
-def _tag(df, text_column: str, notes: list[str]):
-    """Tag an untagged table with the shipped theme model, if the classifier is installed."""
-    try:
-        from insightkit.classify import load_model
-    except ImportError:
-        notes.append("the table has no theme_<id> columns and no theme classifier is available: "
-                     "topics are not linked to themes")
-        return df
-    try:
-        model = load_model()
-        tag = getattr(model, "tag", None)
-        if tag is None:
-            raise AttributeError("the theme model has no tag() method")
-        try:
-            tagged = tag(df, text_column=text_column)
-        except TypeError:
-            tagged = tag(df)
-        tagged = getattr(tagged, "segments", tagged)
-    except Exception as exc:  # the topic run must go on untagged rather than fail
-        from insightkit.integrity import ModelDigestError
-
-        if isinstance(exc, ModelDigestError):
-            raise  # not the pinned model ($INSIGHTKIT_MODEL_SHA256): refused, never run around
-        notes.append(f"could not tag the table with the shipped theme model ({exc}); running untagged")
-        return df
-    if not any(str(c).startswith("theme_") for c in tagged.columns) or len(tagged) != len(df):
-        notes.append("the theme model returned no theme columns; running untagged")
-        return df
-    notes.append("tagged with the shipped theme model (theme_<id>/score_<id> columns added)")
-    return tagged
-
-
-def run(args: argparse.Namespace) -> int:
+def _check_columns(args: argparse.Namespace, df) -> None:
+    """Every column an option names is in the table (one InputError naming the file otherwise)."""
     from insightkit.errors import InputError
-    from insightkit.export import write_table
-    from insightkit.topics import discover_topics
-    from insightkit.topics.report import write_topics_html, write_topics_png
 
-    from insightkit.export import check_output_path, check_outputs
-
-    out = Path(args.out)
-    check_output_path(out, folder=True)
-    check_outputs([out / n for n in ("segments.csv", "topics.csv", "emergent.csv", "subthemes.csv", "rejected.csv",
-                                     "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")],
-                  [args.input, args.codebook])
-    df = _read(args.input)
+    have = ", ".join(map(str, df.columns))
     if args.text_column not in df.columns:
-        raise InputError(args.input, f"no column {args.text_column!r}; columns are: {', '.join(map(str, df.columns))}")
+        raise InputError(args.input, f"no column {args.text_column!r}; columns are: {have}")
     for col in ([c.strip() for c in args.by.split(",") if c.strip()] if args.by else []):
         if col not in df.columns:
-            raise InputError(args.input, f"no column {col!r} to count topics by (--by); columns are: "
-                                         f"{', '.join(map(str, df.columns))}")
+            raise InputError(args.input, f"no column {col!r} to count topics by (--by); columns are: {have}")
     if args.id_column != "segment_id" and args.id_column not in df.columns:
-        raise InputError(args.input, f"no id column {args.id_column!r} (--id-column); columns are: "
-                                     f"{', '.join(map(str, df.columns))}")
+        raise InputError(args.input, f"no id column {args.id_column!r} (--id-column); columns are: {have}")
     if str(args.time_column).lower() not in ("auto", "none") and args.time_column not in df.columns:
-        raise InputError(args.input, f"no time column {args.time_column!r} (--time-column); columns are: "
-                                     f"{', '.join(map(str, df.columns))}")
-    notes: list[str] = []
+        raise InputError(args.input, f"no time column {args.time_column!r} (--time-column); columns are: {have}")
+
+
+def _themes(args: argparse.Namespace, df, notes: list[str]):
+    """(table to model, theme ids or None, codebook or None) from --theme-columns, --codebook and --mode."""
+    from insightkit.errors import InputError
+    from insightkit.topics.themes import tag_untagged
+
     spec = (args.theme_columns or "auto").strip()
     themes = None
+    df_in = df
     if spec.lower() == "none":
-        df_in = df  # theme columns, if any, are kept in the output but not used
-        themes = []
+        themes = []  # theme columns, if any, are kept in the output but not used
     elif spec.lower() == "auto":
-        df_in = df if any(str(c).startswith("theme_") for c in df.columns) else _tag(df, args.text_column, notes)
+        df_in = df if any(str(c).startswith("theme_") for c in df.columns) else tag_untagged(df, args.text_column, notes)
     else:
         themes = [t.strip() for t in spec.split(",") if t.strip()]
         missing = [t for t in themes if f"theme_{t}" not in df.columns]
         if missing:
             raise InputError(args.input, f"no column(s) {', '.join('theme_' + t for t in missing)}")
-        df_in = df
     codebook = None
     if args.codebook or args.mode != "auto":
         from insightkit.codebook import Codebook
@@ -128,19 +89,14 @@ def run(args: argparse.Namespace) -> int:
             unknown = sorted(set(themes) - {t.id for t in codebook.themes})
             if unknown:
                 notes.append(f"theme ids not in the codebook: {', '.join(unknown)}")
-    by = [c.strip() for c in args.by.split(",") if c.strip()] if args.by else None
-    tcol = None if str(args.time_column).lower() == "none" else args.time_column
-    id_col = args.id_column if args.id_column in df_in.columns else None
+    return df_in, themes, codebook
 
-    try:
-        result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
-                                 codebook=codebook, seed=args.seed,
-                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
-    except InputError as exc:
-        if exc.path is not None:
-            raise
-        raise InputError(args.input, exc.message, exc.line) from None  # a problem of the table: name it
-    result.messages[:0] = notes
+
+def _write(result, out: Path, args: argparse.Namespace) -> list:
+    """Every output file of the run, in the order they are listed."""
+    from insightkit.errors import InputError
+    from insightkit.export import write_table
+    from insightkit.topics.report import write_topics_html, write_topics_png
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -161,7 +117,36 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_model and result.model is not None and result.model.topics_ is not None:
         written.append(result.model.save(out / "model"))
     (out / "messages.txt").write_text("\n".join(result.messages) + ("\n" if result.messages else ""), encoding="utf-8")
+    return written
 
+
+def run(args: argparse.Namespace) -> int:
+    from insightkit.errors import InputError
+    from insightkit.export import check_output_path, check_outputs
+    from insightkit.topics import discover_topics
+
+    out = Path(args.out)
+    check_output_path(out, folder=True)
+    check_outputs([out / n for n in ("segments.csv", "topics.csv", "emergent.csv", "subthemes.csv", "rejected.csv",
+                                     "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")],
+                  [args.input, args.codebook])
+    df = _read(args.input)
+    _check_columns(args, df)
+    notes: list[str] = []
+    df_in, themes, codebook = _themes(args, df, notes)
+    by = [c.strip() for c in args.by.split(",") if c.strip()] if args.by else None
+    tcol = None if str(args.time_column).lower() == "none" else args.time_column
+    id_col = args.id_column if args.id_column in df_in.columns else None
+    try:
+        result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
+                                 codebook=codebook, seed=args.seed,
+                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+    except InputError as exc:
+        if exc.path is not None:
+            raise
+        raise InputError(args.input, exc.message, exc.line) from None  # a problem of the table: name it
+    result.messages[:0] = notes
+    written = _write(result, out, args)
     for msg in result.messages:
         print(f"note: {msg}")
     t = result.topics

@@ -185,8 +185,8 @@ def _replace_folder(src: Path, dest: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import ThemeClassifier
-    from insightkit.classify import _file_sha256 as file_sha256
     from insightkit.evaluate import evaluate_predictions
+    from insightkit.integrity import file_sha256
 
     _check_folders(args)
     codebook = load_codebook(args.codebook)
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         rep = evaluate_predictions(dY, model.predict(dtexts), codebook.ids)
         metrics["dev"] = {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **rep}
         if getattr(model, "fast_", None) is not None:
-            frep = evaluate_predictions(dY, model.predict(dtexts, speed="fast"), codebook.ids)
+            frep = evaluate_predictions(dY, model.at_speed("fast").predict(dtexts), codebook.ids)
             metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **frep}}
     out = model.save(args.out, metrics=metrics, training_file=training_file)
     for extra in args.copy_to:

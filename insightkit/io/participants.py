@@ -52,7 +52,7 @@ def read_participants(path: str | Path) -> pd.DataFrame:
     except InputError:
         role_col = None
     out_cols = ["source", "speaker", "role"]
-    attr_map = {}
+    attr_map: dict[str, str] = {}
     for c in cols:
         if c in (src_col, spk_col, role_col):
             continue

@@ -254,12 +254,13 @@ def parse_turns(text: str, known_labels: Iterable[str] = (), path=None) -> Parse
         if idx in cands or not text[s:e].strip():
             continue
         j = next((k for k in range(idx + 1, min(idx + 3, len(lines))) if text[lines[k][0]:lines[k][1]].strip()), None)
-        if j is None or not _TS_LINE.match(text[lines[j][0]:lines[j][1]]):
+        ts_line = _TS_LINE.match(text[lines[j][0]:lines[j][1]]) if j is not None else None
+        if j is None or ts_line is None:
             continue
         m = _ALONE_BARE.match(text[s:e])
         name = (m.group("bname") or m.group("name") or "").strip() if m else ""
         if name and _valid_name(name) and _bare_name(name):
-            ts = _TS_LINE.match(text[lines[j][0]:lines[j][1]]).group("ts").strip("[]()")
+            ts = ts_line.group("ts").strip("[]()")
             # has_ts stays False: a title above a lone time ("Board Meeting Transcript" / "00:00:00")
             # must not become a speaker; the name needs to recur or be known
             cands[idx] = _Cand(idx, name, normalise_label(name), None, ts, False, "alone", j + 1)

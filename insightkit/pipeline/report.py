@@ -96,12 +96,12 @@ def build_report(inputs: Sequence[str | Path], out_dir: str | Path, options: Rep
         opts = replace(opts, **kwargs)  # an unknown option is a TypeError naming it
     model, participants, codebook = opts.model, opts.participants, opts.codebook
     if model is None or isinstance(model, (str, Path)):
-        from insightkit.classify import default_model_path
+        from insightkit.classify import default_theme_model_path
         from insightkit.integrity import check_model_digest, pinned_digest
 
         pin, what = pinned_digest(opts.model_sha256)
         if pin is not None:  # a folder that is not the pinned one fails now, not after reading every input
-            check_model_digest(default_model_path() if model is None else model, pin, what)
+            check_model_digest(default_theme_model_path() if model is None else model, pin, what)
     final = Path(out_dir)
     created = not final.exists()
     _check_out_dir(final, [*inputs, participants, codebook if isinstance(codebook, (str, Path)) else None])

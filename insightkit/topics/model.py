@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from insightkit.errors import InputError, InsightkitError, ModelError
+from insightkit.errors import InputError, InsightkitError, ModelError, ParameterError
 from insightkit.topics.cluster import AdaptiveClusterer
 from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
@@ -120,15 +120,15 @@ class TopicModel:
                  reduce_outliers: bool = True, outlier_strategy: str = "embeddings",
                  outlier_threshold: float | None = None, top_n_words: int = _N_KEYWORDS):
         if mode not in ("auto", "guided", "zeroshot"):
-            raise InputError(None, f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
+            raise ParameterError(f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
         if mode == "guided" and not seed_topic_list:
-            raise InputError(None, "guided mode needs seed words (a codebook's 'includes')")
+            raise ParameterError("guided mode needs seed words (a codebook's 'includes')")
         if mode == "zeroshot" and not zeroshot_topic_list:
-            raise InputError(None, "zero-shot mode needs topic descriptions (a codebook's themes)")
+            raise ParameterError("zero-shot mode needs topic descriptions (a codebook's themes)")
         if representation not in ("ctfidf", "mmr", "keybert"):
-            raise InputError(None, f"unknown representation {representation!r}: use ctfidf, mmr or keybert")
+            raise ParameterError(f"unknown representation {representation!r}: use ctfidf, mmr or keybert")
         if outlier_strategy not in DEFAULT_OUTLIER_THRESHOLD:
-            raise InputError(None, f"unknown outlier strategy {outlier_strategy!r}: use embeddings or c-tf-idf")
+            raise ParameterError(f"unknown outlier strategy {outlier_strategy!r}: use embeddings or c-tf-idf")
         self.embedder = embedder
         self.mode = mode
         self.seed_topic_list = [list(map(str, s)) for s in seed_topic_list] if seed_topic_list else None
@@ -158,7 +158,8 @@ class TopicModel:
         self.coords_: np.ndarray | None = None
         self.centroids_: dict[int, np.ndarray] = {}
         self.cluster_method_: str = ""
-        self._fit_data: tuple | None = None  # (texts, texts for keywords, embeddings) of the fit
+        # (texts, texts for keywords, embeddings) of the fit
+        self._fit_data: tuple[list[str], list[str], np.ndarray] | None = None
 
     # --- embeddings ---------------------------------------------------------------------
     def _get_embedder(self):
@@ -179,9 +180,9 @@ class TopicModel:
             embeddings = self._get_embedder().encode(list(texts))
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[0] != len(texts):
-            raise InputError(None, f"embeddings have shape {emb.shape}; expected ({len(texts)}, dim), one row per text")
+            raise ParameterError(f"embeddings have shape {emb.shape}; expected ({len(texts)}, dim), one row per text")
         if not np.isfinite(emb).all():
-            raise InputError(None, "embeddings contain NaN or infinite values")
+            raise ParameterError("embeddings contain NaN or infinite values")
         return _normalise(emb)
 
     # --- fitting ------------------------------------------------------------------------
@@ -232,10 +233,13 @@ class TopicModel:
         return self
 
     def _describe(self, bt, topics: np.ndarray, ids: Sequence | None = None) -> None:
+        if self._fit_data is None:
+            raise InsightkitError("a loaded model holds no segment texts: refit to describe its topics")
         texts, docs, emb = self._fit_data
         keywords = self._keywords(bt, docs, topics)
         self._summarise(texts, emb, keywords, ids=ids)
-        labels = dict(zip(self.info_["topic"], self.info_["label"]))
+        info = self._fitted_info()
+        labels = dict(zip(info["topic"], info["label"]))
         with _quiet():
             bt.set_topic_labels({int(t): lbl for t, lbl in labels.items()})
 
@@ -244,21 +248,21 @@ class TopicModel:
 
         Topic ids must stay -1 (outliers) and 0..k-1, as BERTopic numbers them.
         """
-        self._check_fitted()
-        topics = np.asarray(topics, dtype=int)
-        if self.bertopic_ is None or len(topics) != len(self.topics_):
+        fitted = self._fitted_topics()
+        assigned = np.asarray(topics, dtype=int)
+        if self.bertopic_ is None or len(assigned) != len(fitted):
             raise InsightkitError("update_topics needs a fitted model and one topic per fitted segment")
-        real = sorted(set(topics.tolist()) - {-1})
+        real = sorted(set(assigned.tolist()) - {-1})
         if real != list(range(len(real))):
             raise InsightkitError("topic ids must be 0..k-1 (and -1 for outliers)")
         if self._fit_data is None:
             raise InsightkitError("a loaded model holds no segment texts: refit to change its topics")
         texts, docs, emb = self._fit_data
         bt = self.bertopic_
-        self._bertopic_update(bt, docs, topics)
-        self.topics_ = topics
-        self._set_centroids(bt, topics, emb)
-        self._describe(bt, topics, ids=getattr(self, "_row_ids", None))
+        self._bertopic_update(bt, docs, assigned)
+        self.topics_ = assigned
+        self._set_centroids(bt, assigned, emb)
+        self._describe(bt, assigned, ids=getattr(self, "_row_ids", None))
         return self
 
     def _fit_without_words(self, texts: list[str], emb: np.ndarray, p: TopicParams) -> "TopicModel":
@@ -286,6 +290,8 @@ class TopicModel:
             if self.umap_model is not None:
                 reducer = self.umap_model
             elif p.method == "umap+hdbscan":
+                if p.n_neighbors is None or p.n_components is None:
+                    raise ParameterError("UMAP settings need n_neighbors and n_components")
                 reducer = ExactKnnUMAP(n_neighbors=p.n_neighbors, n_components=p.n_components, min_dist=0.0,
                                        random_state=self.seed, n_epochs=p.n_epochs)
             else:
@@ -342,7 +348,7 @@ class TopicModel:
             pool = [w for w, _ in (bt.get_topic(t) or []) if w]
             members = np.flatnonzero(topics == t)
             cols = [vocab[w] for w in pool if w in vocab]
-            counts = np.asarray(X[members][:, cols].sum(axis=0)).ravel() if cols else []
+            counts: np.ndarray | list[int] = np.asarray(X[members][:, cols].sum(axis=0)).ravel() if cols else []
             df = {w: int(c) for w, c in zip([w for w in pool if w in vocab], counts)}
             out[t] = supported_keywords(pool, df, len(members), self.top_n_words)
         return out
@@ -417,7 +423,7 @@ class TopicModel:
     def _summarise(self, texts: list[str], emb: np.ndarray, keywords: dict[int, list[str]],
                    ids: Sequence | None = None) -> None:
         """The topic table: label from keywords, a key phrase, and the most central segments."""
-        topics = self.topics_
+        topics = self._fitted_topics()
         ids = list(range(len(texts))) if ids is None else list(ids)
         self._row_ids = ids
         rows = []
@@ -431,9 +437,11 @@ class TopicModel:
             order = members[np.lexsort((members, -sims))][:_N_REPRESENTATIVES]
             phrase = phrases.get(t, "")
             if t == -1:
-                label = OUTLIER_LABEL if self.params_.method != "none" else "(too few segments to model)"
+                label = OUTLIER_LABEL if self._fitted_params().method != "none" else "(too few segments to model)"
             elif self.mode == "zeroshot" and t in self.zeroshot_topics_:
                 names = self.zeroshot_labels or self.zeroshot_topic_list
+                if names is None:
+                    raise InsightkitError("a zero-shot model needs its topic descriptions or labels")
                 label = names[self.zeroshot_topics_[t]]
             else:
                 label = compose_label(phrase, kw) or f"topic {t}"
@@ -452,7 +460,7 @@ class TopicModel:
     def set_row_ids(self, ids: Sequence) -> None:
         """Name segments by ``ids`` (e.g. segment_id) in ``representative_ids`` instead of positions."""
         ids = list(ids)
-        if self.info_ is None or len(ids) != len(self.topics_):
+        if self.info_ is None or self.topics_ is None or len(ids) != len(self.topics_):
             raise InsightkitError("set_row_ids needs one id per fitted segment")
         old = {str(i): str(ids[i]) for i in range(len(ids))}
         self.info_["representative_ids"] = [
@@ -461,25 +469,42 @@ class TopicModel:
         self._row_ids = ids
 
     # --- results ------------------------------------------------------------------------
-    def _check_fitted(self):
+    def _check_fitted(self) -> None:
+        self._fitted_topics()
+
+    def _fitted_topics(self) -> np.ndarray:
+        """The fitted topic of each segment (``topics_``); raises if the model is not fitted."""
         if self.topics_ is None:
             raise InsightkitError("the topic model is not fitted: call fit() first")
+        return self.topics_
+
+    def _fitted_info(self) -> pd.DataFrame:
+        """The fitted topic table (``info_``); raises if the model is not fitted."""
+        self._check_fitted()
+        if self.info_ is None:
+            raise InsightkitError("the topic model has no topic table: call fit() first")
+        return self.info_
+
+    def _fitted_params(self) -> TopicParams:
+        """The settings of the fit (``params_``); raises if the model is not fitted."""
+        if self.params_ is None:
+            raise InsightkitError("the topic model has no fitted settings: call fit() first")
+        return self.params_
 
     def topic_table(self) -> pd.DataFrame:
         """One row per topic: topic, label, keywords, phrase, size, representative ids and text."""
-        self._check_fitted()
-        return self.info_.copy()
+        return self._fitted_info().copy()
 
     @property
     def labels_(self) -> dict[int, str]:
-        self._check_fitted()
-        return dict(zip(self.info_["topic"].astype(int), self.info_["label"]))
+        info = self._fitted_info()
+        return dict(zip(info["topic"].astype(int), info["label"]))
 
     def transform(self, texts: Sequence[str] | None = None, embeddings=None, threshold: float | None = None) -> np.ndarray:
         """Topic of new segments: the nearest topic centre, or -1 below ``threshold`` cosine similarity."""
         self._check_fitted()
         if embeddings is None and texts is None:
-            raise InputError(None, "give texts or embeddings")
+            raise ParameterError("give texts or embeddings")
         if texts is None:
             texts = [""] * len(embeddings)
         emb = self.embed(list(texts), embeddings)
@@ -499,7 +524,9 @@ class TopicModel:
         No pickle: topic embeddings and c-TF-IDF are safetensors, everything else JSON. The
         embedding model is recorded as its local folder and weights hash, never copied.
         """
-        self._check_fitted()
+        topics = self._fitted_topics()
+        info = self._fitted_info()
+        params = self._fitted_params()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         emb_hash = _model_hash(self.embedder)
@@ -515,7 +542,7 @@ class TopicModel:
             "mode": self.mode,
             "seed": self.seed,
             "representation": self.representation,
-            "params": self.params_.to_dict(),
+            "params": params.to_dict(),
             "cluster_method": self.cluster_method_,
             "outliers": self.outliers_,
             "messages": self.messages_,
@@ -525,9 +552,9 @@ class TopicModel:
             "seed_topic_list": self.seed_topic_list,
             "embedding_model_sha256": emb_hash,
             "centroids": {str(k): [float(x) for x in v] for k, v in self.centroids_.items()},
-            "topics": [int(t) for t in self.topics_],
+            "topics": [int(t) for t in topics],
             # representative_text is left out: the folder holds no segment text
-            "topic_table": self.info_.drop(columns=["representative_text"]).to_dict(orient="records"),
+            "topic_table": info.drop(columns=["representative_text"]).to_dict(orient="records"),
         }
         (path / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
@@ -578,7 +605,7 @@ class TopicModel:
 
 def _load_bertopic(path: Path, embedder):
     """BERTopic from safetensors, with our backend instead of a SentenceTransformer it would build."""
-    from insightkit.embed import _offline
+    from insightkit.embed.load import _offline
 
     _offline()  # a saved model name must never send anyone to a hub
     with _quiet():

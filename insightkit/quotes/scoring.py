@@ -1,0 +1,83 @@
+"""The three scores of a candidate window for a theme, and how they combine.
+
+* **theme score**: the classifier's probability for the theme on the window itself (when a model is
+  given), else the segment's ``score_<id>``;
+* **representativeness**: cosine similarity of the window to the centroid of the participant
+  segments tagged with the theme;
+* **specificity**: concrete detail (numbers, named systems or acronyms, actions taken).
+
+``score = 0.5 * theme_score + 0.3 * representativeness + 0.2 * specificity`` (docs/quotes.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["WEIGHTS", "specificity", "window_theme_scores", "theme_centroid", "combined_scores"]
+
+_NUMBER_RX = re.compile(r"(?<![A-Za-z])(?:£\s?)?\d[\d,.]*\s?(?:%|per ?cent|k|m|bn|million|billion|hours?|days?|weeks?|months?|years?|minutes?)?")
+_ACRONYM_RX = re.compile(r"\b[A-Z][A-Z0-9]{1,6}s?\b")
+_ACTION_RX = re.compile(
+    r"\b(?:implemented|rolled out|went live|gone live|launched|introduced|deployed|replaced|migrated|moved|built|"
+    r"trained|recruited|appointed|reduced|saved|cut|halved|doubled|automated|switched|procured|signed|installed|"
+    r"upgraded|set up|created|established|merged|converged|retired|decommissioned)\b",
+    re.I,
+)
+WEIGHTS = {"theme_score": 0.5, "representativeness": 0.3, "specificity": 0.2}
+
+
+def specificity(text: str) -> float:
+    """Concrete detail (numbers, named systems or acronyms, actions taken) in [0, 1)."""
+    numbers = len(_NUMBER_RX.findall(text))
+    names = len(_ACRONYM_RX.findall(text))
+    # capitalised words that do not start a sentence: systems, places, programmes
+    caps = len(re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+[A-Z]?[a-z]*\b", text))
+    actions = len(_ACTION_RX.findall(text))
+    f = min(numbers, 2) + min(names + caps, 2) + min(actions, 2)
+    return float(1 - math.exp(-f / 2.0))
+
+
+def _accepts_embeddings(model) -> bool:
+    import inspect
+
+    try:
+        return "embeddings" in inspect.signature(model.predict_proba).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def window_theme_scores(model, cand: pd.DataFrame, cand_vecs: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The model's probability of each theme on each candidate window, and its thresholds
+    (both empty without a model or candidates)."""
+    thresholds: dict[str, float] = {}
+    window_scores: dict[str, np.ndarray] = {}
+    if model is None or not len(cand):
+        return window_scores, thresholds
+    ids = [t.id for t in model.codebook.themes]
+    proba = model.predict_proba(cand["quote"].tolist(), embeddings=cand_vecs) if _accepts_embeddings(model) \
+        else model.predict_proba(cand["quote"].tolist())
+    th = getattr(model, "thresholds_", None)
+    for j, tid in enumerate(ids):
+        window_scores[tid] = np.asarray(proba)[:, j]
+        if th is not None:
+            thresholds[tid] = float(np.asarray(th)[j])
+    return window_scores, thresholds
+
+
+def theme_centroid(seg_vecs: np.ndarray, people_mask: np.ndarray) -> np.ndarray:
+    """Unit centroid of the participant segments tagged with a theme (zeros when there are none)."""
+    centroid = seg_vecs[people_mask].mean(axis=0) if people_mask.any() else np.zeros(seg_vecs.shape[1])
+    return centroid / (np.linalg.norm(centroid) or 1.0)
+
+
+def combined_scores(theme_score: np.ndarray, cand_vecs: np.ndarray, centroid: np.ndarray,
+                    quotes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(representativeness, specificity, combined)`` of the windows with vectors ``cand_vecs``."""
+    rep = np.clip(cand_vecs @ centroid, 0, 1) if len(cand_vecs) else np.zeros(0)
+    spec = np.array([specificity(q) for q in quotes])
+    total = WEIGHTS["theme_score"] * theme_score + WEIGHTS["representativeness"] * rep + WEIGHTS["specificity"] * spec
+    return rep, spec, total
