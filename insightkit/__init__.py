@@ -26,13 +26,13 @@ _EXPORTS = {
     "ParameterError": "insightkit.errors",
     "ModelError": "insightkit.errors",
     # reading and cleaning
-    "read": "insightkit.io",
-    "ReadResult": "insightkit.io",
-    "read_txt": "insightkit.io",
-    "read_vtt": "insightkit.io",
-    "read_srt": "insightkit.io",
-    "read_docx": "insightkit.io",
-    "read_survey": "insightkit.io",
+    "read": "insightkit.pipeline",
+    "ReadResult": "insightkit.pipeline",
+    "read_txt": "insightkit.pipeline",
+    "read_vtt": "insightkit.pipeline",
+    "read_srt": "insightkit.pipeline",
+    "read_docx": "insightkit.pipeline",
+    "read_survey": "insightkit.pipeline",
     "read_participants": "insightkit.io",
     "read_source_text": "insightkit.io",
     "clean": "insightkit.clean",
@@ -60,6 +60,7 @@ _EXPORTS = {
     "verify_quotes": "insightkit.quotes.verify",
     "QuoteDecisionWarning": "insightkit.quotes.decisions",
     "theme_prevalence": "insightkit.report",
+    "build_report": "insightkit.pipeline",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Callable, Iterable, Sequence
 
-__all__ = ["Piece", "AlignedText", "apply_edits", "edits_to_json", "edits_from_json"]
+__all__ = ["Piece", "AlignedText", "trim", "apply_edits", "edits_to_json", "edits_from_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +275,24 @@ class AlignedText:
             if pos <= i < pos + len(p.text):
                 return p.src_start + (i - pos) if p.verbatim else p.src_start
         return self.src_end
+
+
+def trim(at: AlignedText) -> AlignedText:
+    """Drop leading/trailing whitespace and pure deletions so start/end hug the kept text."""
+    text = at.text
+    i = len(text) - len(text.lstrip())
+    j = len(text.rstrip())
+    if i >= j:
+        return AlignedText([])
+    if i or j < len(text):
+        at = at.slice(i, j)
+    pieces = at.pieces
+    i, j = 0, len(pieces)
+    while i < j and not pieces[i].verbatim and pieces[i].text == "":
+        i += 1
+    while j > i and not pieces[j - 1].verbatim and pieces[j - 1].text == "":
+        j -= 1
+    return at if (i, j) == (0, len(pieces)) else AlignedText(pieces[i:j])
 
 
 def apply_edits(source: str, start: int, end: int, edits: Iterable[Sequence]) -> str:

@@ -17,20 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from insightkit.errors import InputError
+from insightkit.io.formulas import FORMULA_PREFIXES, neutral, with_apostrophe
 
 __all__ = ["FORMULA_PREFIXES", "neutralise_formulas", "safe_csv", "write_table", "write_tables", "read_table",
            "TABLE_EXTENSIONS", "check_outputs", "check_output_path"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TABLE_EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq", ".xlsx")
 # characters XML 1.0 (and so XLSX) cannot hold
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _neutral(v):
-    if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
-        return "'" + v
-    return v
 
 
 def _text_columns(df: pd.DataFrame) -> list:
@@ -40,7 +34,7 @@ def _text_columns(df: pd.DataFrame) -> list:
 def _neutral_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Column names are header cells: one that a spreadsheet would run gets the apostrophe too."""
     if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in df.columns):
-        df = df.rename(columns={c: _neutral(c) for c in df.columns})
+        df = df.rename(columns={c: neutral(c) for c in df.columns})
     return df
 
 
@@ -57,32 +51,11 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     if segment_like:
         flagged = out["text"].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
     for c in _text_columns(out):
-        out[c] = out[c].map(_neutral)
+        out[c] = out[c].map(neutral)
     if segment_like and flagged.any():
-        out.loc[flagged, "edits"] = [_with_apostrophe(e, st) for e, st in zip(out.loc[flagged, "edits"],
+        out.loc[flagged, "edits"] = [with_apostrophe(e, st) for e, st in zip(out.loc[flagged, "edits"],
                                                                               out.loc[flagged, "start"])]
     return _neutral_columns(out)
-
-
-def _with_apostrophe(edits, start):
-    from insightkit.alignment import edits_from_json, edits_to_json
-
-    try:
-        return edits_to_json([(int(start), int(start), "'"), *edits_from_json(edits)])
-    except (ValueError, TypeError, OverflowError):  # not a valid segment row (a table read from elsewhere)
-        return edits
-
-
-def _without_apostrophe(edits, start):
-    from insightkit.alignment import edits_from_json, edits_to_json
-
-    try:
-        e = edits_from_json(edits)
-        if e and e[0] == (int(start), int(start), "'"):
-            return edits_to_json(e[1:])
-    except (ValueError, TypeError):
-        pass
-    return edits
 
 
 def _umask() -> int:

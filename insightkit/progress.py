@@ -18,3 +18,11 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, d
         disable = os.environ.get("INSIGHTKIT_PROGRESS", "1") == "0"
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr,
                 dynamic_ncols=True, mininterval=0.5)
+
+
+def progress_off(show: bool | None, n: int) -> bool | None:
+    """``disable`` for :func:`progress`: ``show`` decides when given; else no bar for under 50 items
+    or when stderr is not a terminal (None: the INSIGHTKIT_PROGRESS setting decides)."""
+    if show is None:
+        return True if (n < 50 or not sys.stderr.isatty()) else None
+    return not show

@@ -8,7 +8,8 @@ import insightkit
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
 from insightkit.clean import aligned_from_row, clean
 from insightkit.sentences import split_sentences, text_to_source
-from insightkit.io import read, read_source_text
+from insightkit.io import read_source_text
+from insightkit.pipeline import read
 
 TXT = ("Jane: Um, the the new EPR went live. It was, er, hard!\n"
        "Bob: [crosstalk] Right?\n"

@@ -120,7 +120,7 @@ def test_header_formulas_are_neutralised_and_restored(tmp_path):
 # --- report --out ------------------------------------------------------------------------------------
 
 def test_report_out_must_be_a_writable_folder(survey, tmp_path):
-    from insightkit.report.build import build_report
+    from insightkit import build_report
 
     afile = tmp_path / "afile"
     afile.write_text("keep me")
@@ -148,7 +148,7 @@ def test_report_cli_out_errors_are_one_line(survey, tmp_path, capsys):
 
 
 def test_report_unknown_by_column_names_the_input(survey, tmp_path):
-    from insightkit.report.build import build_report
+    from insightkit import build_report
 
     with pytest.raises(InputError, match=r"survey\.csv.*'nosuch'"):
         build_report([survey], tmp_path / "rep", by=["nosuch"], redact=False, topics=False, show_progress=False,

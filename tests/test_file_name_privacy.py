@@ -13,7 +13,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from insightkit.io import read
+from insightkit.pipeline import read
 from insightkit.redact.filenames import redact_file_name
 
 TRANSCRIPT = """Interviewer: Thanks for joining. How is the EPR rollout going?
@@ -97,15 +97,15 @@ def test_same_bytes_under_two_names_get_two_ids(tmp_path):
 
 
 def test_report_tables_show_the_redacted_file_name():
-    from insightkit.report.build import _shown_sources
+    from insightkit.report.xlsx import shown_sources
 
     segs = pd.DataFrame({"doc_id": ["interview-person-1a2b3c4d"], "source": ["interview_jane_smith.vtt"],
                          "source_display": ["interview_[PERSON].vtt"], "text": ["x"]})
     quotes = pd.DataFrame({"doc_id": ["interview-person-1a2b3c4d"], "source": ["interview_jane_smith.vtt"],
                            "quote": ["x"]})
-    shown_q = _shown_sources(quotes, segs)
+    shown_q = shown_sources(quotes, segs)
     assert list(shown_q["source"]) == ["interview_[PERSON].vtt"]
-    shown_s = _shown_sources(segs)
+    shown_s = shown_sources(segs)
     assert list(shown_s["source"]) == ["interview_[PERSON].vtt"] and "source_display" not in shown_s.columns
 
 
@@ -225,7 +225,7 @@ def test_quotes_cli_exports_carry_no_name_from_the_file_name(tmp_path, monkeypat
 @pytest.mark.slow
 def test_report_files_carry_no_name_from_the_file_name(tmp_path):
     from insightkit.classify import load_model
-    from insightkit.report.build import build_report
+    from insightkit import build_report
 
     src, parts = _jane_corpus(tmp_path)
     res = build_report([src], tmp_path / "out", participants=parts, model=load_model(), n_quotes=2, topics=False,

@@ -6,7 +6,8 @@ import pytest
 
 from insightkit.alignment import apply_edits, edits_from_json
 from insightkit.errors import InputError
-from insightkit.io import read_docx, read_source_text
+from insightkit.io import read_source_text
+from insightkit.pipeline import read_docx
 
 docx = pytest.importorskip("docx")
 

@@ -6,7 +6,7 @@ import warnings
 import openpyxl
 import pytest
 
-from insightkit.io import read
+from insightkit.pipeline import read
 
 ROWS = [
     ["respondent_id", "trust_type", "progress_text"],

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from insightkit.cli import main
 from insightkit.errors import InputError
-from insightkit.io import read
+from insightkit.pipeline import read
 from insightkit.io.tables import read_table
 
 #: examples per property; INSIGHTKIT_FUZZ_EXAMPLES=2000 for a long hunt

@@ -9,7 +9,8 @@ import pytest
 
 import insightkit
 from insightkit.errors import InputError
-from insightkit.io import ReadResult, read, read_participants
+from insightkit.io import read_participants
+from insightkit.pipeline import ReadResult, read
 from insightkit.io.participants import Participants
 from insightkit.names import name_variants
 

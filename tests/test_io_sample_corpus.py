@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from insightkit.alignment import apply_edits, edits_from_json
-from insightkit.io import read, read_source_text
+from insightkit.io import read_source_text
+from insightkit.pipeline import read
 
 SAMPLE = Path(__file__).resolve().parents[1] / "corpora" / "sample"
 pytestmark = pytest.mark.skipif(not (SAMPLE / "participants.csv").exists(), reason="sample corpus not present")

@@ -8,7 +8,8 @@ import pytest
 
 from insightkit.alignment import apply_edits, edits_from_json
 from insightkit.errors import InputError
-from insightkit.io import read_source_text, read_survey
+from insightkit.io import read_source_text
+from insightkit.pipeline import read_survey
 from insightkit.io.survey import attribute_name, tokenize_csv
 
 openpyxl = pytest.importorskip("openpyxl")

@@ -18,7 +18,7 @@ import pytest
 from insightkit.cli import main
 from insightkit.errors import InputError
 from insightkit.export import read_table, write_table
-from insightkit.io import read
+from insightkit.pipeline import read
 from insightkit.io.base import open_regular_file, read_file_bytes
 from insightkit.io.survey import parse_xlsx, xlsx_cell_value
 from insightkit.io.tables import check_archive, iter_table, table_columns
@@ -438,7 +438,7 @@ def test_table_columns_reads_only_the_header(tmp_path):
 
 def test_oversized_styles_part_is_refused(tmp_path, monkeypatch):
     """Styles and the like are parsed into objects one by one: they may not be sheet-sized."""
-    import insightkit.io.tables as tables
+    import insightkit.io.tables.xlsx as tables
 
     good = _xlsx(tmp_path / "good.xlsx")
     monkeypatch.setattr(tables, "_MAX_META_PART", 100)

@@ -6,7 +6,8 @@ import pytest
 
 from insightkit.alignment import apply_edits, edits_from_json
 from insightkit.errors import InputError
-from insightkit.io import read_source_text, read_srt, read_vtt
+from insightkit.io import read_source_text
+from insightkit.pipeline import read_srt, read_vtt
 
 TEAMS = """WEBVTT
 Kind: captions

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from insightkit.cli import main
 from insightkit.export import read_table
-from insightkit.io import read_survey
+from insightkit.pipeline import read_survey
 
 REAL = "We rolled out the electronic patient record on every ward and the nurses were trained first."
 CSV = ("Ref,Trust type,Region,What has gone well?\n"

@@ -36,7 +36,7 @@ def _survey(tmp_path):
 
 def test_report_writes_all_files_safely(tmp_path, repo_root, shared_dir):
     from insightkit.classify import ThemeClassifier
-    from insightkit.report.build import build_report
+    from insightkit import build_report
     from insightkit.report.refi import validate
 
     survey = _survey(tmp_path)

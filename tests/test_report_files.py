@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from insightkit.codebook import Codebook, Theme
 from insightkit.export import sheet_names, write_table
-from insightkit.report.build import _file_names, _write_xlsx
+from insightkit.report.plots import figure_file_names
+from insightkit.report.xlsx import write_xlsx
 from insightkit.report.refi import export_qdc, export_qdpx
 
 CB = Codebook(name="c", themes=(Theme(id="epr", label="EPR\x01 <b>x</b> =1+1", description="d\x0b"),))
@@ -38,7 +39,7 @@ def test_report_xlsx_with_control_characters_and_formulas(tmp_path):
     prev = pd.DataFrame({"theme": ["epr"], "display": ["2 of 2"]})
     likert = {"q" + "[x]" * 20: pd.DataFrame({"n": [1]}), "q" + "[x]" * 20 + "y": pd.DataFrame({"n": [2]})}
     path = tmp_path / "report.xlsx"
-    _write_xlsx(path, seg, seg.iloc[0:0], {"overall": prev}, pd.DataFrame(), None, likert, CB)
+    write_xlsx(path, seg, seg.iloc[0:0], {"overall": prev}, pd.DataFrame(), None, likert, CB)
     wb = load_workbook(path)
     assert len(wb.sheetnames) == 8
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
@@ -60,7 +61,7 @@ def test_refi_exports_hold_control_characters(tmp_path):
 
 
 def test_figure_file_names_stay_in_the_folder():
-    names = _file_names(["heatmap_../../etc/passwd", "heatmap_a.b", "heatmap_a/b", "heatmap_" + "x" * 300, "....", ""])
+    names = figure_file_names(["heatmap_../../etc/passwd", "heatmap_a.b", "heatmap_a/b", "heatmap_" + "x" * 300, "....", ""])
     assert len(set(n.lower() for n in names)) == len(names)
     assert all(n and "/" not in n and "." not in n and len(n) <= 90 for n in names)
 

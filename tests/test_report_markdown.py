@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insightkit.codebook import Codebook, Theme
-from insightkit.report.build import _write_md, md_escape
+from insightkit.report.markdown import md_escape, write_markdown
 
 markdown = pytest.importorskip("markdown")
 
@@ -144,7 +144,7 @@ def test_report_md_from_hostile_input(tmp_path):
                             "attribution": "<img src=x onerror=alert(2)>, London"}])
     topics = pd.DataFrame([{"topic": 1, "label": payload, "keywords": "`a`, *b*, [c](d)", "size": 3, "emergent": True}])
     path = tmp_path / "report.md"
-    _write_md(path, "Title <script>alert('t')</script>\n# injected heading\n| a |", tagged, prevalence, quotes,
+    write_markdown(path, "Title <script>alert('t')</script>\n# injected heading\n| a |", tagged, prevalence, quotes,
               topics, cb, {}, [f"note with {payload}"], 1)
     md_text = path.read_text(encoding="utf-8")
     assert "<" not in md_text.replace("&#60;", "")  # no raw angle bracket anywhere

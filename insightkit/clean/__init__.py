@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
-from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json
+from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json, trim
 from insightkit.clean.bullets import remove_bullets
 from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
 from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
@@ -28,7 +28,6 @@ from insightkit.clean.repeats import DEFAULT_REPEAT_EXCEPTIONS, remove_repeats
 from insightkit.clean.tags import DEFAULT_TAGS, remove_tags
 from insightkit.clean.timestamps import remove_timestamps
 from insightkit.clean.unicode import normalise_whitespace, repair_unicode
-from insightkit.io.base import trim
 
 __all__ = [
     "LEVELS",
@@ -81,9 +80,9 @@ class CleaningConfig:
         known = {f.name for f in fields(cls) if not f.name.startswith("_")}
         unknown = sorted(set(data) - known)
         if unknown:
-            from insightkit.errors import InputError
+            from insightkit.errors import ParameterError
 
-            raise InputError(None, f"unknown cleaning option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise ParameterError(f"unknown cleaning option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
     def without(self, *steps: str) -> "CleaningConfig":
@@ -92,9 +91,9 @@ class CleaningConfig:
 
     def steps(self, level: str) -> list[str]:
         if level not in LEVELS:
-            from insightkit.errors import InputError
+            from insightkit.errors import ParameterError
 
-            raise InputError(None, f"unknown cleaning level {level!r}; use one of: {', '.join(LEVELS)}")
+            raise ParameterError(f"unknown cleaning level {level!r}; use one of: {', '.join(LEVELS)}")
         wanted = STEPS if level == "clean" else ("unicode", "whitespace")
         return [s for s in wanted if getattr(self, s)]
 

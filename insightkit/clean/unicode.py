@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from insightkit.alignment import AlignedText
-from insightkit.io.base import trim
+from insightkit.alignment import AlignedText, trim
 
 __all__ = ["repair_unicode", "normalise_whitespace"]
 

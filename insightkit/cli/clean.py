@@ -12,7 +12,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from insightkit.cli._types import existing_file
+from insightkit.cli._common import add_out, add_quiet, add_read_options
 from insightkit.errors import InputError
 
 HELP = "read, clean and redact transcripts and survey exports into a segment table"
@@ -32,17 +32,10 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or survey files, or folders holding them")
-    p.add_argument("--participants", metavar="FILE", type=existing_file,
-                   help="participants file (CSV/XLSX: source, speaker, role, then attributes such as "
-                        "trust_type, region, job_role)")
-    p.add_argument("--text-column", action="append", default=None, metavar="COL", dest="text_columns",
-                   help="survey column holding free-text answers (repeat for several; default: detected)")
-    p.add_argument("--id-column", metavar="COL", help="survey column holding the respondent id (default: detected)")
+    add_read_options(p)
     p.add_argument("--level", choices=("verbatim", "clean"), default="clean",
                    help="verbatim: repair unicode and whitespace only; clean (default): also drop a leading list marker, "
                         "timestamps, transcriber tags, fillers and repeated words")
-    p.add_argument("--no-redact", action="store_true",
-                   help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts)")
     p.add_argument("--interviewer", action="append", default=[], metavar="NAME", dest="interviewers",
                    help="speaker label of an interviewer (repeatable), beside the participants file's roles")
     p.add_argument("--no-guess-interviewer", action="store_true",
@@ -54,9 +47,8 @@ def register(subparsers) -> None:
                    help="template of the attribution shown beside quotes (default: '{trust_type}, {region}')")
     p.add_argument("--redaction-log", metavar="FILE",
                    help="also write the redaction log (it holds the personal data that was removed)")
-    p.add_argument("--out", required=True, metavar="FILE",
-                   help="output table: .csv, .parquet or .xlsx (the rejected rows go beside it)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars and no summary")
+    add_out(p, "FILE", "output table: .csv, .parquet or .xlsx (the rejected rows go beside it)")
+    add_quiet(p)
     p.set_defaults(func=run)
 
 
@@ -76,7 +68,7 @@ def _counts(series) -> str:
 def run(args: argparse.Namespace) -> int:
     from insightkit.clean import CleaningConfig
     from insightkit.export import TABLE_EXTENSIONS, check_outputs, write_tables
-    from insightkit.io import _read
+    from insightkit.pipeline import read_batch
     from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
     out = Path(args.out)
@@ -90,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     config = CleaningConfig().without(*args.keep) if args.keep else CleaningConfig()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _read(
+        result = read_batch(
             args.paths, args.participants, text_columns=args.text_columns, id_column=args.id_column,
             level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
             attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=config,

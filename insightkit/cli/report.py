@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from insightkit.cli._common import add_model_options, add_out, add_read_options
 from insightkit.cli._types import existing_file, non_negative_int, positive_int, seed
 
 
@@ -16,26 +17,22 @@ def register(sub) -> None:
         "NVivo, ATLAS.ti, MAXQDA) into the output folder, plus figures/ (PNG and SVG).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="transcripts (.txt .vtt .srt .docx), survey exports (.csv .xlsx) or folders of them")
-    p.add_argument("--participants", type=existing_file, help="participants CSV: source, speaker, role, trust_type, region, job_role, ...")
+    add_read_options(p)
     p.add_argument("--codebook", type=existing_file, help="codebook (YAML or REFI-QDA .qdc); without a trained model for it, themes are tagged zero-shot")
-    p.add_argument("--model", help="theme model folder (default: the shipped nhs-digital model)")
-    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
-    p.add_argument("--text-column", action="append", dest="text_columns", metavar="COL", help="survey free-text column (repeatable; default: detected)")
-    p.add_argument("--id-column", help="survey respondent id column")
-    p.add_argument("--no-redact", action="store_true", help="do not redact personal data (not for reports that leave the team)")
+    add_model_options(p)
     p.add_argument("--n-quotes", type=non_negative_int, default=3, help="quotes per theme (default 3)")
     p.add_argument("--by", action="append", metavar="COL", help="group prevalence by this attribute (repeatable; default trust_type and region)")
     p.add_argument("--min-count", type=positive_int, default=5, help="suppress cells based on fewer people than this (default 5)")
     p.add_argument("--no-topics", action="store_true", help="skip topic modelling")
     p.add_argument("--seed", type=seed, default=42, help="random seed for topic modelling (default 42)")
     p.add_argument("--title", default="Insight report", help="report title")
-    p.add_argument("--out", required=True, help="output folder")
+    add_out(p, "DIR", "output folder")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.cli import model_pin
-    from insightkit.report.build import build_report
+    from insightkit.pipeline import build_report
 
     res = build_report(
         args.inputs, args.out, participants=args.participants, codebook=args.codebook, model=args.model,

@@ -1,20 +1,22 @@
-"""Reading transcripts and survey exports into the segment table.
+"""Reading transcripts and survey exports: each file becomes a document of raw items (turns or cells).
 
-``read(paths, participants=None, ...)`` reads every file (folders expand to the supported files in
-them), cleans and redacts the text, and returns a :class:`ReadResult`: the segments, the rejected
-rows (each with a reason), the redaction log (kept apart: it holds the personal data), the decoded
-source documents and the files that could not be read. ``segments, rejected = read(...)`` works.
+:func:`load_documents` expands the paths (folders give their supported files), takes a CSV/XLSX
+with ``source`` and ``speaker`` columns as the participants file, and loads every other file into a
+:class:`Document`: its decoded source text and its items, each an :class:`~insightkit.alignment.AlignedText`
+over that source plus what the reader knows (speaker and role, question, cell, or why it is set aside:
+``header``, ``malformed_row``, ``too_long``, ``empty``). Files that cannot be read are returned as
+:class:`FileError` rows. Cleaning, redaction and the segment table come after, in
+:mod:`insightkit.pipeline` (``insightkit.read``).
 
-Every segment satisfies ``apply_edits(source_text, start, end, edits) == text`` where
-``source_text`` is the decoded file (for .docx the text defined in :mod:`insightkit.io.docx`, for
-.xlsx the cell value named by the ``cell`` column); see docs/segments.md.
+Every item satisfies ``apply_edits(source_text, start, end, edits) == text`` where ``source_text``
+is the decoded file (for .docx the text defined in :mod:`insightkit.io.docx`, for .xlsx the cell
+value named by the ``cell`` column); see docs/segments.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,38 +24,29 @@ from typing import Sequence
 
 import pandas as pd
 
-from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
-from insightkit.errors import InputError
+from insightkit.alignment import AlignedText
+from insightkit.errors import InputError, ParameterError
 from insightkit.io.base import (MAX_TURN_CHARS, SurveyParse, TranscriptParse, max_file_bytes, open_regular_file,
                                 read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
 from insightkit.io.participants import Participants, read_participants
-from insightkit.names import name_variants
 from insightkit.io.turns import label_keys, speaker_keys
-from insightkit.segments import (
-    ATTRIBUTE_COLUMNS,
-    DEFAULT_ATTRIBUTION_TEMPLATE,
-    REDACTION_COLUMNS,
-    REJECTED_COLUMNS,
-    SEGMENT_COLUMNS,
-    format_attribution,
-    make_doc_id,
-    make_segment_id,
-)
+from insightkit.names import name_variants
+from insightkit.segments import ATTRIBUTE_COLUMNS, SEGMENT_COLUMNS, make_doc_id
 
 __all__ = [
-    "read",
-    "ReadResult",
+    "load_documents",
+    "LoadedDocuments",
+    "Document",
+    "Item",
     "FileError",
-    "read_txt",
-    "read_vtt",
-    "read_srt",
-    "read_docx",
-    "read_survey",
+    "expand_paths",
+    "looks_like_participants",
     "read_participants",
     "read_source_text",
     "SUPPORTED_EXTENSIONS",
     "EXTRA_SEGMENT_COLUMNS",
+    "MAX_FILE_BYTES",
 ]
 
 #: file extension -> reader
@@ -80,44 +73,10 @@ class FileError:
         return self.message
 
 
-@dataclass
-class ReadResult:
-    """What :func:`read` returns. Iterating gives ``(segments, rejected)``."""
-
-    segments: pd.DataFrame
-    rejected: pd.DataFrame
-    redactions: pd.DataFrame  # the redaction log: holds personal data, never exported unless asked
-    documents: dict  # doc_id -> decoded source text; for .xlsx: {cell reference: cell value}
-    errors: list[FileError] = field(default_factory=list)
-
-    def __iter__(self):
-        yield self.segments
-        yield self.rejected
-
-    def source_text(self, doc_id: str, cell: str = "") -> str:
-        """The text a row's ``start``/``end`` index into (the cell value for XLSX rows)."""
-        doc = self.documents[doc_id]
-        if isinstance(doc, dict):
-            return doc.get(cell, "")
-        return doc
-
-    def verify(self) -> list[str]:
-        """Segments whose edits do not replay from the source (should be none)."""
-        bad = []
-        cells = self.segments["cell"] if "cell" in self.segments else [""] * len(self.segments)
-        for (sid, doc_id, s, e, ed, text), cell in zip(
-            self.segments[["segment_id", "doc_id", "start", "end", "edits", "text"]].itertuples(index=False), cells
-        ):
-            src = self.source_text(doc_id, cell or "")
-            if apply_edits(src, int(s), int(e), edits_from_json(ed)) != text:
-                bad.append(sid)
-        return bad
-
-
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-def _expand(paths) -> list[tuple[Path, bool, Path | None]]:
+def expand_paths(paths) -> list[tuple[Path, bool, Path | None]]:
     """Files to read as (path, given_explicitly, folder); folders give their supported files, sorted.
 
     ``folder`` is the folder a file was found in when it is a link that leads outside that folder
@@ -145,7 +104,7 @@ def _expand(paths) -> list[tuple[Path, bool, Path | None]]:
     return out
 
 
-def _looks_like_participants(path: Path) -> bool:
+def looks_like_participants(path: Path) -> bool:
     """A CSV/XLSX whose header has both ``source`` and ``speaker`` columns."""
     from insightkit.io.survey import snake_case, tokenize_csv
 
@@ -192,11 +151,13 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
     return read_text_file(p)[0]
 
 
-# -- the pipeline ---------------------------------------------------------------------------------
+# -- documents and their items --------------------------------------------------------------------
 
 
 @dataclass
-class _Doc:
+class Document:
+    """One file as read: its source text and its raw items, in order."""
+
     doc_id: str
     source: str  # file name
     path: Path
@@ -204,7 +165,7 @@ class _Doc:
     fmt: str
     text: object  # str, or {cell: value} for xlsx
     names: list[str] = field(default_factory=list)  # names to redact in every item of this document
-    items: list["_Item"] = field(default_factory=list)
+    items: list["Item"] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     attr_columns: list[str] = field(default_factory=list)  # survey: attribute columns kept from the file
     plain_attr_columns: list[str] = field(default_factory=list)  # trust type, region, role, id: no NER
@@ -213,8 +174,10 @@ class _Doc:
 
 
 @dataclass
-class _Item:
-    doc: _Doc
+class Item:
+    """One turn, answer cell or set-aside row of a document; ``at`` is its text aligned to the source."""
+
+    doc: Document
     kind: str
     at: AlignedText
     turn: int
@@ -266,7 +229,7 @@ def _sniff_transcript(text: str) -> str | None:
     return None
 
 
-def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
+def load_file(path: Path, fmt: str, opts: dict) -> Document:
     if path.is_dir():
         raise InputError(path, "is a folder with no supported files")
     limit = MAX_FILE_BYTES.get(fmt)  # a regular file (not a FIFO or device), of bounded size
@@ -277,7 +240,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
         data = read_file_bytes(path, limit, advice=f"too large for a {what}; split it into smaller files")
     if not data:
         raise InputError(path, "the file is empty")
-    doc_id = make_doc_id(path.name, data)  # provisional: _name_documents rebuilds it from the shown name
+    doc_id = make_doc_id(path.name, data)  # provisional: the pipeline rebuilds it from the shown name
     participants: Participants = opts["participants"]
     if fmt == "survey":
         doc = _load_survey(path, data, doc_id, opts)
@@ -297,7 +260,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
             note = f"{path.name}: read as {'WebVTT' if sniffed == 'vtt' else 'SubRip'} (what its content is)"
             fmt = sniffed
     parsed = _load_transcript(path, fmt, text, participants, opts["interviewers"])
-    doc = _Doc(doc_id, path.name, path, "transcript", fmt, text)
+    doc = Document(doc_id, path.name, path, "transcript", fmt, text)
     doc.digest = hashlib.sha1(data).hexdigest()
     if note:
         doc.warnings.append(note)
@@ -307,11 +270,11 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     for s, e in parsed.header:
         detail = "header line before the first speaker turn" if s < first_turn else \
             "transcript notice (started/stopped transcription), not speech"
-        doc.items.append(_Item(doc, "transcript", AlignedText.from_source(text, s, e), -1, line_of(starts, s), (s, e),
+        doc.items.append(Item(doc, "transcript", AlignedText.from_source(text, s, e), -1, line_of(starts, s), (s, e),
                                reason="header", detail=detail))
     for n, t in enumerate(parsed.turns):
         fb = (t.at.src_start, t.at.src_end) if t.at.text else (t.line_offset, t.line_offset)
-        doc.items.append(_Item(doc, "transcript", t.at, n, line_of(starts, t.line_offset), fb, label=t.label,
+        doc.items.append(Item(doc, "transcript", t.at, n, line_of(starts, t.line_offset), fb, label=t.label,
                                timestamp=t.timestamp, raw_text=t.at.text))
     for it in doc.items:
         if len(it.at.text) > MAX_TURN_CHARS:  # left out whole (not cleaned, redacted or kept), and said so
@@ -329,7 +292,7 @@ def _load_file(path: Path, fmt: str, opts: dict) -> _Doc:
     return doc
 
 
-def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
+def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
     from insightkit.io.survey import (
         PERSONAL_COLUMNS,
         _match_name,
@@ -378,7 +341,7 @@ def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
             listed = ", ".join(repr(c) for c in cols)
             raise InputError(path, f"could not tell which columns hold free-text answers; name them with "
                                    f"--text-column (text_columns=...); the columns are: {listed}")
-    doc = _Doc(doc_id, path.name, path, "survey", "survey", source_text)
+    doc = Document(doc_id, path.name, path, "survey", "survey", source_text)
     # attribute columns: every other column, snake_case, personal-data columns dropped when redacting
     attr_cols: list[tuple[int, str]] = []
     used: set[str] = set()
@@ -416,17 +379,17 @@ def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> _Doc:
             cell = row[idx[col]]
             at = cell.at if (cell.at is not None and cell.value.strip()) else AlignedText([])
             fb = (at.src_start, at.src_end) if at.text else (cell.offset, cell.offset)
-            item = _Item(doc, "survey", at, i, cell.line, fb, question=col, cell=cell.cell,
+            item = Item(doc, "survey", at, i, cell.line, fb, question=col, cell=cell.cell,
                          speaker=respondent, role="respondent", role_source="survey", attrs=attrs,
                          raw_text=cell.value)
             if not cell.value.strip():
                 item.reason, item.detail = "empty", "blank answer"
             doc.items.append(item)
     for line, at, why, ref in parsed.bad_rows:
-        doc.items.append(_Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
+        doc.items.append(Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
                                reason="malformed_row", detail=why, raw_text=at.text))
     for line, at, why, ref in parsed.header_rows:
-        doc.items.append(_Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
+        doc.items.append(Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
                                reason="header", detail=why, raw_text=at.text))
     doc.warnings += [f"{path.name}: {n}" for n in parsed.notes]
     doc.attr_columns = [name for _, name in attr_cols]
@@ -445,7 +408,7 @@ def _name_match(label: str, name: str) -> bool:
     return bool(fa & fb) and one_word
 
 
-def _assign_speakers(doc: _Doc, participants: Participants, opts: dict) -> None:
+def _assign_speakers(doc: Document, participants: Participants, opts: dict) -> None:
     """Roles, attributes and pseudonyms (P01/I01 by first appearance) for a transcript's speakers."""
     from insightkit.io.participants import drop_personal
     from insightkit.names import is_role_word
@@ -498,7 +461,7 @@ def _assign_speakers(doc: _Doc, participants: Participants, opts: dict) -> None:
         doc.warnings.append(f"{doc.source}: speaker(s) {', '.join(unmatched)} not found in the participants file")
 
 
-def _pair_by_elimination(doc: _Doc, info: dict, participants: Participants, opts: dict) -> None:
+def _pair_by_elimination(doc: Document, info: dict, participants: Participants, opts: dict) -> None:
     """Attach attributes when labels do not name people ("Interviewer:"/"Participant:") but the
     participants file lists exactly one unmatched person of that role for this transcript."""
     from insightkit.io.participants import drop_personal
@@ -516,251 +479,39 @@ def _pair_by_elimination(doc: _Doc, info: dict, participants: Participants, opts
             speakers[0]["paired"] = True
 
 
-def _clean_items(docs: list[_Doc], level: str, config, show: bool | None) -> None:
-    from insightkit.clean import clean_aligned, duplicate_key
-    from insightkit.progress import progress
+@dataclass
+class LoadedDocuments:
+    """What :func:`load_documents` gives: the documents read, the files that could not be read and
+    the participants (from the participants file, or a table found among the inputs)."""
 
-    items = [it for d in docs for it in d.items]
-    for it in progress(items, desc="cleaning", unit="seg", disable=_disable(show, len(items))):
-        if it.reason in ("header", "malformed_row"):
-            it.at = clean_aligned(it.at, "verbatim", config) if it.at.text else it.at
-            continue
-        if it.at.text:
-            it.at = clean_aligned(it.at, level, config)
-        if it.reason:
-            continue
-        if not it.at.text:
-            it.reason = "empty"
-            it.detail = "nothing left after cleaning" if it.raw_text.strip() else "no text"
-            continue
-        if it.kind == "survey":
-            why = config.non_answer(it.at.text)
-            if why:
-                it.reason, it.detail = "non_answer", why
-    if config.duplicates:
-        for d in docs:
-            if d.kind != "survey":
-                continue
-            first: dict[str, str] = {}
-            for it in d.items:
-                if it.reason:
-                    continue
-                key = duplicate_key(it.at.text)  # across the survey's text columns: a pasted answer counts
-                if key in first:
-                    it.reason, it.detail = "duplicate_answer", f"same answer as {first[key]}"
-                else:
-                    first[key] = f"{it.speaker} ({it.question})"
+    docs: list[Document]
+    errors: list[FileError]
+    participants: Participants
 
 
-def _disable(show: bool | None, n: int) -> bool | None:
-    if show is None:
-        return True if (n < 50 or not sys.stderr.isatty()) else None
-    return not show
+def load_documents(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
+                   id_column: str | None = None, redact: bool = True, interviewers: Sequence[str] = (),
+                   guess_interviewers: bool = True, force_format: str | None = None,
+                   show_progress: bool | None = None) -> LoadedDocuments:
+    """Read every file under ``paths`` into a :class:`Document` (see the module docstring).
 
-
-def _redact_items(docs: list[_Doc], extra_names: list[str], show: bool | None, redactor=None) -> None:
-    from insightkit.progress import progress
-
-    if redactor is None:
-        from insightkit.redact import Redactor
-
-        redactor = Redactor(types=None, use_ner=True)
-    items = [it for d in docs for it in d.items if it.at.text]
-    if not items:
-        return
-    batch = 512
-    bar = progress(total=len(items), desc="redacting", unit="seg", disable=_disable(show, len(items)))
-    try:
-        for k in range(0, len(items), batch):
-            chunk = items[k:k + batch]
-            names = [list(dict.fromkeys(it.doc.names + extra_names)) for it in chunk]
-            results = redactor.redact_batch([it.at for it in chunk], names)
-            for it, (new_at, log) in zip(chunk, results):
-                it.at = new_at
-                it.redactions = list(log)
-            bar.update(len(chunk))
-    finally:
-        bar.close()
-
-
-def _redact_attributes(docs: list[_Doc], extra_names: list[str], redactor=None) -> None:
-    """Redact survey attribute values too: an email, phone number or name typed into a column that is
-    not read as answers ("Anything else?", a contact column) must not reach the table. Trust type,
-    region, role and id columns get the pattern detectors only (no NER, which could take a job title
-    for a name); other columns get the full redactor. Each changed column is named in a warning."""
-    from insightkit.redact import Redactor
-
-    plain = Redactor(types=("EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE"), use_ner=False)
-    if redactor is None:
-        redactor = Redactor(types=None, use_ner=True)
-    for d in docs:
-        if d.kind != "survey" or not d.attr_columns:
-            continue
-        dicts = {id(it.attrs): it.attrs for it in d.items if it.attrs}
-        changed: dict[str, int] = {}
-        for use, cols in ((plain, [c for c in d.attr_columns if c in d.plain_attr_columns]),
-                          (redactor, [c for c in d.attr_columns if c not in d.plain_attr_columns])):
-            if not cols:
-                continue
-            values = sorted({a.get(c, "") for a in dicts.values() for c in cols} - {""})
-            values = [v for v in values if re.search(r"[^\W\d_]|\d{5}", v)]  # numbers and dates alone: nothing to find
-            if not values:
-                continue
-            new: dict[str, str] = {}
-            for k in range(0, len(values), 512):
-                chunk = values[k:k + 512]
-                res = use.redact_batch([AlignedText.from_source(v) for v in chunk], [extra_names] * len(chunk))
-                new.update({v: at.text for v, (at, log) in zip(chunk, res) if log})
-            if not new:
-                continue
-            for a in dicts.values():
-                for c in cols:
-                    if a.get(c, "") in new:
-                        a[c] = new[a[c]]
-                        changed[c] = changed.get(c, 0) + 1
-        if changed:
-            d.warnings.append(f"{d.source}: redacted personal data in attribute column(s): "
-                              + ", ".join(f"{c} ({n} row{'s' if n > 1 else ''})" for c, n in changed.items()))
-
-
-def _build_tables(docs: list[_Doc], template: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    seg_rows, rej_rows, red_rows = [], [], []
-    attr_order: list[str] = list(ATTRIBUTE_COLUMNS)
-    for d in docs:
-        for it in d.items:
-            for k in it.attrs:
-                if k not in attr_order:
-                    attr_order.append(k)
-    fallback = {"interviewer": "Interviewer", "participant": "Participant", "respondent": "Respondent"}
-    for d in docs:
-        for it in d.items:
-            has_text = bool(it.at.text)
-            start, end = (it.at.src_start, it.at.src_end) if has_text else it.fallback
-            seg_id = make_segment_id(d.doc_id, start, end, it.cell)
-            for r in it.redactions:
-                red_rows.append({"doc_id": d.doc_id, "segment_id": seg_id, "source": d.source,
-                                 **{k: r.get(k, "") for k in ("type", "start", "end", "placeholder", "original",
-                                                              "method")}})
-            if it.reason:
-                rej_rows.append({
-                    "doc_id": d.doc_id, "source": d.source, "kind": it.kind, "line": it.line, "turn": it.turn,
-                    "speaker": it.speaker, "role": it.role, "question": it.question, "text": it.at.text,
-                    "start": start, "end": end, "reason": it.reason, "detail": it.detail, "cell": it.cell,
-                    "source_display": d.source_display or d.source,
-                    # whose answer was set aside: the row's own id column and attributes, as in the segments
-                    **{k: it.attrs.get(k, "") for k in attr_order},
-                })
-                continue
-            row = {
-                "doc_id": d.doc_id, "segment_id": seg_id, "source": d.source, "kind": it.kind, "turn": it.turn,
-                "line": it.line, "speaker": it.speaker,
-                "participant_id": f"{d.doc_id}/{it.speaker}", "role": it.role, "question": it.question,
-                "timestamp": it.timestamp, "text": it.at.text, "start": start, "end": end,
-                "edits": edits_to_json(it.at.edits()),
-                "attribution": format_attribution(it.attrs, template, fallback=fallback.get(it.role, "Participant")),
-                "cell": it.cell, "role_source": it.role_source, "source_display": d.source_display or d.source,
-            }
-            for k in attr_order:
-                row[k] = it.attrs.get(k, "")
-            seg_rows.append(row)
-    seg_cols = SEGMENT_COLUMNS + EXTRA_SEGMENT_COLUMNS + attr_order
-    segments = pd.DataFrame(seg_rows, columns=seg_cols)
-    rejected = pd.DataFrame(rej_rows, columns=REJECTED_COLUMNS + ["cell", "source_display"] + attr_order)
-    redactions = pd.DataFrame(red_rows, columns=REDACTION_COLUMNS)
-    for df, cols in ((segments, ("turn", "line", "start", "end")), (rejected, ("turn", "line", "start", "end")),
-                     (redactions, ("start", "end"))):
-        for c in cols:
-            df[c] = df[c].astype("int64")
-    return segments, rejected, redactions
-
-
-def _name_documents(docs: list[_Doc], known: list[str], redactor=None) -> None:
-    """Give each document its shown file name (names in it redacted) and an id built from that.
-
-    ``source`` keeps the real file name; ``doc_id`` (and so ``segment_id`` and ``participant_id``)
-    is the shown name's slug plus the hash of the bytes, so no name from a file name reaches an id.
-    Without a redactor (``redact=False``) only known names, common given names and the NHS
-    organisation list are used (no NER).
+    ``redact`` leaves out survey columns and participant attributes that may hold personal data.
+    Raises :class:`InputError` when ``paths`` names no file, and
+    :class:`~insightkit.errors.ParameterError` when it is empty.
     """
-    from insightkit.redact.filenames import redact_file_names
+    from insightkit.progress import progress, progress_off
 
-    if not docs:
-        return
-    shown = redact_file_names([d.source for d in docs], [list(dict.fromkeys(d.names + known)) for d in docs],
-                              redactor=redactor, use_ner=False)
-    taken: dict[str, int] = {}
-    for d, name in zip(docs, shown):
-        d.source_display = name
-        new_id = make_doc_id(name, b"", digest=d.digest) if d.digest else d.doc_id
-        n = taken.get(new_id, 0) + 1
-        taken[new_id] = n
-        d.doc_id = new_id if n == 1 else f"{new_id}-{n}"  # same bytes under two redacted names
-
-
-def _survey_signature(doc: _Doc) -> tuple:
-    """What a survey file says, independent of its format: every row's answers and attributes."""
-    return tuple((it.turn, it.question, " ".join(it.raw_text.split()), it.reason, tuple(sorted(it.attrs.items())))
-                 for it in doc.items)
-
-
-def _drop_duplicate_surveys(docs: list[_Doc]) -> tuple[list[_Doc], list[dict]]:
-    """The same survey saved as CSV and XLSX side by side (same folder, same stem, same rows and
-    answers) would count every respondent twice: keep the CSV (offsets into plain text), warn
-    naming both files, and return a ``duplicate_file`` row for the rejected table per file skipped."""
-    groups: dict[tuple[str, str], list[_Doc]] = {}
-    for d in docs:
-        if d.kind == "survey":
-            groups.setdefault((str(d.path.resolve().parent), d.path.stem.casefold()), []).append(d)
-    drop: dict[int, _Doc] = {}
-    rows: list[dict] = []
-    for group in groups.values():
-        if len(group) < 2:
-            continue
-        group = sorted(group, key=lambda d: (d.path.suffix.lower() == ".xlsx", str(d.path)))
-        kept: list[tuple[_Doc, tuple]] = []
-        for d in group:
-            sig = _survey_signature(d)
-            twin = next((k for k, ksig in kept if ksig == sig and k.path.suffix.lower() != d.path.suffix.lower()), None)
-            if twin is None:
-                kept.append((d, sig))
-                continue
-            drop[id(d)] = d
-            warnings.warn(f"{d.path}: same survey as {twin.path} (identical rows and answers); read once, "
-                          f"from {twin.path.name}", stacklevel=4)
-            shown = twin.source_display or twin.source  # the table is exported: no name from a file name
-            rows.append({"doc_id": d.doc_id, "source": d.source, "kind": "survey", "line": 0, "turn": -1,
-                         "speaker": "", "role": "", "question": "", "text": "", "start": 0, "end": 0,
-                         "reason": "duplicate_file", "cell": "", "source_display": d.source_display or d.source,
-                         "detail": f"same survey as {shown} (identical rows and answers): read from that file only"})
-    return [d for d in docs if id(d) not in drop], rows
-
-
-def _read(paths, participants=None, *, text_columns=None, id_column=None, level: str = "clean",
-          redact: bool = True, interviewers: Sequence[str] = (),
-          attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=None,
-          show_progress: bool | None = None, guess_interviewers: bool = True, redactor=None,
-          force_format: str | None = None, raise_if_none: bool = True, warn: bool = True) -> ReadResult:
-    from insightkit.clean import CleaningConfig
-    from insightkit.progress import progress
-
-    if cleaning is None:
-        config = CleaningConfig()
-    elif isinstance(cleaning, CleaningConfig):
-        config = cleaning
-    else:
-        config = CleaningConfig.from_dict(cleaning)
-    config.steps(level)  # validates the level
     if isinstance(text_columns, str):
         text_columns = [text_columns]
     if isinstance(interviewers, str):
         interviewers = [interviewers]
-    files = _expand(paths)
+    files = expand_paths(paths)
     if not files:
         given = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if len(given) == 1:
             exts = " ".join(sorted(SUPPORTED_EXTENSIONS))
             raise InputError(given[0], f"no supported files in this folder (expected: {exts})")
-        raise InputError(None, "no input files given")
+        raise ParameterError("no input files given")
     part_path = Path(participants) if participants is not None and not isinstance(participants, pd.DataFrame) else None
     tables = []
     if isinstance(participants, pd.DataFrame):
@@ -787,7 +538,7 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
             errors.append(FileError(str(f), str(InputError(f, f"unsupported file type {f.suffix or '(none)'!r}; "
                                                               f"expected one of: {exts}"))))
             continue
-        if fmt == "survey" and not force_format and f.exists() and _looks_like_participants(f):
+        if fmt == "survey" and not force_format and f.exists() and looks_like_participants(f):
             if participants is None:
                 tables.append(read_participants(f))
             as_participants.append(f)
@@ -804,11 +555,11 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
     parts = Participants(table)
     opts = {"participants": parts, "interviewers": list(interviewers), "text_columns": text_columns,
             "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers}
-    docs: list[_Doc] = []
+    docs: list[Document] = []
     seen_ids: dict[str, str] = {}
-    for f, fmt in progress(todo, desc="reading", unit="file", disable=_disable(show_progress, len(todo) * 10)):
+    for f, fmt in progress(todo, desc="reading", unit="file", disable=progress_off(show_progress, len(todo) * 10)):
         try:
-            doc = _load_file(f, fmt, opts)
+            doc = load_file(f, fmt, opts)
         except InputError as exc:
             errors.append(FileError(str(f), str(exc), exc.line))
             continue
@@ -818,91 +569,8 @@ def _read(paths, participants=None, *, text_columns=None, id_column=None, level:
             errors.append(FileError(str(f), f"{f}: could not be read ({type(exc).__name__}: {exc})"))
             continue
         if doc.doc_id in seen_ids:
-            warnings.warn(f"{f}: same name and content as {seen_ids[doc.doc_id]}; read once", stacklevel=3)
+            warnings.warn(f"{f}: same name and content as {seen_ids[doc.doc_id]}; read once", stacklevel=4)
             continue
         seen_ids[doc.doc_id] = str(f)
         docs.append(doc)
-    if redact and redactor is None and docs:
-        from insightkit.redact import Redactor
-
-        redactor = Redactor(types=None, use_ner=True)  # one for file names, texts and attributes
-    known = parts.all_names() + [v for n in interviewers for v in name_variants(n)]
-    _name_documents(docs, list(dict.fromkeys(known)), redactor if redact else None)
-    docs, duplicate_rows = _drop_duplicate_surveys(docs)
-    if warn and docs:  # when nothing could be read the error is raised instead
-        for err in errors:
-            warnings.warn(err.message, stacklevel=3)
-    if not docs and errors and raise_if_none:
-        if len(errors) == 1:
-            err = InputError(None, errors[0].message)
-            err.path, err.line = errors[0].path, errors[0].line
-            raise err
-        raise InputError(None, f"none of the {len(errors)} files could be read: " +
-                         "; ".join(e.message for e in errors))
-    _clean_items(docs, level, config, show_progress)
-    if redact:
-        extra = parts.all_names()
-        for n in interviewers:
-            extra += name_variants(n)
-        _redact_items(docs, list(dict.fromkeys(extra)), show_progress, redactor)
-        _redact_attributes(docs, list(dict.fromkeys(extra)), redactor)
-    for d in docs:
-        for w in d.warnings:
-            warnings.warn(w, stacklevel=3)
-    segments, rejected, redactions = _build_tables(docs, attribution_template)
-    if duplicate_rows:
-        dup = pd.DataFrame(duplicate_rows, columns=rejected.columns).astype(object).fillna("")
-        rejected = pd.concat([rejected, dup], ignore_index=True)
-        for c in ("turn", "line", "start", "end"):
-            rejected[c] = rejected[c].astype("int64")
-    documents = {d.doc_id: d.text for d in docs}
-    return ReadResult(segments, rejected, redactions, documents, errors)
-
-
-def read(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
-         id_column: str | None = None, level: str = "clean", redact: bool = True,
-         interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
-         cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
-         redactor=None) -> ReadResult:
-    """Read, clean and redact transcripts and survey exports into a segment table.
-
-    paths: a file, a folder (its supported files, recursively) or a list of them. A CSV/XLSX with
-        ``source`` and ``speaker`` columns is taken as the participants file, not a survey.
-    participants: the participants file (CSV/XLSX) or a DataFrame with ``source, speaker, role``.
-    text_columns / id_column: survey columns; text columns are detected when not given.
-    level: ``"clean"`` (default) or ``"verbatim"``. redact: replace personal data with placeholders.
-    interviewers: names of interviewers (as labelled in transcripts), beside the participants file.
-    attribution_template: e.g. ``"{trust_type}, {region}"``. cleaning: a CleaningConfig or a dict.
-    guess_interviewers: when nothing identifies a transcript's interviewer, take the speaker who
-        clearly asks the most questions (rows marked ``role_source == "heuristic"``).
-    redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.redact).
-
-    Files that cannot be read are listed in ``errors`` (and warned about) while the others are
-    read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and
-    XLSX in one folder under one stem, with the same rows and answers, is read once (from the CSV);
-    a warning names both files and the rejected table gets a ``duplicate_file`` row for the XLSX.
-
-    File names can name people: ``source`` keeps the real name, while ``doc_id`` (so
-    ``segment_id`` and ``participant_id``) and ``source_display`` are built from the name with
-    names redacted (``interview_[PERSON].vtt``); see docs/redaction.md, "File names".
-    """
-    return _read(paths, participants, text_columns=text_columns, id_column=id_column, level=level,
-                 redact=redact, interviewers=interviewers, attribution_template=attribution_template,
-                 cleaning=cleaning, show_progress=show_progress, guess_interviewers=guess_interviewers,
-                 redactor=redactor)
-
-
-def _reader(fmt: str, doc: str):
-    def reader(path, participants=None, **kwargs) -> ReadResult:
-        return _read([path], participants, force_format=fmt, **kwargs)
-
-    reader.__name__ = reader.__qualname__ = f"read_{fmt}"
-    reader.__doc__ = doc + "\n\nSame options and result as :func:`read`, for one file of this format."
-    return reader
-
-
-read_txt = _reader("txt", "Read a plain-text transcript (``Name: text`` turns).")
-read_vtt = _reader("vtt", "Read a WebVTT transcript (Teams voice tags or Zoom ``Name:`` cues).")
-read_srt = _reader("srt", "Read a SubRip (.srt) transcript.")
-read_docx = _reader("docx", "Read a Word (.docx) transcript (Teams export or plain).")
-read_survey = _reader("survey", "Read a survey export (.csv, .tsv or .xlsx).")
+    return LoadedDocuments(docs, errors, parts)

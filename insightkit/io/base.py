@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - Python built without lzma
     class _LZMAError(Exception):
         pass
 
-__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "trim", "check_zip_archive", "read_zip_member",
+__all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "check_zip_archive", "read_zip_member",
            "MAX_TURN_CHARS", "MAX_COMPRESSION_RATIO", "max_unpacked_bytes", "open_regular_file", "check_regular_file", "read_file_bytes", "max_file_bytes"]
 
 #: a transcript turn (or header text) longer than this is not cleaned but left out, with a
@@ -73,24 +73,6 @@ class SurveyParse:
     raw_columns: list[str] = field(default_factory=list)  # header names as written, duplicates kept
     labels: dict[str, str] = field(default_factory=dict)  # column -> question text (Qualtrics' second row)
     notes: list[str] = field(default_factory=list)  # warnings for the user (sheets not read, ...)
-
-
-def trim(at: AlignedText) -> AlignedText:
-    """Drop leading/trailing whitespace and pure deletions so start/end hug the kept text."""
-    text = at.text
-    i = len(text) - len(text.lstrip())
-    j = len(text.rstrip())
-    if i >= j:
-        return AlignedText([])
-    if i or j < len(text):
-        at = at.slice(i, j)
-    pieces = at.pieces
-    i, j = 0, len(pieces)
-    while i < j and not pieces[i].verbatim and pieces[i].text == "":
-        i += 1
-    while j > i and not pieces[j - 1].verbatim and pieces[j - 1].text == "":
-        j -= 1
-    return at if (i, j) == (0, len(pieces)) else AlignedText(pieces[i:j])
 
 
 #: an archive member over 1 MB may unpack to at most this many times its packed size

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from insightkit.alignment import AlignedText
-from insightkit.io.base import TranscriptParse, Turn, trim
+from insightkit.alignment import AlignedText, trim
+from insightkit.io.base import TranscriptParse, Turn
 from insightkit.io.turns import header_names, parse_turns
 from insightkit.io.vtt import format_timestamp
 

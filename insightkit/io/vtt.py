@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from insightkit.alignment import AlignedText
+from insightkit.alignment import AlignedText, trim
 from insightkit.errors import InputError
-from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn, trim
+from insightkit.io.base import MAX_TURN_CHARS, TranscriptParse, Turn
 from insightkit.io.turns import _STOP_LABELS, _valid_name, known_matcher, label_keys, speaker_keys, split_lines
 from insightkit.names import normalise_label
 

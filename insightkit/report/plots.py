@@ -6,6 +6,8 @@ data a reader can also open) and writes PNG and/or SVG with matplotlib's headles
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -17,7 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["prevalence_heatmap", "prevalence_bars", "topic_sizes", "save_figure"]
+__all__ = ["prevalence_heatmap", "prevalence_bars", "topic_sizes", "save_figure", "figure_data_uri", "figure_file_names",
+           "report_figures"]
 
 
 def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) -> list[Path]:
@@ -116,3 +119,45 @@ def topic_sizes(topics: pd.DataFrame, max_topics: int = 20, title: str = "Topics
     ax.set_xlabel("segments")
     ax.set_title(_plain(title, 200) + " (orange: emergent, not in the codebook)", fontsize=10)
     return fig
+
+
+def figure_data_uri(fig) -> str:
+    """``fig`` as a PNG data URI (to inline in HTML); the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def figure_file_names(names) -> list[str]:
+    """File names (no folder, no dot files) for ``names``, unique case-insensitively."""
+    out, seen = [], set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_")[:80] or "figure"
+        cand, i = base, 2
+        while cand.lower() in seen:
+            cand, i = f"{base}_{i}", i + 1
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
+
+
+def report_figures(folder: Path, prevalence: Mapping[str, pd.DataFrame], topics_table: pd.DataFrame | None,
+                   labels: Mapping[str, str]) -> dict[str, str]:
+    """Draw the report's figures: each saved under ``folder`` (PNG and SVG) and returned as a data
+    URI for the HTML report (``prevalence``, ``heatmap_<column>``, ``topics``)."""
+    figures: dict[str, str] = {}
+    # a column name is not a file name: figures/heatmap_<col> holds only safe characters, one per column
+    figure_names = dict(zip(prevalence, figure_file_names(f"heatmap_{c}" for c in prevalence)))
+    figures["prevalence"] = figure_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels))
+    save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels), folder / "prevalence")
+    for col, prev in prevalence.items():
+        if col == "overall":
+            continue
+        figures[f"heatmap_{col}"] = figure_data_uri(prevalence_heatmap(prev, by=col, theme_labels=labels,
+                                                                         title=f"Share of people raising each theme, by {col.replace('_', ' ')}"))
+        save_figure(prevalence_heatmap(prev, by=col, theme_labels=labels), folder / figure_names[col])
+    if topics_table is not None and len(topics_table):
+        figures["topics"] = figure_data_uri(topic_sizes(topics_table))
+        save_figure(topic_sizes(topics_table), folder / "topics")
+    return figures

@@ -14,17 +14,18 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from insightkit.errors import InputError
+from insightkit.errors import InputError, ParameterError
 from insightkit.segments import theme_ids as segment_theme_ids
 
-__all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED"]
+__all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
+           "pivot_display"]
 
 SUPPRESSED = "*"
-_Z = {0.90: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (proportions in [0, 1]).
+    """Wilson score interval for k successes out of n (proportions in [0, 1]), from SciPy's
+    ``binomtest(k, n).proportion_ci(level, method="wilson")``.
 
     The interval always contains the estimate ``k / n``: with k = 0 the lower bound is exactly 0 and
     with k = n the upper bound is exactly 1 (the closed form leaves a rounding residue such as 5.6e-17
@@ -34,18 +35,13 @@ def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     if n <= 0:
         return (math.nan, math.nan)
     if not 0 <= k <= n:
-        raise ValueError(f"k must be between 0 and n={n}; got {k}")
-    z = _Z.get(level)
-    if z is None:
-        from scipy.stats import norm
+        raise ParameterError(f"k must be between 0 and n={n}; got {k}")
+    from scipy.stats import binomtest
 
-        z = float(norm.ppf(0.5 + level / 2))
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
     p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if k == 0 else min(p, max(0.0, centre - half))
-    hi = 1.0 if k == n else max(p, min(1.0, centre + half))
+    lo = 0.0 if k == 0 else min(p, max(0.0, float(ci.low)))
+    hi = 1.0 if k == n else max(p, min(1.0, float(ci.high)))
     return (lo, hi)
 
 
@@ -212,3 +208,25 @@ def likert_summary(
             row["n"] = math.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def likert_columns(segments: pd.DataFrame) -> list[str]:
+    """Attribute columns whose values are (mostly) five-point agreement answers."""
+    known = {o.lower() for o in LIKERT_ORDER}
+    out = []
+    for c in segments.columns:
+        if c in {"text", "question", "attribution"} or c.startswith(("theme_", "score_")):
+            continue
+        vals = segments[c].dropna().astype(str).str.strip().str.lower()
+        vals = vals[vals != ""]
+        if len(vals) >= 5 and vals.isin(known).mean() >= 0.9:
+            out.append(c)
+    return out
+
+
+def pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A prevalence table by ``by`` as shown in the reports: one row per theme, one column per group."""
+    p = prev.pivot_table(index="theme", columns=by, values="display", aggfunc="first")
+    p = p.reindex(list(dict.fromkeys(prev["theme"])))
+    cols = [c for c in p.columns if c != "All"] + (["All"] if "All" in p.columns else [])
+    return p[cols].reset_index()

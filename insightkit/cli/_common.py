@@ -1,0 +1,43 @@
+"""Arguments several commands share, each declared once: the inputs a read takes (participants,
+survey columns, redaction), the theme model and its pin, ``--quiet`` and ``--out``."""
+
+from __future__ import annotations
+
+import argparse
+
+from insightkit.cli._types import existing_file
+
+__all__ = ["add_read_options", "add_model_options", "add_quiet", "add_out", "MODEL_SHA256_HELP"]
+
+MODEL_SHA256_HELP = ("refuse the model folder unless its digest (printed by 'insightkit train', or "
+                     "insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
+
+
+def add_read_options(p: argparse.ArgumentParser) -> None:
+    """``--participants``, ``--text-column`` (repeatable, into ``text_columns``), ``--id-column``
+    and ``--no-redact``: what reading transcripts and survey exports takes."""
+    p.add_argument("--participants", metavar="FILE", type=existing_file,
+                   help="participants file (CSV/XLSX: source, speaker, role, then attributes such as "
+                        "trust_type, region, job_role)")
+    p.add_argument("--text-column", action="append", default=None, metavar="COL", dest="text_columns",
+                   help="survey column holding free-text answers (repeat for several; default: detected)")
+    p.add_argument("--id-column", metavar="COL", help="survey column holding the respondent id (default: detected)")
+    p.add_argument("--no-redact", action="store_true",
+                   help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts); "
+                        "not for outputs that leave the team")
+
+
+def add_model_options(p: argparse.ArgumentParser, help: str = "theme model folder (default: the shipped "
+                                                                 "nhs-digital model)") -> None:
+    """``--model DIR`` and ``--model-sha256 HEX`` (read with :func:`insightkit.cli.model_pin`)."""
+    p.add_argument("--model", metavar="DIR", help=help)
+    p.add_argument("--model-sha256", metavar="HEX", help=MODEL_SHA256_HELP)
+
+
+def add_quiet(p: argparse.ArgumentParser, help: str = "no progress bars and no summary") -> None:
+    p.add_argument("--quiet", action="store_true", help=help)
+
+
+def add_out(p: argparse.ArgumentParser, metavar: str, help: str) -> None:
+    """The required ``--out``: a table (FILE) or a folder (DIR), as ``help`` says."""
+    p.add_argument("--out", required=True, metavar=metavar, help=help)
