@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 import types
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -87,7 +88,8 @@ class CleaningConfig:
 
     def without(self, *steps: str) -> "CleaningConfig":
         """A copy with the named steps switched off."""
-        return replace(self, **{s: False for s in steps})
+        off: dict[str, Any] = {s: False for s in steps}
+        return replace(self, **off)
 
     def steps(self, level: str) -> list[str]:
         if level not in LEVELS:

@@ -26,7 +26,7 @@ try:  # ftfy is a dependency; the guard keeps the step usable if a slimmed insta
         explain=False,
     )
 except ImportError:  # pragma: no cover
-    ftfy = None
+    ftfy = None  # type: ignore[assignment]  # optional: repairs are skipped without it
 
 
 def _fix(text: str) -> str:

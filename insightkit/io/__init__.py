@@ -20,7 +20,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -121,8 +121,8 @@ def looks_like_participants(path: Path) -> bool:
             from insightkit.io.tables import XlsxBook
 
             with XlsxBook(read_file_bytes(path), path) as book:  # checked: no bomb, no entities
-                first = next(book.rows(book.sheetnames[0]), (0, {})) if book.sheetnames else (0, {})
-                names = {snake_case(v) for v in first[1].values()} if first[0] == 1 else set()
+                row1 = next(book.rows(book.sheetnames[0]), (0, {})) if book.sheetnames else (0, {})
+                names = {snake_case(v) for v in row1[1].values()} if row1[0] == 1 else set()
         else:
             return False
     except Exception:
@@ -421,7 +421,7 @@ def _assign_speakers(doc: Document, participants: Participants, opts: dict) -> N
         if key in info:
             info[key]["turns"].append(it)
             continue
-        entry = {"label": it.label, "turns": [it], "attrs": {}}
+        entry: dict[str, Any] = {"label": it.label, "turns": [it], "attrs": {}}
         row = participants.match(doc.source, it.label) if it.label else None
         if row is not None:
             entry["role"], entry["source"], entry["row"] = row["role"], "participants_file", row

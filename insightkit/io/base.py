@@ -18,7 +18,7 @@ from insightkit.errors import InputError
 try:
     from lzma import LZMAError as _LZMAError
 except ImportError:  # pragma: no cover - Python built without lzma
-    class _LZMAError(Exception):
+    class _LZMAError(Exception):  # type: ignore[no-redef]  # stands in for the missing module's error
         pass
 
 __all__ = ["Turn", "TranscriptParse", "SurveyCell", "SurveyParse", "check_zip_archive", "read_zip_member",

@@ -195,9 +195,9 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
             warnings.warn(err.message, stacklevel=3)
     if not docs and errors and raise_if_none:
         if len(errors) == 1:
-            err = InputError(None, errors[0].message)
-            err.path, err.line = errors[0].path, errors[0].line
-            raise err
+            only = InputError(None, errors[0].message)
+            only.path, only.line = errors[0].path, errors[0].line
+            raise only
         raise InputError(None, f"none of the {len(errors)} files could be read: " +
                          "; ".join(e.message for e in errors))
     clean_items(docs, level, config, show_progress)

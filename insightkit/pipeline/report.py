@@ -263,7 +263,7 @@ def _resolve_model(model, codebook, messages: list[str], sha256: str | None = No
         cb = codebook if isinstance(codebook, Codebook) else _load_codebook(codebook)
         if model is None:
             default = load_model(sha256=sha256)
-            if [t.id for t in default.codebook.themes] == [t.id for t in cb.themes]:
+            if default.codebook is not None and [t.id for t in default.codebook.themes] == [t.id for t in cb.themes]:
                 return default
             messages.append(f"codebook '{cb.name}' has no trained model: themes tagged in zero-shot mode from its descriptions")
             return ThemeClassifier.zero_shot_model(cb)

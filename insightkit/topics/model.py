@@ -13,9 +13,6 @@ BERTopic is imported only when a model is fitted or loaded: ``import insightkit`
 from __future__ import annotations
 
 import json
-import logging
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError, InsightkitError, ModelError, ParameterError
+from insightkit.topics.backend import load_bertopic, make_backend, model_hash, model_path, normalise, quiet
 from insightkit.topics.cluster import AdaptiveClusterer
 from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
@@ -48,57 +46,12 @@ _POOL = 30
 
 # --- helpers ----------------------------------------------------------------------------
 
-@contextmanager
-def _quiet():
-    """Silence UMAP/BERTopic chatter (n_jobs overridden by random_state, pandas copy warnings)."""
-    logger = logging.getLogger("BERTopic")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            yield
-        finally:
-            logger.setLevel(level)
-
-
-def _normalise(emb: np.ndarray) -> np.ndarray:
-    emb = np.asarray(emb, dtype=np.float32)
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    return emb / np.where(norms > 0, norms, 1.0)
-
-
-def _make_backend(embedder):
-    """Wrap an Embedder (anything with ``encode(list[str]) -> array``) as a BERTopic backend."""
-    from bertopic.backend import BaseEmbedder
-
-    class InsightkitBackend(BaseEmbedder):
-        def __init__(self, emb):
-            super().__init__()
-            self.embedder = emb
-
-        def embed(self, documents, verbose: bool = False) -> np.ndarray:
-            docs = [documents] if isinstance(documents, str) else list(documents)
-            return _normalise(self.embedder.encode(docs))
-
-    return InsightkitBackend(embedder)
-
-
 def _vocabulary_size(docs: Sequence[str], *, stop_words: bool) -> int:
     """Distinct keyword candidates in ``docs`` (BERTopic's c-TF-IDF fails below two)."""
     try:
         return len(make_vectorizer(stop_words=stop_words).fit(docs).vocabulary_)
     except ValueError:  # "empty vocabulary"
         return 0
-
-
-def _model_hash(embedder) -> str | None:
-    return getattr(embedder, "model_hash", None)
-
-
-def _model_path(embedder) -> str | None:
-    p = getattr(embedder, "model_path", None)
-    return str(p) if p is not None else None
 
 
 class TopicModel:
@@ -183,7 +136,7 @@ class TopicModel:
             raise ParameterError(f"embeddings have shape {emb.shape}; expected ({len(texts)}, dim), one row per text")
         if not np.isfinite(emb).all():
             raise ParameterError("embeddings contain NaN or infinite values")
-        return _normalise(emb)
+        return normalise(emb)
 
     # --- fitting ------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], embeddings=None) -> "TopicModel":
@@ -240,7 +193,7 @@ class TopicModel:
         self._summarise(texts, emb, keywords, ids=ids)
         info = self._fitted_info()
         labels = dict(zip(info["topic"], info["label"]))
-        with _quiet():
+        with quiet():
             bt.set_topic_labels({int(t): lbl for t, lbl in labels.items()})
 
     def update_topics(self, topics: Sequence[int]) -> "TopicModel":
@@ -282,7 +235,7 @@ class TopicModel:
         return self
 
     def _fit_bertopic(self, docs, emb, p: TopicParams, *, stop_words: bool):
-        with _quiet():
+        with quiet():
             from bertopic import BERTopic
             from bertopic.dimensionality import BaseDimensionalityReduction
             from bertopic.vectorizers import ClassTfidfTransformer
@@ -302,7 +255,7 @@ class TopicModel:
                 max_cluster_size=p.max_cluster_size)
             vectorizer = self.vectorizer_model if (self.vectorizer_model is not None and stop_words) \
                 else make_vectorizer(stop_words=stop_words)
-            backend = _make_backend(self._get_embedder()) if self._needs_backend() else None
+            backend = make_backend(self._get_embedder()) if self._needs_backend() else None
             representation = self.representation_model
             if representation is None and self.representation == "mmr":
                 from bertopic.representation import MaximalMarginalRelevance
@@ -371,7 +324,7 @@ class TopicModel:
         if self.representation == "ctfidf" and self.representation_model is None:
             bt.embedding_model = None  # topic vectors are set from centroids afterwards; no word encoding
         try:
-            with _quiet():
+            with quiet():
                 bt.update_topics(list(docs), topics=topics.tolist(), top_n_words=_POOL,
                                  vectorizer_model=bt.vectorizer_model, ctfidf_model=bt.ctfidf_model,
                                  representation_model=bt.representation_model)
@@ -388,7 +341,7 @@ class TopicModel:
             self.messages_.append("topic ids are not contiguous; outliers were not reduced")
             return topics
         self._set_centroids(bt, topics, emb)
-        with _quiet():
+        with quiet():
             new = np.asarray(bt.reduce_outliers(list(docs), topics.tolist(), strategy=self.outlier_strategy,
                                                 embeddings=emb, threshold=self.outlier_threshold), dtype=int)
         moved = int(((topics == -1) & (new != -1)).sum())
@@ -511,7 +464,7 @@ class TopicModel:
         ids = np.array([t for t in sorted(self.centroids_) if t != -1], dtype=int)
         if len(ids) == 0:
             return np.full(len(emb), -1, dtype=int)
-        cents = _normalise(np.vstack([self.centroids_[t] for t in ids]))
+        cents = normalise(np.vstack([self.centroids_[t] for t in ids]))
         sims = emb @ cents.T
         best = np.argmax(sims, axis=1)
         thr = self.outlier_threshold if threshold is None else float(threshold)
@@ -529,11 +482,11 @@ class TopicModel:
         params = self._fitted_params()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        emb_hash = _model_hash(self.embedder)
+        emb_hash = model_hash(self.embedder)
         if self.bertopic_ is not None:
-            with _quiet():
+            with quiet():
                 self.bertopic_.save(str(path), serialization="safetensors", save_ctfidf=True,
-                                    save_embedding_model=_model_path(self.embedder) or False)
+                                    save_embedding_model=model_path(self.embedder) or False)
         from insightkit import __version__
 
         meta = {
@@ -594,28 +547,10 @@ class TopicModel:
         table["representative_text"] = ""
         model.info_ = table[TOPIC_TABLE_COLUMNS]
         saved_hash = meta.get("embedding_model_sha256")
-        if embedder is not None and saved_hash and _model_hash(embedder) and _model_hash(embedder) != saved_hash:
+        if embedder is not None and saved_hash and model_hash(embedder) and model_hash(embedder) != saved_hash:
             raise ModelError(f"{path}: the topic model was fitted with a different embedding model "
                              f"(weights sha256 {saved_hash[:12]}...); load it with the same model")
         if (path / "config.json").is_file():
-            model.bertopic_ = _load_bertopic(path, embedder)
+            model.bertopic_ = load_bertopic(path, embedder)
         model._fit_data = None  # the training texts are not saved: keywords cannot be recomputed
         return model
-
-
-def _load_bertopic(path: Path, embedder):
-    """BERTopic from safetensors, with our backend instead of a SentenceTransformer it would build."""
-    from insightkit.embed.load import _offline
-
-    _offline()  # a saved model name must never send anyone to a hub
-    with _quiet():
-        from bertopic import _save_utils as save_utils
-        from bertopic._bertopic import _create_model_from_files
-
-        topics, params, tensors, ctfidf_tensors, ctfidf_config, images = save_utils.load_local_files(path)
-        params.pop("embedding_model", None)  # we give the backend ourselves
-        bt = _create_model_from_files(topics, params, tensors, ctfidf_tensors, ctfidf_config, images,
-                                      warn_no_backend=False)
-    if embedder is not None:
-        bt.embedding_model = _make_backend(embedder)
-    return bt

@@ -42,7 +42,7 @@ other binary content are refused.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Generator
 
 import pandas as pd
 
@@ -81,7 +81,7 @@ __all__ = [
 # the readers every command uses
 # ----------------------------------------------------------------------------------------------
 
-def iter_table(path: str | Path, chunk_rows: int = 10_000, *, whole: bool = False) -> Iterator[pd.DataFrame]:
+def iter_table(path: str | Path, chunk_rows: int = 10_000, *, whole: bool = False) -> Generator[pd.DataFrame, None, None]:
     """Chunks of at most ``chunk_rows`` rows (fewer for very wide tables), with a RangeIndex
     continuing across chunks. Every chunk has the same columns; the first chunk is yielded even
     when the table has no rows, so a caller still learns the columns.

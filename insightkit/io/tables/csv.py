@@ -97,7 +97,7 @@ def open_text_table(path: str | Path, whole: bool = False) -> tuple[IO[str], str
             if not encoding.startswith("utf-16") and b"\x00" in block:
                 raise InputError(p, "this looks like a binary file (it contains NUL bytes), not text",
                                  line=line + block[:block.index(b"\x00")].count(b"\n"))
-            if utf8_ok:
+            if utf8_ok and decoder is not None:
                 try:
                     decoder.decode(block)  # a UTF-8 byte-order mark is valid UTF-8 too
                 except UnicodeDecodeError:

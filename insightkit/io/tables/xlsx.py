@@ -127,7 +127,7 @@ def _scan_for_dtd(z: zipfile.ZipFile, info: zipfile.ZipInfo, path, what: str) ->
                 if _DTD.search(chunk):
                     raise found
                 tail_b = chunk[-64:]
-            else:
+            elif decoder is not None:
                 text = tail_s + decoder.decode(block, final=not block)
                 if _DTD_TEXT.search(text):
                     raise found
