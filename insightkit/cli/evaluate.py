@@ -10,6 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
+from insightkit.cli._common import add_model_options, add_quiet
+
 HELP = "score a theme model on a labelled table: per-theme precision/recall/F1, macro/micro/samples F1"
 
 
@@ -21,14 +23,13 @@ def register(subparsers) -> None:
             "the model's codebook, or the theme's exact label)."),
     )
     p.add_argument("test", metavar="TEST", help="labelled table (CSV, TSV, XLSX or Parquet)")
-    p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
-    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
+    add_model_options(p, help="model folder (default: the shipped nhs-digital model)")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
     p.add_argument("--fast", action="store_true",
                    help="score the model's fast head (static embeddings), as 'insightkit tag --fast' would tag")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet(p, help="no progress bar")
     p.set_defaults(func=run)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from insightkit.cli._common import add_model_options, add_out
 from insightkit.cli._types import existing_dir, existing_file, positive_int
 from pathlib import Path
 
@@ -19,11 +20,10 @@ def register(sub) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="tagged segment table (CSV, XLSX or Parquet)")
     p.add_argument("--n", type=positive_int, default=3, help="quotes per theme (default 3)")
-    p.add_argument("--out", required=True, help="quotes table to write (CSV, XLSX or Parquet by extension)")
+    add_out(p, "OUT", "quotes table to write (CSV, XLSX or Parquet by extension)")
     p.add_argument("--html", help="also write a self-contained HTML audit report here")
     p.add_argument("--decisions", type=existing_file, help="reviewer decisions (CSV or YAML: theme, quote_id, decision, replacement_id, reviewer, date, note)")
-    p.add_argument("--model", help="theme model folder used to re-score each candidate window (default: the shipped model)")
-    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
+    add_model_options(p, help="theme model folder used to re-score each candidate window (default: the shipped model)")
     p.add_argument("--no-rescore", action="store_true", help="use the segments' own scores instead of re-scoring windows")
     p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
     p.add_argument("--min-words", type=positive_int, default=12, help="shortest quote in words (default 12)")

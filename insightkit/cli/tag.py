@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from insightkit.cli._common import add_model_options, add_out, add_quiet
 from insightkit.errors import InputError
 
 HELP = "tag texts (a segment table or any CSV/XLSX/Parquet) with the codebook's themes"
@@ -41,15 +42,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="table of texts (CSV, TSV, XLSX or Parquet)")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
-    p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped nhs-digital model)")
-    p.add_argument("--model-sha256", metavar="HEX", help="refuse the model folder unless its digest (printed by 'insightkit train', or insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
-    p.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .tsv, .xlsx or .parquet")
+    add_model_options(p, help="model folder (default: the shipped nhs-digital model)")
+    add_out(p, "FILE", "output table: .csv, .tsv, .xlsx or .parquet")
     p.add_argument("--fast", action="store_true",
                    help="fast CPU mode: score with the model's static-embedding head (tens of times faster, "
                         "slightly less accurate; distils static vectors from MiniLM on first use, about a minute)")
     p.add_argument("--chunk-rows", type=_positive_int, default=DEFAULT_CHUNK_ROWS, metavar="N",
                    help=f"rows read, tagged and written at a time (default: {DEFAULT_CHUNK_ROWS})")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    add_quiet(p, help="no progress bar and no summary")
     p.set_defaults(func=run)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from insightkit.cli._common import add_out
 from insightkit.cli._types import existing_file, int_at_least, seed
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def register(sub) -> None:
         "DIR/topics.html and the model (safetensors, no pickle) in DIR/model/.",
     )
     p.add_argument("input", metavar="INPUT", help="segment table or survey table (CSV, TSV, XLSX or Parquet)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the results into")
+    add_out(p, "DIR", "folder to write the results into")
     p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
     p.add_argument("--id-column", default="segment_id",
                    help="column naming each row in the outputs (default: segment_id; row numbers when absent)")

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from insightkit.cli._common import add_out, add_quiet
 from insightkit.cli._types import existing_dir, existing_file, fraction, seed
-from insightkit.errors import InputError
+from insightkit.errors import InputError, ParameterError
 
 HELP = "train a theme classifier on labelled texts and save it as a model folder"
 
@@ -38,7 +39,7 @@ def register(subparsers) -> None:
     p.add_argument("--codebook", metavar="FILE", type=existing_file,
                    help="codebook YAML (or REFI-QDA .qdc); default: the shipped NHS digital codebook")
     p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
-    p.add_argument("--out", required=True, metavar="DIR", help="model folder to write, e.g. models/my-codebook")
+    add_out(p, "DIR", "model folder to write, e.g. models/my-codebook")
     p.add_argument("--dev", metavar="FILE", type=existing_file, help="labelled table to evaluate on after training (stored in meta.json)")
     p.add_argument("--zero-shot", action="store_true", help="build a zero-shot model from the codebook alone")
     p.add_argument("--no-fast", action="store_true",
@@ -53,7 +54,7 @@ def register(subparsers) -> None:
                    help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
     p.add_argument("--copy-to", action="append", default=[], metavar="DIR",
                    help="also write an identical copy of the model folder here (repeatable)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_quiet(p, help="no progress bars")
     p.set_defaults(func=run)
 
 
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         model.fit()
     else:
         if not args.train:
-            raise InputError(None, "TRAIN is required (or use --zero-shot)")
+            raise ParameterError("TRAIN is required (or use --zero-shot)")
         texts, Y, _ = read_labelled(args.train, codebook, args.text_column)
         training_file = {"name": Path(args.train).name, "sha256": file_sha256(Path(args.train))}
         try:
