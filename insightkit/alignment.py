@@ -81,6 +81,8 @@ class AlignedText:
             n = s - pos
             if n < 0:
                 raise ValueError("edits overlap")
+            if e < s:
+                raise ValueError("an edit ends before it starts")
             pieces.append(Piece(text[k : k + n], pos, s, True))
             k += n
             if text[k : k + len(new)] != new:
@@ -94,6 +96,15 @@ class AlignedText:
         if k != len(text) or len(pieces[-1].text) != tail:
             raise ValueError("text length does not match its span and edits")
         return cls(pieces)
+
+    @classmethod
+    def from_row(cls, text, start, end, edits) -> "AlignedText":
+        """A stored segment's alignment from its table row: ``text`` (missing reads as ""), ``start``,
+        ``end`` and ``edits`` (JSON or a list). The one way every stage rebuilds a row; raises
+        ValueError when the text does not match its span and edits (a hand-edited table)."""
+        if not isinstance(text, str):
+            text = "" if text is None or text != text else str(text)  # None, NaN
+        return cls.from_edits(text, int(start), int(end), edits_from_json(edits))
 
     @classmethod
     def concat(cls, parts: Sequence["AlignedText"], source: str, joiner: str = " ") -> "AlignedText":

@@ -29,6 +29,7 @@ __all__ = [
     "empty_redactions",
     "validate_segments",
     "SegmentTableError",
+    "is_missing",
     "theme_ids",
     "add_theme_columns",
 ]
@@ -95,6 +96,16 @@ _SLUG_RX = re.compile(r"[^A-Za-z0-9]+")
 
 class SegmentTableError(ValueError):
     """A table does not have the shape of a segment table."""
+
+
+def is_missing(value) -> bool:
+    """True for a cell with no value: None, NaN, pandas' NA or NaT (an empty string is a value)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: a value
+        return False
 
 
 def make_doc_id(source: str | Path, data: bytes = b"", *, digest: str | None = None) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 import insightkit
 from insightkit.alignment import AlignedText, apply_edits, edits_from_json, edits_to_json
-from insightkit.clean import aligned_from_row, clean
+from insightkit.clean import clean
 from insightkit.sentences import split_sentences, text_to_source
 from insightkit.io import read_source_text
 from insightkit.pipeline import read
@@ -27,10 +27,10 @@ def call(tmp_path):
 def test_aligned_from_row_round_trip():
     src = "xx Hello there um world yy"
     at = AlignedText.from_source(src, 3, 23).sub(r" um", "").sub("there", "[PERSON]")
-    back = aligned_from_row(at.text, at.src_start, at.src_end, edits_to_json(at.edits()))
+    back = AlignedText.from_row(at.text, at.src_start, at.src_end, edits_to_json(at.edits()))
     assert back.text == at.text and back.edits() == at.edits()
     with pytest.raises(ValueError):
-        aligned_from_row("wrong length", at.src_start, at.src_end, edits_to_json(at.edits()))
+        AlignedText.from_row("wrong length", at.src_start, at.src_end, edits_to_json(at.edits()))
 
 
 def test_reclean_a_verbatim_table_matches_reading_clean(call):

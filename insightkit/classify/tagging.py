@@ -7,7 +7,6 @@ precomputed embeddings); Y a 0/1 matrix or DataFrame with a column per theme. Ta
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -16,10 +15,7 @@ import pandas as pd
 
 from insightkit.codebook import Codebook
 from insightkit.errors import ParameterError
-
-
-def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+from insightkit.segments import is_missing
 
 
 def read_X(model, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[str], np.ndarray | None]:
@@ -51,7 +47,7 @@ def read_X(model, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[s
             raise ValueError(f"{where}: X must be a sequence of texts, got {type(X).__name__}") from exc
     texts: list[str] = []
     for i, v in enumerate(values):
-        if _is_missing(v):
+        if is_missing(v):
             texts.append("")
         elif isinstance(v, str):
             texts.append(v)
@@ -108,7 +104,7 @@ def tag(model, segments: pd.DataFrame, text_column: str | None = None, *, embedd
     col = text_column or model.text_column
     if col not in segments.columns:
         raise ValueError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
-    texts = ["" if _is_missing(v) else str(v) for v in segments[col].tolist()]
+    texts = ["" if is_missing(v) else str(v) for v in segments[col].tolist()]
     emb = embeddings
     if emb is None and model.embedding_column in segments.columns and len(segments) and model.speed != "fast":
         emb = np.stack([np.asarray(v, dtype=np.float32) for v in segments[model.embedding_column]])

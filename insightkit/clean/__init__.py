@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json, trim
+from insightkit.alignment import AlignedText, edits_to_json, trim
 from insightkit.clean.bullets import remove_bullets
 from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
 from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
@@ -37,7 +37,6 @@ __all__ = [
     "CleanResult",
     "clean",
     "clean_aligned",
-    "aligned_from_row",
     "is_non_answer",
     "duplicate_key",
 ]
@@ -135,29 +134,6 @@ def _track(old: AlignedText, new: AlignedText, flag: bool):
     return new, flag or new is not old
 
 
-def aligned_from_row(text: str, start: int, end: int, edits) -> AlignedText:
-    """Rebuild a segment's AlignedText from its table row alone (no source needed)."""
-    text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
-    pieces: list[Piece] = []
-    pos_src, pos_txt = int(start), 0
-    for s, e, rep in sorted(edits_from_json(edits), key=lambda t: (t[0], t[1])):
-        run = s - pos_src
-        if run < 0:
-            raise ValueError("edits overlap")
-        if run:
-            pieces.append(Piece(text[pos_txt:pos_txt + run], pos_src, s, True))
-        pieces.append(Piece(rep, s, e, False))
-        pos_txt += run + len(rep)
-        pos_src = e
-    run = int(end) - pos_src
-    if run:
-        pieces.append(Piece(text[pos_txt:pos_txt + run], pos_src, int(end), True))
-    pos_txt += max(run, 0)
-    if pos_txt != len(text):
-        raise ValueError(f"text length {len(text)} does not match its span and edits ({pos_txt})")
-    return AlignedText(pieces)
-
-
 @dataclass
 class CleanResult:
     """Re-cleaned segments and the rows that cleaning emptied (reason ``empty``)."""
@@ -183,7 +159,7 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
         return clean_aligned(AlignedText.from_source(segments), level, config).text
     if isinstance(segments, AlignedText):
         return clean_aligned(segments, level, config)
-    from insightkit.segments import REJECTED_COLUMNS, empty_rejected, validate_segments
+    from insightkit.segments import REJECTED_COLUMNS, SegmentTableError, empty_rejected, validate_segments
 
     df = validate_segments(segments, required=("segment_id", "text"))
     has_span = all(c in df.columns for c in ("start", "end", "edits"))
@@ -196,7 +172,12 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
         r = row._asdict()
         whole = dict(zip(df.columns, row))
         if has_span:
-            at = aligned_from_row(r["text"], r["start"], r["end"], r["edits"])
+            try:
+                at = AlignedText.from_row(r["text"], r["start"], r["end"], r["edits"])
+            except ValueError as exc:
+                seg = r.get("segment_id", idx)
+                raise SegmentTableError(f"segment {seg}: text does not match its start/end/edits ({exc}), "
+                                        "so cleaning cannot keep its source offsets") from exc
         else:
             at = AlignedText.from_source(str(r["text"]))
         new = clean_aligned(at, level, config)

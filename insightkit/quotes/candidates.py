@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from insightkit.alignment import AlignedText, edits_from_json, edits_to_json
+from insightkit.alignment import AlignedText, edits_to_json
 from insightkit.errors import InputError
 from insightkit.quotes.config import QuoteConfig
 from insightkit.sentences import SentenceSplitter, sentence_spans
@@ -118,7 +118,7 @@ def _filter_reason(quote: str, words: int, cfg: QuoteConfig) -> str:
 def _segment_windows(seg, text: str, sents, cfg: QuoteConfig, keep: list, drop: list) -> None:
     """Add the windows of one segment to ``keep`` (quotable) or ``drop`` (with the reason)."""
     try:
-        aligned = AlignedText.from_edits(text, int(seg["start"]), int(seg["end"]), edits_from_json(seg.get("edits")))
+        aligned = AlignedText.from_row(text, seg["start"], seg["end"], seg.get("edits"))
     except ValueError:
         drop.append({"segment_id": seg["segment_id"], "quote": text, "reason": "misaligned_segment",
                      "detail": "the segment's text does not match its span and edits"})

@@ -4,46 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from insightkit.alignment import AlignedText, Piece, edits_from_json, edits_to_json
+from insightkit.alignment import AlignedText, edits_from_json, edits_to_json
 from insightkit.redact.engine import Redactor
 
 __all__ = ["redact"]
-
-
-def _aligned_from_row(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -> AlignedText | None:
-    """Rebuild a segment's AlignedText from its text, source span and edits (no source needed)."""
-    pieces: list[Piece] = []
-    pos_src, pos_txt = start, 0
-    for s, e, new in sorted(edits, key=lambda t: (t[0], t[1])):
-        gap = s - pos_src
-        if gap < 0 or e < s:
-            return None
-        pieces.append(Piece(text[pos_txt : pos_txt + gap], pos_src, s, True))
-        pos_txt += gap
-        if text[pos_txt : pos_txt + len(new)] != new:
-            return None
-        pieces.append(Piece(new, s, e, False))
-        pos_txt += len(new)
-        pos_src = e
-    tail = end - pos_src
-    if tail < 0:
-        return None
-    pieces.append(Piece(text[pos_txt : pos_txt + tail], pos_src, end, True))
-    pos_txt += tail
-    if pos_txt != len(text):
-        return None
-    return AlignedText(pieces)
-
-
-def _is_missing(v) -> bool:
-    if v is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def redact(
@@ -68,7 +32,7 @@ def redact(
     """
     import pandas as pd
 
-    from insightkit.segments import REDACTION_COLUMNS, SegmentTableError, empty_redactions
+    from insightkit.segments import REDACTION_COLUMNS, SegmentTableError, empty_redactions, is_missing
 
     if not isinstance(segments, pd.DataFrame):
         raise SegmentTableError(f"expected a pandas DataFrame, got {type(segments).__name__}")
@@ -85,12 +49,15 @@ def redact(
     records = df.to_dict("records")
     for idx, rec in enumerate(records):
         text = rec.get(text_column)
-        text = "" if _is_missing(text) else str(text)
+        text = "" if is_missing(text) else str(text)
         item = None
-        if has_span and not _is_missing(rec.get("start")) and not _is_missing(rec.get("end")):
+        if has_span and not is_missing(rec.get("start")) and not is_missing(rec.get("end")):
             start, end = int(rec["start"]), int(rec["end"])
             edits = edits_from_json(rec.get("edits")) if has_edits else []
-            item = _aligned_from_row(text, start, end, edits)
+            try:
+                item = AlignedText.from_edits(text, start, end, edits)
+            except ValueError:
+                item = None
             if item is None:
                 seg = rec.get("segment_id", idx)
                 raise SegmentTableError(
