@@ -528,3 +528,25 @@ def test_a_fifo_as_decisions_or_codebook_is_refused_at_once(tmp_path):
         load_decisions(tmp_path / "d.yaml")
     with pytest.raises(InputError, match="FIFO"):
         Codebook.load(tmp_path / "cb.yaml")
+
+
+def test_damaged_parquet_bytes_are_one_input_error(tmp_path):
+    """Bit flips anywhere in a Parquet file end in an InputError naming it, never an Arrow exception
+    (damaged dictionary indices once escaped while the values were being measured)."""
+    import random
+
+    df = pd.DataFrame({"id": ["a", "b", "c"] * 5, "theme_epr": [0, 1, 1] * 5, "theme_data": [1, 0, 1] * 5})
+    buf = io.BytesIO()
+    df.to_parquet(buf)
+    data = buf.getvalue()
+    path = tmp_path / "damaged.parquet"
+    for seed in range(1600, 2800):
+        rng = random.Random(seed)
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(b))
+        try:
+            read_table(path)
+        except InputError as exc:
+            assert "damaged.parquet" in str(exc)

@@ -111,7 +111,11 @@ def _iter_parquet(p: Path, chunk_rows: int, whole: bool) -> Iterator[pd.DataFram
                                     f"({_arrow_msg(exc)})") from None
             if batch is None:
                 break
-            unpacked += sum(_logical_bytes(c) for c in batch.columns)
+            try:  # damaged dictionary indices surface only when the values are measured
+                unpacked += sum(_logical_bytes(c) for c in batch.columns)
+            except errors as exc:
+                raise InputError(p, f"not a readable Parquet file: rows from {start + 1} are damaged "
+                                    f"({_arrow_msg(exc)})") from None
             if unpacked > budget:
                 if whole:
                     raise InputError(p, f"the table's values unpack to more than {_mb(budget)} (set "
