@@ -80,7 +80,7 @@ def evaluate(model, texts, Y, ids) -> dict:
 
 
 def dev_part() -> tuple[dict, object]:
-    from insightkit.cli.train import read_labelled
+    from insightkit.classify.labelled import read_labelled
     from insightkit.codebook import Codebook
 
     cb = Codebook.default()

@@ -62,12 +62,12 @@ def label_columns(df: pd.DataFrame) -> dict[str, str]:
 
 
 def _matrix(df: pd.DataFrame, cols: list[str], path: str) -> np.ndarray:
-    from insightkit.cli.train import _as01
+    from insightkit.classify.labelled import label_value
 
     Y = np.zeros((len(df), len(cols)), dtype=np.int8)
     for j, c in enumerate(cols):
         for i, v in enumerate(df[c].tolist()):
-            Y[i, j] = _as01(v, Path(path), c, i + 2)
+            Y[i, j] = label_value(v, Path(path), c, i + 2)
     return Y
 
 

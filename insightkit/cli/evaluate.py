@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import load_model
     from insightkit.cli import model_pin
-    from insightkit.cli.train import read_labelled
+    from insightkit.classify.labelled import read_labelled
     from insightkit.evaluate import evaluate_predictions, format_report
 
     if args.out:

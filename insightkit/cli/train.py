@@ -13,18 +13,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 
 from insightkit.cli._common import add_out, add_quiet
 from insightkit.cli._types import existing_dir, existing_file, fraction, seed
 from insightkit.errors import InputError, ParameterError
 
 HELP = "train a theme classifier on labelled texts and save it as a model folder"
-
-_TRUE = {"1", "1.0", "true", "yes"}
-_FALSE = {"0", "0.0", "false", "no"}
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -56,70 +50,6 @@ def register(subparsers) -> None:
                    help="also write an identical copy of the model folder here (repeatable)")
     add_quiet(p, help="no progress bars")
     p.set_defaults(func=run)
-
-
-def load_codebook(path: str | None):
-    from insightkit.codebook import Codebook
-
-    if path is None:
-        return Codebook.default()
-    p = Path(path)
-    if p.suffix.lower() in (".qdc", ".qdpx"):
-        from insightkit.report.refi import import_qdc
-
-        return import_qdc(p)
-    return Codebook.load(p)
-
-
-def read_labelled(path: str | Path, codebook, text_column: str, *, require_positives: bool = True
-                  ) -> tuple[list[str], np.ndarray, pd.DataFrame]:
-    """Texts and the (n, k) label matrix of a labelled table, with errors naming file, column and line."""
-    from insightkit.export import read_table
-
-    path = Path(path)
-    df = read_table(path)
-    if df.empty:
-        raise InputError(path, "the table has no rows")
-    cols = [str(c) for c in df.columns]
-    if text_column not in cols:
-        raise InputError(path, f"no text column {text_column!r} (columns: {', '.join(cols)}); "
-                               "name it with --text-column")
-    line0 = 2 if path.suffix.lower() in (".csv", ".tsv", ".xlsx") else 1  # header is line 1
-    texts_raw = df[text_column].tolist()
-    texts = []
-    for i, t in enumerate(texts_raw):
-        if t is None or (isinstance(t, float) and np.isnan(t)) or not str(t).strip():
-            raise InputError(path, f"empty text in column {text_column!r}; remove the row or fill it in",
-                             line=i + line0)
-        texts.append(str(t))
-    missing = [t.id for t in codebook.themes if codebook.column_for(t.id, cols) is None]
-    if missing:
-        raise InputError(path, f"no label column for theme(s) {', '.join(missing)}; the table needs one 0/1 "
-                               f"column per theme id of codebook {codebook.name!r} (columns: {', '.join(cols)})")
-    Y = np.zeros((len(df), len(codebook)), dtype=np.int8)
-    for j, theme in enumerate(codebook.themes):
-        col = codebook.column_for(theme.id, cols)
-        for i, v in enumerate(df[col].tolist()):
-            Y[i, j] = _as01(v, path, col, i + line0)
-        if require_positives and Y[:, j].sum() == 0:
-            raise InputError(path, f"theme {theme.id!r} (column {col!r}) has no positive rows; a classifier "
-                                   "cannot learn a theme it never sees (add examples or drop it from the codebook)")
-    return texts, Y, df
-
-
-def _as01(v, path: Path, col: str, line: int) -> int:
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if isinstance(v, (int, np.integer)) and v in (0, 1):
-        return int(v)
-    if isinstance(v, (float, np.floating)) and v in (0.0, 1.0):
-        return int(v)
-    s = str(v).strip().lower()
-    if s in _TRUE:
-        return 1
-    if s in _FALSE:
-        return 0
-    raise InputError(path, f"column {col!r}: value {v!r} is not 0 or 1", line=line)
 
 
 def _is_model_folder(path: Path) -> bool:
@@ -186,6 +116,8 @@ def _replace_folder(src: Path, dest: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import ThemeClassifier
+    from insightkit.classify.labelled import read_labelled
+    from insightkit.pipeline import load_codebook
     from insightkit.evaluate import evaluate_predictions
     from insightkit.integrity import file_sha256
 

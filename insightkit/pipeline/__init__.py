@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from insightkit.pipeline.read import (ReadResult, read, read_batch, read_docx, read_srt, read_survey, read_txt,
                                       read_vtt)
-from insightkit.pipeline.report import ReportOptions, ReportResult, build_report
+from insightkit.pipeline.report import ReportOptions, ReportResult, build_report, load_codebook
 
 __all__ = ["read", "read_batch", "ReadResult", "read_txt", "read_vtt", "read_srt", "read_docx", "read_survey",
-           "build_report", "ReportOptions", "ReportResult"]
+           "build_report", "ReportOptions", "ReportResult", "load_codebook"]

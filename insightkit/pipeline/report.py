@@ -23,7 +23,7 @@ from insightkit.pipeline.redact import shown_error
 from insightkit.progress import progress
 from insightkit.report.prevalence import likert_columns, likert_summary, theme_prevalence
 
-__all__ = ["ReportOptions", "ReportResult", "build_report"]
+__all__ = ["ReportOptions", "ReportResult", "build_report", "load_codebook"]
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ def _resolve_model(model, codebook, messages: list[str], sha256: str | None = No
     if model is not None and not isinstance(model, (str, Path)):
         return model
     if codebook is not None:
-        cb = codebook if isinstance(codebook, Codebook) else _load_codebook(codebook)
+        cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         if model is None:
             default = load_model(sha256=sha256)
             if default.codebook is not None and [t.id for t in default.codebook.themes] == [t.id for t in cb.themes]:
@@ -270,9 +270,12 @@ def _resolve_model(model, codebook, messages: list[str], sha256: str | None = No
     return load_model(model, sha256=sha256)
 
 
-def _load_codebook(path):
+def load_codebook(path: str | Path | None = None):
+    """A codebook from a YAML/JSON file or a REFI-QDA codebook (.qdc, .qdpx); None: the default one."""
     from insightkit.codebook import Codebook
 
+    if path is None:
+        return Codebook.default()
     p = Path(path)
     if p.suffix.lower() in {".qdc", ".qdpx"}:
         from insightkit.report.refi import import_qdc
