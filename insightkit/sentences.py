@@ -21,7 +21,8 @@ import pandas as pd
 
 from insightkit.alignment import edits_from_json
 
-__all__ = ["SentenceSplitter", "DEFAULT_SPLITTER", "DEFAULT_ABBREVIATIONS", "CLOSING_MARKS", "sentence_spans", "split_sentences",
+__all__ = ["SentenceSplitter", "DEFAULT_SPLITTER", "DEFAULT_ABBREVIATIONS", "CLOSING_MARKS", "sentence_spans",
+           "starts_sentence", "split_sentences",
            "text_to_source", "SENTENCE_COLUMNS"]
 
 #: words after which a full stop does not end a sentence (compared lower-cased, without the stop)
@@ -54,6 +55,8 @@ class SentenceSplitter:
         A line break always ends a sentence (survey answers written as lists, transcript lines).
     min_chars : int
         Sentences shorter than this (after trimming) are left out.
+    initials : bool
+        A full stop after a single capital letter ("J. Smith", "plan B.") is not an end.
     """
 
     terminators: str = ".!?"
@@ -61,6 +64,7 @@ class SentenceSplitter:
     abbreviations: frozenset = frozenset()
     split_on_newline: bool = True
     min_chars: int = 1
+    initials: bool = False
 
     def __post_init__(self):
         if not self.terminators:
@@ -70,8 +74,10 @@ class SentenceSplitter:
         close = f"[{re.escape(self.closers)}]*" if self.closers else ""
         breaks = f"[{re.escape(self.terminators)}]+{close}(?=\\s)" + (r"|\n" if self.split_on_newline else "")
         object.__setattr__(self, "_break_rx", re.compile(breaks))
+        object.__setattr__(self, "_end_rx", re.compile(f"[{re.escape(self.terminators)}]+{close}$"))
 
     _break_rx: re.Pattern = field(init=False, repr=False, compare=False)
+    _end_rx: re.Pattern = field(init=False, repr=False, compare=False)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence of ``text``, in order, trimmed, at least ``min_chars`` long."""
@@ -92,6 +98,31 @@ class SentenceSplitter:
                 out.append((a, b))
         return out
 
+    def first_break(self, text: str, start: int = 0, end: int | None = None) -> int | None:
+        """Where the first sentence end in ``text[start:end]`` begins (its stop or line break), or None.
+
+        The text before ``start`` still counts (an abbreviation that starts before it)."""
+        for m in self._break_rx.finditer(text, start, len(text) if end is None else end):
+            if m.group() != "\n" and self._after_abbreviation(text, m.start(), m.group()):
+                continue
+            return m.start()
+        return None
+
+    def starts_sentence(self, text: str, i: int) -> bool:
+        """Whether a sentence starts at ``text[i]`` (white space before it skipped): at the start of the
+        text, after a line break, or after a sentence end and white space, as :meth:`spans` splits."""
+        j = i
+        while j > 0 and text[j - 1].isspace():
+            if text[j - 1] == "\n" and self.split_on_newline:
+                return True
+            j -= 1
+        if j == 0:
+            return True
+        if j == i:  # no white space: not a boundary
+            return False
+        m = self._end_rx.search(text, 0, j)
+        return m is not None and not self._after_abbreviation(text, m.start(), m.group())
+
     def split(self, text: str) -> list[str]:
         """The sentences of ``text`` as strings."""
         return [text[a:b] for a, b in self.spans(text)]
@@ -102,7 +133,10 @@ class SentenceSplitter:
         i = at
         while i > 0 and not text[i - 1].isspace() and text[i - 1] not in "([{\"'“‘":
             i -= 1
-        word = text[i:at].lower()
+        word = text[i:at]
+        if self.initials and len(word) == 1 and word.isupper():
+            return True
+        word = word.lower()
         return bool(word) and (word in self.abbreviations or word + "." in self.abbreviations)
 
 
@@ -112,6 +146,11 @@ DEFAULT_SPLITTER = SentenceSplitter()
 def sentence_spans(text: str, splitter: SentenceSplitter | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of the sentences of ``text`` by ``splitter`` (default: :data:`DEFAULT_SPLITTER`)."""
     return (splitter or DEFAULT_SPLITTER).spans(text)
+
+
+def starts_sentence(text: str, i: int, splitter: SentenceSplitter | None = None) -> bool:
+    """Whether a sentence of ``text`` starts at ``i`` by ``splitter`` (default: :data:`DEFAULT_SPLITTER`)."""
+    return (splitter or DEFAULT_SPLITTER).starts_sentence(text, i)
 
 
 def text_to_source(start: int, edits: Sequence[tuple[int, int, str]], i: int, j: int) -> tuple[int, int]:

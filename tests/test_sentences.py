@@ -55,3 +55,21 @@ def test_every_stage_uses_the_one_splitter():
     text = "First point here. Second point, longer.\nThird"
     assert classify.split_sentence_spans(text) == sentence_spans(text, SentenceSplitter(min_chars=3))
     assert quotes.sentence_spans is sentence_spans
+
+
+def test_starts_sentence_and_first_break_follow_the_same_rules():
+    text = "Thanks. Dr. Jones joined\nToday we went live; Then more"
+    assert SentenceSplitter().starts_sentence(text, 0)
+    assert SentenceSplitter().starts_sentence(text, text.index("Dr"))
+    assert SentenceSplitter().starts_sentence(text, text.index("Jones"))  # default: "Dr." ends a sentence
+    titles = SentenceSplitter(abbreviations=frozenset({"dr"}))
+    assert not titles.starts_sentence(text, text.index("Jones"))
+    assert titles.starts_sentence(text, text.index("Today"))  # after a line break
+    assert not titles.starts_sentence(text, text.index("joined"))
+    clauses = SentenceSplitter(terminators=".!?;", abbreviations=frozenset({"dr"}))
+    at = text.index("Dr")
+    assert clauses.first_break(text, at) == text.index("\n")
+    assert clauses.first_break(text, text.index("Today")) == text.index(";")
+    assert clauses.first_break(text, text.index("Then")) is None
+    initials = SentenceSplitter(initials=True)
+    assert [s for s in initials.split("Ask J. Smith. Then go")] == ["Ask J. Smith.", "Then go"]

@@ -17,6 +17,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from insightkit.sentences import starts_sentence
+
 __all__ = ["WEIGHTS", "specificity", "window_theme_scores", "theme_centroid", "combined_scores"]
 
 _NUMBER_RX = re.compile(r"(?<![A-Za-z])(?:£\s?)?\d[\d,.]*\s?(?:%|per ?cent|k|m|bn|million|billion|hours?|days?|weeks?|months?|years?|minutes?)?")
@@ -27,6 +29,8 @@ _ACTION_RX = re.compile(
     r"upgraded|set up|created|established|merged|converged|retired|decommissioned)\b",
     re.I,
 )
+_CAPITALISED_RX = re.compile(r"\b[A-Z][a-z]+[A-Z]?[a-z]*\b")
+
 WEIGHTS = {"theme_score": 0.5, "representativeness": 0.3, "specificity": 0.2}
 
 
@@ -35,7 +39,7 @@ def specificity(text: str) -> float:
     numbers = len(_NUMBER_RX.findall(text))
     names = len(_ACRONYM_RX.findall(text))
     # capitalised words that do not start a sentence: systems, places, programmes
-    caps = len(re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+[A-Z]?[a-z]*\b", text))
+    caps = sum(1 for m in _CAPITALISED_RX.finditer(text) if not starts_sentence(text, m.start()))
     actions = len(_ACTION_RX.findall(text))
     f = min(numbers, 2) + min(names + caps, 2) + min(actions, 2)
     return float(1 - math.exp(-f / 2.0))

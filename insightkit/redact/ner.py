@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from insightkit.sentences import SentenceSplitter
 from insightkit.redact.words import Vocabulary
 
 __all__ = ["NerRunner", "Entity"]
@@ -14,8 +15,10 @@ Entity = tuple[int, int, str]
 
 _NER_DISABLE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 _LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP")
-# a sentence end: . ! ? or an ellipsis (not after a title or an initial), closing quotes, then space
-_CHUNK_BREAK = re.compile(r"(?<!\b(?:Dr|Mr|Ms|St))(?<!\bMrs)(?<!\bProf)(?<!\b[A-Z])(?:[.!?\u2026]+[\"'\u201d\u2019)\]]*)\s+|\n+")
+# NER runs sentence by sentence (the one splitter): ends at . ! ? or an ellipsis with closing quotes,
+# not after a title or an initial
+_NER_SENTENCES = SentenceSplitter(terminators=".!?\u2026", closers="\"'\u201d\u2019)]",
+                                  abbreviations=frozenset({"dr", "mr", "mrs", "ms", "st", "prof"}), initials=True)
 _CAP_WORD_RX = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
 
 
@@ -66,13 +69,7 @@ class NerRunner:
     def name_chunks(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` worth running NER on: its sentences that may hold a name, neighbouring
         ones joined so the model keeps their context."""
-        spans, pos = [], 0
-        for m in _CHUNK_BREAK.finditer(text):
-            if m.start() > pos:
-                spans.append((pos, m.start() + len(m.group(0).rstrip())))
-            pos = m.end()
-        if pos < len(text):
-            spans.append((pos, len(text)))
+        spans = _NER_SENTENCES.spans(text)
         out: list[tuple[int, int]] = []
         for k, (a, b) in enumerate(spans):
             if not self.may_hold_names(text[a:b]):

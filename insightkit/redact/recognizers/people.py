@@ -23,6 +23,7 @@ from insightkit.names import clean_name, fold1, name_variants
 from insightkit.redact.recognizers.base import Context, Recognizer
 from insightkit.redact.recognizers.email import EMAIL_RX
 from insightkit.redact.types import Detection
+from insightkit.sentences import SentenceSplitter
 from insightkit.redact.words import NAME, ORG_KEYWORDS, Vocabulary, is_cap, names_pattern, strip_possessive, tokens
 
 __all__ = ["NameIndex", "KnownNamesRecognizer", "NerPeopleRecognizer", "EmailOwnerRecognizer", "person_core",
@@ -31,7 +32,9 @@ __all__ = ["NameIndex", "KnownNamesRecognizer", "NerPeopleRecognizer", "EmailOwn
 #: methods of a name found in the text itself (not from a list): what is looked for again elsewhere
 FOUND_METHODS = ("ner", "rule_title", "rule_cue", "rule_cue_lower")
 _SURNAME_AFTER = re.compile(rf"[ \t]+({NAME})")
-_SENTENCE_BREAK = re.compile(r"(?<!\b(?:Dr|Mr|Ms|St))(?<!\bMrs)(?<!\bProf)(?<!\b[A-Z])[.!?;]\s+|\n")
+#: a name never runs past the end of a sentence or clause (the one splitter, with ";" as an end too)
+_NAME_CLAUSES = SentenceSplitter(terminators=".!?;", abbreviations=frozenset({"dr", "mr", "mrs", "ms", "st", "prof"}),
+                                 initials=True)
 
 
 def names_key(names: Iterable[str] | None) -> tuple[str, ...]:
@@ -123,9 +126,9 @@ class EmailOwnerRecognizer(Recognizer):
 
 def person_core(vocab: Vocabulary, text: str, s: int, e: int) -> tuple[int, int] | None:
     """Trim a candidate name span to its name words; None when nothing name-like is left."""
-    brk = _SENTENCE_BREAK.search(text, s, e)
-    if brk is not None and brk.start() > s:  # "George. Lots of ...": the name ends at the stop
-        e = brk.start()
+    brk = _NAME_CLAUSES.first_break(text, s, e)
+    if brk is not None and brk > s:  # "George. Lots of ...": the name ends at the stop
+        e = brk
     toks = tokens(text[s:e])
     if not toks:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from insightkit.sentences import starts_sentence
 from insightkit.redact.allowlist import given_names
 from insightkit.redact.recognizers.base import Context, Recognizer
 from insightkit.redact.recognizers.people import person_core
@@ -103,7 +104,7 @@ class PersonRulesRecognizer(Recognizer):
                     # weak a cue on its own for the context rules
                     if rx in (self._APPOS_RX, self._TEAM_RX) and " " not in m.group(g).strip():
                         before = text[max(0, s - 3) : s]
-                        if s == 0 or re.search(r"(?:[.!?]\s*|\n\s*|^\s*)$", before):
+                        if starts_sentence(text, s):
                             continue
                         after = text[e : e + 12]
                         if rx is self._APPOS_RX and not (
