@@ -67,6 +67,7 @@ def _check_columns(args: argparse.Namespace, df) -> None:
 def _themes(args: argparse.Namespace, df, notes: list[str]):
     """(table to model, theme ids or None, codebook or None) from --theme-columns, --codebook and --mode."""
     from insightkit.errors import InputError
+    from insightkit.segments import theme_ids
     from insightkit.topics.themes import tag_untagged
 
     spec = (args.theme_columns or "auto").strip()
@@ -75,7 +76,7 @@ def _themes(args: argparse.Namespace, df, notes: list[str]):
     if spec.lower() == "none":
         themes = []  # theme columns, if any, are kept in the output but not used
     elif spec.lower() == "auto":
-        df_in = df if any(str(c).startswith("theme_") for c in df.columns) else tag_untagged(df, args.text_column, notes)
+        df_in = df if theme_ids(df) else tag_untagged(df, args.text_column, notes)
     else:
         themes = [t.strip() for t in spec.split(",") if t.strip()]
         missing = [t for t in themes if f"theme_{t}" not in df.columns]
