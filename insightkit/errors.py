@@ -1,4 +1,14 @@
-"""Errors that reach the user as one clear line naming the file (and line)."""
+"""Errors that reach the user as one clear line naming the file (and line).
+
+Which one to raise:
+
+- :class:`InputError`: the *data* is bad: a file or table that is missing, empty, malformed or
+  lacks a column or value it must have. It names the file (and line) when there is one; a table
+  passed in memory has no file, so it is ``InputError(None, ...)``.
+- :class:`ParameterError`: an *argument* value that is wrong whatever the data (an option out of
+  range, an unknown mode, a string where a list of texts is wanted).
+- :class:`ModelError`: a model folder or embedding model that is missing, altered or does not match.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +22,9 @@ class InsightkitError(Exception):
 
 
 class InputError(InsightkitError):
-    """Bad input: a missing, empty, malformed or undecodable file, or a missing column."""
+    """Bad data: a file or table that is missing, empty, malformed or undecodable, or that lacks a
+    column or value it must have. ``path`` names the file (``None`` for a table given in memory),
+    ``line`` the line or row in it when known."""
 
     def __init__(self, path: str | Path | None, message: str, line: int | None = None):
         self.path = None if path is None else str(path)
@@ -25,10 +37,13 @@ class InputError(InsightkitError):
 
 
 class ParameterError(InsightkitError, ValueError):
-    """A bad parameter value (a function argument or a command-line option), not a bad file.
+    """A bad parameter value (a function argument or a command-line option): wrong whatever the
+    data, not a bad file or table.
 
     A ``ValueError`` too, so code that validates arguments the scikit-learn way still catches it;
-    an ``InsightkitError``, so the command line prints it as one line and exits with code 2.
+    an ``InsightkitError``, so the command line prints it as one line and exits with code 2. For
+    that reason the estimator API (``fit``/``predict``/``tag`` in :mod:`insightkit.classify`)
+    raises it also when ``X`` lacks the text column named by its ``text_column`` argument.
     """
 
 

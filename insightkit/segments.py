@@ -149,7 +149,7 @@ def format_attribution(
     values: dict[str, str] = {}
     for f in fields:
         raw = attributes.get(f, "")
-        if raw is None or (isinstance(raw, float) and raw != raw):
+        if is_missing(raw):
             raw = ""
         raw = str(raw).strip()
         values[f] = _trust_phrase(raw) if f == "trust_type" else raw

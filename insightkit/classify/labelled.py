@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError
+from insightkit.segments import is_missing
 
 __all__ = ["read_labelled", "label_value"]
 
@@ -33,7 +34,7 @@ def read_labelled(path: str | Path, codebook, text_column: str, *, require_posit
     texts_raw = df[text_column].tolist()
     texts = []
     for i, t in enumerate(texts_raw):
-        if t is None or (isinstance(t, float) and np.isnan(t)) or not str(t).strip():
+        if is_missing(t) or not str(t).strip():  # a blank text is missing here too
             raise InputError(path, f"empty text in column {text_column!r}; remove the row or fill it in",
                              line=i + line0)
         texts.append(str(t))

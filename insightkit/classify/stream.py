@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import ParameterError
+from insightkit.segments import is_missing
 
 
 def texts_of(values) -> list[str]:
     """Cells as texts: missing values (None, NA, NaN) become empty texts."""
     out = []
     for v in values:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        if is_missing(v):
             out.append("")
         else:
             out.append(str(v))

@@ -23,8 +23,8 @@ def read_X(model, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[s
     emb = embeddings
     if isinstance(X, pd.DataFrame):
         if model.text_column not in X.columns:
-            raise ValueError(f"{where}: X has no text column {model.text_column!r} "
-                             f"(columns: {', '.join(map(str, X.columns))})")
+            raise ParameterError(f"{where}: X has no text column {model.text_column!r} "
+                                 f"(columns: {', '.join(map(str, X.columns))})")
         # a stored embedding column holds sentence-transformer vectors: not for the fast mode
         if emb is None and model.embedding_column in X.columns and model.speed != "fast":
             emb = np.stack([np.asarray(v, dtype=np.float32) for v in X[model.embedding_column]]) \
@@ -103,7 +103,7 @@ def tag(model, segments: pd.DataFrame, text_column: str | None = None, *, embedd
         raise ValueError(f"tag expects a DataFrame (a segment table), got {type(segments).__name__}")
     col = text_column or model.text_column
     if col not in segments.columns:
-        raise ValueError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
+        raise ParameterError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
     texts = ["" if is_missing(v) else str(v) for v in segments[col].tolist()]
     emb = embeddings
     if emb is None and model.embedding_column in segments.columns and len(segments) and model.speed != "fast":

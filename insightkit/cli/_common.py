@@ -1,5 +1,5 @@
 """Arguments several commands share, each declared once: the inputs a read takes (participants,
-survey columns, redaction), the theme model and its pin, ``--quiet`` and ``--out``."""
+survey columns, redaction), a table's text column, the theme model and its pin, ``--quiet`` and ``--out``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 
 from insightkit.cli._types import existing_file
 
-__all__ = ["add_read_options", "add_model_options", "add_quiet", "add_out", "MODEL_SHA256_HELP"]
+__all__ = ["add_read_options", "add_text_column", "add_model_options", "add_quiet", "add_out", "MODEL_SHA256_HELP"]
 
 MODEL_SHA256_HELP = ("refuse the model folder unless its digest (printed by 'insightkit train', or "
                      "insightkit.model_digest) is HEX; default: $INSIGHTKIT_MODEL_SHA256 (docs/concepts/model-folders.md)")
@@ -25,6 +25,13 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-redact", action="store_true",
                    help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts); "
                         "not for outputs that leave the team")
+
+
+def add_text_column(p: argparse.ArgumentParser, help: str = "column holding the texts (default: text)",
+                    metavar: str | None = "COL") -> None:
+    """``--text-column`` (default ``text``): the column of a segment or labelled table that holds
+    the texts. Not the survey reader's repeatable ``--text-column`` (see :func:`add_read_options`)."""
+    p.add_argument("--text-column", default="text", metavar=metavar, help=help)
 
 
 def add_model_options(p: argparse.ArgumentParser, help: str = "theme model folder (default: the shipped "

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from insightkit.cli._common import add_model_options, add_quiet
+from insightkit.cli._common import add_model_options, add_quiet, add_text_column
 
 HELP = "score a theme model on a labelled table: per-theme precision/recall/F1, macro/micro/samples F1"
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("test", metavar="TEST", help="labelled table (CSV, TSV, XLSX or Parquet)")
     add_model_options(p, help="model folder (default: the shipped nhs-digital model)")
-    p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    add_text_column(p)
     p.add_argument("--fast", action="store_true",
                    help="score the model's fast head (static embeddings), as 'insightkit tag --fast' would tag")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from insightkit.cli._common import add_model_options, add_out, add_quiet
+from insightkit.cli._common import add_model_options, add_out, add_quiet, add_text_column
 from insightkit.errors import InputError
 
 HELP = "tag texts (a segment table or any CSV/XLSX/Parquet) with the codebook's themes"
@@ -41,7 +41,7 @@ def register(subparsers) -> None:
             "run leaves no half-written output."),
     )
     p.add_argument("input", metavar="INPUT", help="table of texts (CSV, TSV, XLSX or Parquet)")
-    p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    add_text_column(p)
     add_model_options(p, help="model folder (default: the shipped nhs-digital model)")
     add_out(p, "FILE", "output table: .csv, .tsv, .xlsx or .parquet")
     p.add_argument("--fast", action="store_true",

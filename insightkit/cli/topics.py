@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from insightkit.cli._common import add_out
+from insightkit.cli._common import add_out, add_text_column
 from insightkit.cli._types import existing_file, int_at_least, seed
 from pathlib import Path
 
@@ -23,13 +23,13 @@ def register(sub) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="segment table or survey table (CSV, TSV, XLSX or Parquet)")
     add_out(p, "DIR", "folder to write the results into")
-    p.add_argument("--text-column", default="text", help="column holding the text (default: text)")
+    add_text_column(p, help="column holding the text (default: text)", metavar=None)
     p.add_argument("--id-column", default="segment_id",
                    help="column naming each row in the outputs (default: segment_id; row numbers when absent)")
     p.add_argument("--theme-columns", default="auto", metavar="auto|none|ID,ID",
                    help="auto: use theme_<id> columns, or tag an untagged table with the shipped model; "
                    "none: ignore themes; or a comma-separated list of theme ids")
-    p.add_argument("--codebook", type=existing_file, help="codebook YAML for guided/zero-shot modes (default: the shipped codebook)")
+    p.add_argument("--codebook", type=existing_file, help="codebook (YAML or REFI-QDA .qdc) for guided/zero-shot modes (default: the shipped codebook)")
     p.add_argument("--mode", choices=["auto", "guided", "zeroshot"], default="auto",
                    help="auto (unsupervised), guided (seeded by the codebook's cues) or zeroshot (codebook descriptions)")
     p.add_argument("--seed", type=seed, default=42, help="random seed for UMAP and clustering (default 42)")
@@ -67,6 +67,7 @@ def _check_columns(args: argparse.Namespace, df) -> None:
 def _themes(args: argparse.Namespace, df, notes: list[str]):
     """(table to model, theme ids or None, codebook or None) from --theme-columns, --codebook and --mode."""
     from insightkit.errors import InputError
+    from insightkit.segments import theme_ids
     from insightkit.topics.themes import tag_untagged
 
     spec = (args.theme_columns or "auto").strip()
@@ -75,7 +76,7 @@ def _themes(args: argparse.Namespace, df, notes: list[str]):
     if spec.lower() == "none":
         themes = []  # theme columns, if any, are kept in the output but not used
     elif spec.lower() == "auto":
-        df_in = df if any(str(c).startswith("theme_") for c in df.columns) else tag_untagged(df, args.text_column, notes)
+        df_in = df if theme_ids(df) else tag_untagged(df, args.text_column, notes)
     else:
         themes = [t.strip() for t in spec.split(",") if t.strip()]
         missing = [t for t in themes if f"theme_{t}" not in df.columns]
@@ -83,9 +84,9 @@ def _themes(args: argparse.Namespace, df, notes: list[str]):
             raise InputError(args.input, f"no column(s) {', '.join('theme_' + t for t in missing)}")
     codebook = None
     if args.codebook or args.mode != "auto":
-        from insightkit.codebook import Codebook
+        from insightkit.pipeline import load_codebook
 
-        codebook = Codebook.load(args.codebook) if args.codebook else Codebook.default()
+        codebook = load_codebook(args.codebook)
         if themes:
             unknown = sorted(set(themes) - {t.id for t in codebook.themes})
             if unknown:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 
-from insightkit.cli._common import add_out, add_quiet
+from insightkit.cli._common import add_out, add_quiet, add_text_column
 from insightkit.cli._types import existing_dir, existing_file, fraction, seed
 from insightkit.errors import InputError, ParameterError
 
@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("train", nargs="?", metavar="TRAIN", help="labelled table (CSV, TSV, XLSX or Parquet)")
     p.add_argument("--codebook", metavar="FILE", type=existing_file,
                    help="codebook YAML (or REFI-QDA .qdc); default: the shipped NHS digital codebook")
-    p.add_argument("--text-column", default="text", metavar="COL", help="column holding the texts (default: text)")
+    add_text_column(p)
     add_out(p, "DIR", "model folder to write, e.g. models/my-codebook")
     p.add_argument("--dev", metavar="FILE", type=existing_file, help="labelled table to evaluate on after training (stored in meta.json)")
     p.add_argument("--zero-shot", action="store_true", help="build a zero-shot model from the codebook alone")

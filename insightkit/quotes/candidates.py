@@ -18,6 +18,7 @@ from insightkit.errors import InputError
 from insightkit.quotes.config import QuoteConfig
 from insightkit.sentences import SentenceSplitter, sentence_spans
 from insightkit.redact.types import PLACEHOLDER_RX
+from insightkit.segments import theme_ids
 
 __all__ = ["build_candidates", "check_tagged_table", "CANDIDATE_COLUMNS", "REJECTED_COLUMNS", "parse_quote_id",
            "overlap", "row_value", "shown_name"]
@@ -84,7 +85,7 @@ def check_tagged_table(segments: pd.DataFrame, path) -> pd.DataFrame:
     if missing:
         raise InputError(path, f"not a segment table: no {', '.join(repr(c) for c in missing)} column; quotes need "
                                "the table from 'insightkit clean', tagged by 'insightkit tag'")
-    if not any(str(c).startswith("theme_") for c in segments.columns):
+    if not theme_ids(segments):
         raise InputError(path, "the segment table has no theme_<id> columns: tag it first ('insightkit tag')")
     return check_segment_table(segments, path)
 

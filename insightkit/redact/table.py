@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from insightkit.alignment import AlignedText, edits_from_json, edits_to_json
+from insightkit.alignment import AlignedText, edits_to_json
 from insightkit.redact.engine import Redactor
 
 __all__ = ["redact"]
@@ -52,17 +52,12 @@ def redact(
         text = "" if is_missing(text) else str(text)
         item = None
         if has_span and not is_missing(rec.get("start")) and not is_missing(rec.get("end")):
-            start, end = int(rec["start"]), int(rec["end"])
-            edits = edits_from_json(rec.get("edits")) if has_edits else []
             try:
-                item = AlignedText.from_edits(text, start, end, edits)
-            except ValueError:
-                item = None
-            if item is None:
+                item = AlignedText.from_row(text, rec["start"], rec["end"], rec.get("edits") if has_edits else [])
+            except ValueError as exc:
                 seg = rec.get("segment_id", idx)
-                raise SegmentTableError(
-                    f"segment {seg}: text does not match its start/end/edits, so redaction cannot keep its source offsets"
-                )
+                raise SegmentTableError(f"segment {seg}: text does not match its start/end/edits ({exc}), "
+                                        "so redaction cannot keep its source offsets") from exc
         aligned.append(item is not None)
         items.append(item if item is not None else AlignedText.from_source(text))
         if names is None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError, ParameterError
+from insightkit.segments import is_missing
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
@@ -116,7 +116,7 @@ def theme_prevalence(
     if by:
         for key, sub in per_person.groupby(by, sort=True, dropna=False):
             key = key if isinstance(key, tuple) else (key,)
-            groups.append(({c: ("" if (isinstance(v, float) and np.isnan(v)) else v) for c, v in zip(by, key)}, sub))
+            groups.append(({c: ("" if is_missing(v) else v) for c, v in zip(by, key)}, sub))
     if include_total or not by:
         groups.append(({c: "All" for c in by}, per_person))
 

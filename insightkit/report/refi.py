@@ -24,6 +24,7 @@ import pandas as pd
 from lxml import etree
 
 from insightkit.errors import InputError
+from insightkit.segments import is_missing
 
 __all__ = [
     "export_qdc",
@@ -215,9 +216,7 @@ def _variable_columns(people: pd.DataFrame) -> list[str]:
 
 
 def _as_value(v) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    return str(v).strip()
+    return "" if is_missing(v) else str(v).strip()
 
 
 def export_qdpx(

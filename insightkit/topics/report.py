@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from insightkit.segments import is_missing
+
 __all__ = ["write_topics_png", "write_topics_html"]
 
 _BLUE, _ORANGE, _GREY = "#4a78a8", "#d9822b", "#b0b0b0"
@@ -91,7 +93,7 @@ def write_topics_png(result, path: str | Path, max_topics: int = 25) -> Path:
 # --- HTML ------------------------------------------------------------------------------------
 
 def _e(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if is_missing(value):
         return ""
     return html.escape(str(value), quote=True)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError, ParameterError
+from insightkit.segments import theme_ids
 from insightkit.topics.params import STOP_WORDS
 
 __all__ = ["codebook_themes", "default_codebook_themes", "tag_matrix", "seed_lists", "topic_theme_columns",
@@ -136,7 +137,7 @@ def tag_untagged(df: pd.DataFrame, text_column: str, notes: list[str]) -> pd.Dat
             raise  # not the pinned model ($INSIGHTKIT_MODEL_SHA256): refused, never run around
         notes.append(f"could not tag the table with the shipped theme model ({exc}); running untagged")
         return df
-    if not any(str(c).startswith("theme_") for c in tagged.columns) or len(tagged) != len(df):
+    if not theme_ids(tagged) or len(tagged) != len(df):
         notes.append("the theme model returned no theme columns; running untagged")
         return df
     notes.append("tagged with the shipped theme model (theme_<id>/score_<id> columns added)")
