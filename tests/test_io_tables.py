@@ -550,3 +550,20 @@ def test_damaged_parquet_bytes_are_one_input_error(tmp_path):
             read_table(path)
         except InputError as exc:
             assert "damaged.parquet" in str(exc)
+
+
+def test_parquet_with_invalid_utf8_text_is_one_input_error(tmp_path):
+    """A string column whose bytes are not UTF-8 (a damaged or hand-made file) is refused by name,
+    whichever way the table is read, not left to fail later inside pandas or a command."""
+    table = pa.table({"id": ["a", "b"], "text": ["plain answer", "MARKERMARKER"]})
+    path = tmp_path / "bad_utf8.parquet"
+    pq.write_table(table, path, compression="none", use_dictionary=False, write_statistics=False)
+    data = path.read_bytes()
+    assert data.count(b"MARKERMARKER") == 1
+    path.write_bytes(data.replace(b"MARKERMARKER", b"\xff\xfe" * 6))
+    with pytest.raises(InputError, match="bad_utf8.parquet"):
+        read_table(path)
+    from insightkit.io.tables import iter_table
+
+    with pytest.raises(InputError, match="bad_utf8.parquet"):
+        list(iter_table(path, 1))

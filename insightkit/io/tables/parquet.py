@@ -111,7 +111,8 @@ def _iter_parquet(p: Path, chunk_rows: int, whole: bool) -> Iterator[pd.DataFram
                                     f"({_arrow_msg(exc)})") from None
             if batch is None:
                 break
-            try:  # damaged dictionary indices surface only when the values are measured
+            try:  # damaged dictionary indices or invalid UTF-8 surface only when the values are checked
+                batch.validate(full=True)
                 unpacked += sum(_logical_bytes(c) for c in batch.columns)
             except errors as exc:
                 raise InputError(p, f"not a readable Parquet file: rows from {start + 1} are damaged "
