@@ -94,44 +94,15 @@ def _themes(args: argparse.Namespace, df, notes: list[str]):
     return df_in, themes, codebook
 
 
-def _write(result, out: Path, args: argparse.Namespace) -> list:
-    """Every output file of the run, in the order they are listed."""
-    from insightkit.errors import InputError
-    from insightkit.export import write_table
-    from insightkit.topics.report import write_topics_html, write_topics_png
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(out, f"cannot write the output: {exc.strerror or exc}") from None
-    written = [write_table(result.segments, out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
-               write_table(result.emergent, out / "emergent.csv"),
-               write_table(result.subthemes_table, out / "subthemes.csv")]
-    if len(result.rejected):
-        written.append(write_table(result.rejected, out / "rejected.csv"))
-    for col, table in result.by_attribute.items():
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(col))
-        written.append(write_table(table, out / f"topics_by_{safe}.csv"))
-    if result.over_time is not None:
-        written.append(write_table(result.over_time, out / "topics_over_time.csv"))
-    written.append(write_topics_png(result, out / "topics.png"))
-    written.append(write_topics_html(result, out / "topics.html", title=f"Topics: {Path(args.input).name}"))
-    if not args.no_model and result.model is not None and result.model.topics_ is not None:
-        written.append(result.model.save(out / "model"))
-    (out / "messages.txt").write_text("\n".join(result.messages) + ("\n" if result.messages else ""), encoding="utf-8")
-    return written
-
-
 def run(args: argparse.Namespace) -> int:
     from insightkit.errors import InputError
     from insightkit.export import check_output_path, check_outputs
     from insightkit.topics import discover_topics
+    from insightkit.topics.report import TOPIC_OUTPUT_FILES, write_topic_outputs
 
     out = Path(args.out)
     check_output_path(out, folder=True)
-    check_outputs([out / n for n in ("segments.csv", "topics.csv", "emergent.csv", "subthemes.csv", "rejected.csv",
-                                     "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")],
-                  [args.input, args.codebook])
+    check_outputs([out / n for n in TOPIC_OUTPUT_FILES], [args.input, args.codebook])
     df = _read(args.input)
     _check_columns(args, df)
     notes: list[str] = []
@@ -148,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             raise
         raise InputError(args.input, exc.message, exc.line) from None  # a problem of the table: name it
     result.messages[:0] = notes
-    written = _write(result, out, args)
+    written = write_topic_outputs(result, out, title=f"Topics: {Path(args.input).name}", save_model=not args.no_model)
     for msg in result.messages:
         print(f"note: {msg}")
     t = result.topics

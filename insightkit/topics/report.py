@@ -16,7 +16,7 @@ import pandas as pd
 
 from insightkit.segments import is_missing
 
-__all__ = ["write_topics_png", "write_topics_html"]
+__all__ = ["write_topics_png", "write_topics_html", "write_topic_outputs", "TOPIC_OUTPUT_FILES"]
 
 _BLUE, _ORANGE, _GREY = "#4a78a8", "#d9822b", "#b0b0b0"
 _PALETTE = ["#4a78a8", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#e15759", "#79706e",
@@ -231,3 +231,38 @@ def write_topics_html(result, path: str | Path, title: str = "Topics") -> Path:
            + "\n".join(sections) + f"<script>{_JS}</script></body></html>")
     path.write_text(doc, encoding="utf-8")
     return path
+
+
+#: the files :func:`write_topic_outputs` may write (besides ``topics_by_<column>.csv`` and ``model/``)
+TOPIC_OUTPUT_FILES = ("segments.csv", "topics.csv", "emergent.csv", "subthemes.csv", "rejected.csv",
+                      "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")
+
+
+def write_topic_outputs(result, out: str | Path, *, title: str = "Topics", save_model: bool = True) -> list[Path]:
+    """Write a :class:`~insightkit.topics.TopicResult` into the folder ``out``: the tables (CSV,
+    formulas neutralised), the figure, the HTML page, the messages and, with ``save_model``, the fitted
+    model (safetensors and JSON). Returns every file written, in order."""
+    from insightkit.errors import InputError
+    from insightkit.export import write_table
+
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out, f"cannot write the output: {exc.strerror or exc}") from None
+    written = [write_table(result.segments, out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
+               write_table(result.emergent, out / "emergent.csv"),
+               write_table(result.subthemes_table, out / "subthemes.csv")]
+    if len(result.rejected):
+        written.append(write_table(result.rejected, out / "rejected.csv"))
+    for col, table in result.by_attribute.items():
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(col))
+        written.append(write_table(table, out / f"topics_by_{safe}.csv"))
+    if result.over_time is not None:
+        written.append(write_table(result.over_time, out / "topics_over_time.csv"))
+    written.append(write_topics_png(result, out / "topics.png"))
+    written.append(write_topics_html(result, out / "topics.html", title=title))
+    if save_model and result.model is not None and result.model.topics_ is not None:
+        written.append(result.model.save(out / "model"))
+    (out / "messages.txt").write_text("\n".join(result.messages) + ("\n" if result.messages else ""), encoding="utf-8")
+    return written
