@@ -195,8 +195,7 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
         tmp = path / f".{name}.tmp"
         tmp.write_bytes(data)
         os.replace(tmp, path / name)
-    if error_rates is not None:
-        model.error_rates_ = error_rates
+    model.error_rates_ = error_rates  # what the folder now records
     return path
 
 

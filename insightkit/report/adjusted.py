@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
 from insightkit.errors import ParameterError
 
-__all__ = ["wilson_interval", "ShareEstimate", "estimate_share", "MIN_SEPARATION", "METHOD_UNCORRECTED",
+__all__ = ["model_error_rates", "wilson_interval", "ShareEstimate", "estimate_share", "MIN_SEPARATION", "METHOD_UNCORRECTED",
            "METHOD_SEGMENTS", "METHOD_PEOPLE", "CORRECTED_METHODS"]
 
 #: the smallest ``tpr - fpr`` the correction divides by; below it the tagged share is reported
@@ -186,3 +187,25 @@ def estimate_share(k: int, n: int, counts: Mapping | None = None, *, segments: n
     alpha = (1 - level) / 2
     lo, hi = (float(v) for v in np.quantile(boot, [alpha, 1 - alpha]))
     return ShareEstimate(est, min(lo, est), max(hi, est), q, method)
+
+
+def model_error_rates(model: object = None, speed: str = "default") -> tuple[dict | None, str | None]:
+    """A model's per-theme confusion counts for ``speed`` ("default", or "fast" for ``tag --fast``)
+    and how they were measured: ``(counts, method)``, or ``(None, None)`` when it records none.
+
+    ``model`` is a loaded classifier (its ``error_rates_``), a model folder (read from its verified
+    meta.json without loading the encoder) or None for the shipped model.
+    """
+    from insightkit.classify.error_rates import rates_at_speed
+
+    if speed not in ("default", "fast"):
+        raise ParameterError(f"speed must be 'default' or 'fast', got {speed!r}")
+    if model is None or isinstance(model, (str, Path)):
+        from insightkit.classify.persist import default_theme_model_path, folder_error_rates, verify_model_folder
+
+        folder = default_theme_model_path() if model is None else Path(model)
+        entry = folder_error_rates(verify_model_folder(folder), folder)
+    else:
+        entry = getattr(model, "error_rates_", None)
+    counts = rates_at_speed(entry, speed)
+    return (counts, entry["method"]) if counts and entry else (None, None)

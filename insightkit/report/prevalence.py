@@ -1,9 +1,11 @@
-"""Theme prevalence counted in people, not segments, with Wilson intervals and suppression.
+"""Theme prevalence counted in people, not segments, with intervals and suppression.
 
 A participant who raises a theme in five turns counts once: reports say "how many trust leaders
 raised X", so the unit is the person (``participant_id``), and interviewers never count. Cells
 based on few people are suppressed by default, as NHS statistical publications do, because a
-small count beside a trust type and region can identify someone.
+small count beside a trust type and region can identify someone. Given the classifier's error
+rates, the shares correct for its errors (:mod:`insightkit.report.adjusted`); without them they are
+the shares tagged, with Wilson intervals.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from insightkit.errors import InputError
+from insightkit.errors import InputError, ParameterError
 from insightkit.report.adjusted import CORRECTED_METHODS, estimate_share, wilson_interval
 from insightkit.segments import is_missing
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
-           "pivot_display"]
+           "pivot_display", "prevalence_table", "method_note", "is_corrected"]
 
 SUPPRESSED = "*"
 
@@ -159,6 +161,53 @@ def theme_prevalence(
                                        "estimate", "tagged_share", "method", "suppressed", "display"])
 
 
+UNITS = ("person", "segment")
+#: the columns of :func:`prevalence_table` after the ``by`` columns
+TABLE_COLUMNS = ["theme", "n", "estimate", "ci_low", "ci_high", "tagged_share", "method", "suppressed"]
+
+
+def prevalence_table(
+    tagged: pd.DataFrame,
+    by: Sequence[str] | str | None = None,
+    *,
+    unit: str | None = None,
+    error_rates: Mapping | None = None,
+    min_count: int = 5,
+    suppress: bool = True,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Each theme's share, overall and by group, in proportions: what ``insightkit prevalence`` writes.
+
+    Columns: the ``by`` columns (an "All" row set after the groups), then ``theme``, ``n`` (people or
+    segments in the group), ``estimate``, ``ci_low``, ``ci_high``, ``tagged_share``, ``method`` and
+    ``suppressed``. ``unit`` is "person" (a person counts once, tagged when any of their segments is)
+    or "segment"; None: "person" when the table has a ``participant_id`` column with a value in it,
+    else "segment" (a segment without a participant id then counts as a person of its own).
+    Interviewers never count. ``error_rates`` and the rest are those of :func:`theme_prevalence`,
+    whose numbers these are.
+    """
+    has_people = "participant_id" in tagged.columns and not tagged["participant_id"].map(is_missing).all()
+    unit = unit or ("person" if has_people else "segment")
+    if unit not in UNITS:
+        raise ParameterError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}")
+    if unit == "person" and not has_people:
+        raise InputError(None, "no participant_id values to count people by: use the segment unit")
+    table = tagged
+    if unit == "person":
+        ids = tagged["participant_id"]
+        blank = ids.map(is_missing)
+        table = tagged.assign(participant_id=ids.astype("string").where(~blank, "\x00row" + pd.Series(
+            range(len(tagged)), index=tagged.index).astype("string")))
+    by = [by] if isinstance(by, str) else list(by or [])
+    prev = theme_prevalence(table, by=by, unit="participant_id" if unit == "person" else None, min_count=min_count,
+                            suppress=suppress, level=level, include_total=True, error_rates=error_rates, seed=seed)
+    out = prev.rename(columns={"n_people": "n"})
+    out["ci_low"] = out["ci_low"] / 100
+    out["ci_high"] = out["ci_high"] / 100
+    return out[[*by, *TABLE_COLUMNS]]
+
+
 LIKERT_ORDER = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
 
 
@@ -239,6 +288,26 @@ def likert_columns(segments: pd.DataFrame) -> list[str]:
         if len(vals) >= 5 and vals.isin(known).mean() >= 0.9:
             out.append(c)
     return out
+
+
+def method_note(prev: pd.DataFrame) -> str:
+    """How a prevalence table's shares were estimated, in one sentence for a report: its ``method``,
+    or each method with the themes it applies to when they differ."""
+    if "method" not in prev.columns or not len(prev):
+        return ""
+    by_method: dict[str, list[str]] = {}
+    for m, t in zip(prev["method"], prev["theme"]):
+        themes = by_method.setdefault(str(m), [])
+        if t not in themes:
+            themes.append(str(t))
+    if len(by_method) == 1:
+        return f"Method: {next(iter(by_method))}."
+    return "Method: " + "; ".join(f"{m} ({', '.join(ts)})" for m, ts in by_method.items()) + "."
+
+
+def is_corrected(prev: pd.DataFrame) -> bool:
+    """Whether any share in a prevalence table is corrected for the classifier's errors."""
+    return "method" in prev.columns and bool(prev["method"].isin(CORRECTED_METHODS).any())
 
 
 def pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
