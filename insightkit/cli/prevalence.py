@@ -1,7 +1,7 @@
 """``insightkit prevalence``: each theme's share in a tagged table, corrected for the classifier's errors.
 
 Reads the error rates the model folder records (``error_rates`` in meta.json) without loading the
-model, and writes one row per theme, overall and per group (docs/prevalence.md).
+model, and writes one row per theme, overall and per group (docs/concepts/prevalence.md).
 """
 
 from __future__ import annotations
