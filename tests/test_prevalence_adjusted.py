@@ -234,13 +234,18 @@ def test_cli_end_to_end(model_with_rates, tmp_path, capsys):
 @pytest.mark.parametrize("argv, needle", [
     (["--by", "nope"], "nope"),
     (["--unit", "person", "--by", "trust_type", "--min-count", "0"], "--min-count"),
+    (["--seed", "-1"], "--seed"),
     (["--model", "/nonexistent/model"], "model folder not found"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, needle):
     from insightkit.cli import main
 
     src = _tagged_csv(tmp_path / "tagged.csv", THEMES)
-    assert main(["prevalence", str(src), *argv, "--out", str(tmp_path / "p.csv")]) == 2
+    try:
+        code = main(["prevalence", str(src), *argv, "--out", str(tmp_path / "p.csv")])
+    except SystemExit as exc:  # a usage error
+        code = exc.code
+    assert code == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and needle in err
 

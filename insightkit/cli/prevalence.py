@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from insightkit.cli._common import add_model_options, add_out, add_quiet
+from insightkit.cli._types import positive_int, seed
 
 HELP = "share of people (or segments) with each theme, corrected for the classifier's errors, with intervals"
 
@@ -34,9 +35,9 @@ def register(subparsers) -> None:
     add_model_options(p, help="model folder whose error rates to use: the one TAGGED was tagged with "
                               "(default: the shipped nhs-digital model)")
     p.add_argument("--fast", action="store_true", help="use the fast head's error rates (TAGGED was made with 'tag --fast')")
-    p.add_argument("--min-count", type=int, default=5, metavar="N",
+    p.add_argument("--min-count", type=positive_int, default=5, metavar="N",
                    help="suppress groups of fewer than N units and themes tagged for 1 to N-1 of them (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap interval (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the bootstrap interval (default 0)")
     add_out(p, "FILE", "table to write (.csv, .tsv, .xlsx or .parquet)")
     add_quiet(p, help="no summary")
     p.set_defaults(func=run)
@@ -44,14 +45,12 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightkit.cli import model_pin
-    from insightkit.errors import InputError, ParameterError
+    from insightkit.errors import InputError
     from insightkit.export import check_outputs, read_table, write_table
     from insightkit.integrity import check_model_digest, pinned_digest
     from insightkit.report.adjusted import model_error_rates
     from insightkit.report.prevalence import prevalence_table
 
-    if args.min_count < 1:
-        raise ParameterError(f"--min-count must be at least 1, got {args.min_count}")
     check_outputs([args.out], [args.tagged])
     pin, what = pinned_digest(model_pin(args))
     if pin is not None:
