@@ -60,6 +60,8 @@ _EXPORTS = {
     "verify_quotes": "insightkit.quotes.verify",
     "QuoteDecisionWarning": "insightkit.quotes.decisions",
     "theme_prevalence": "insightkit.report",
+    "prevalence_table": "insightkit.report",
+    "model_error_rates": "insightkit.report",
     "build_report": "insightkit.pipeline",
 }
 

@@ -178,6 +178,7 @@ BAD_OPTIONS = [
     ["train", "x.csv", "--out", "m", "--seed", "-1"],
     ["train", "x.csv", "--out", "m", "--dev", "no-such.csv"],
     ["tag", "x.csv", "--out", "o.csv", "--chunk-rows", "0"],
+    ["prevalence", "x.csv", "--out", "o.csv", "--min-count", "0"],
     ["clean", "x.csv", "--out", "o.csv", "--participants", "no-such.csv"],
 ]
 

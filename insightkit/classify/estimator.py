@@ -355,9 +355,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """The constructor parameters that matter for a saved model (JSON-safe), from ``get_params()``."""
         return persist.model_config(self)
 
-    def save(self, path: str | Path, *, metrics: dict | None = None, training_file: dict | None = None) -> Path:
-        """Write the model folder (meta.json, weights.safetensors, vocabulary JSON); no pickle."""
-        return persist.save_model(self, path, metrics=metrics, training_file=training_file)
+    def save(self, path: str | Path, *, metrics: dict | None = None, training_file: dict | None = None,
+             error_rates: dict | None = None) -> Path:
+        """Write the model folder (meta.json, weights.safetensors, vocabulary JSON); no pickle.
+        ``error_rates``: per-theme confusion counts by speed (:mod:`insightkit.classify.error_rates`)."""
+        return persist.save_model(self, path, metrics=metrics, training_file=training_file, error_rates=error_rates)
 
     @classmethod
     def load(cls, path: str | Path, *, embedding_model: str | None = None,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from insightkit.classify.error_rates import check_error_rates
 from insightkit.classify.fast import check_static_source
 from insightkit.classify.views import _EMBEDDING_VIEWS, _make_vectorizer, tfidf_config
 from insightkit.classify.zero_shot import prepare_zero_shot
@@ -100,14 +101,21 @@ def params_from_config(cls, cfg: dict[str, Any]) -> dict[str, Any]:
             for k, v in params.items()}
 
 
-def save_model(model, path: str | Path, *, metrics: dict | None = None, training_file: dict | None = None) -> Path:
-    """Write the model folder (meta.json, weights.safetensors, vocabulary JSON); no pickle."""
+def save_model(model, path: str | Path, *, metrics: dict | None = None, training_file: dict | None = None,
+               error_rates: dict | None = None) -> Path:
+    """Write the model folder (meta.json, weights.safetensors, vocabulary JSON); no pickle.
+
+    ``error_rates`` (per-theme confusion counts by speed, :mod:`insightkit.classify.error_rates`),
+    checked and recorded in meta.json under ``"error_rates"``, and set on the model as ``error_rates_``.
+    """
     from safetensors.numpy import save as st_save
 
     import insightkit
     from insightkit.embed import DEFAULT_MODEL_NAME, default_encoder_path_or_none
 
     model._check_fitted()
+    if error_rates is not None:
+        error_rates = check_error_rates(error_rates, model.theme_ids_)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
@@ -175,6 +183,8 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
                   **(fast_files if fast_entry else {})},
         "fast": fast_entry,
     }
+    if error_rates is not None:
+        meta["error_rates"] = error_rates
     meta["meta_sha256"] = _sha256_bytes(_canonical(meta))
     files[_META] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     # remove files of an older model that this one does not write
@@ -185,6 +195,7 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
         tmp = path / f".{name}.tmp"
         tmp.write_bytes(data)
         os.replace(tmp, path / name)
+    model.error_rates_ = error_rates  # what the folder now records
     return path
 
 
@@ -247,6 +258,7 @@ def load_folder(cls, path: str | Path, *, embedding_model: str | None = None, sh
     model.embedding_hash_ = emb_meta["sha256"]
     model.meta_ = meta
     model.path_ = path
+    model.error_rates_ = folder_error_rates(meta, path)
     if model.speed == "fast":
         fp = tensors.get("static.fingerprint")
         model.static_meta_ = {**model.static_meta_, "fingerprint": None if fp is None else np.asarray(fp)}
@@ -257,6 +269,7 @@ def load_folder(cls, path: str | Path, *, embedding_model: str | None = None, sh
             raise ModelError(f"{path / fast['folder']}: the fast head is not the one saved with this model")
         if model.fast_.speed != "fast":
             raise ModelError(f"{path / fast['folder']}: not a fast-mode model")
+        model.fast_.error_rates_ = model.error_rates_  # one entry holds both speeds' counts
     if model.zero_shot_:
         prepare_zero_shot(model)
     return model
@@ -340,6 +353,13 @@ def verify_model_folder(path: str | Path) -> dict:
         if file_sha256(f) != digest:
             raise ModelError(f"{f}: file was altered (sha256 does not match meta.json); refusing to load")
     return meta
+
+
+def folder_error_rates(meta: dict, path: str | Path) -> dict | None:
+    """A verified folder's ``"error_rates"`` (checked against its themes), or None when it has none."""
+    if meta.get("error_rates") is None:
+        return None
+    return check_error_rates(meta["error_rates"], meta["themes"], f"{Path(path) / _META}: error_rates")
 
 
 def default_theme_model_path() -> Path:

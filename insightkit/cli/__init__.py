@@ -16,7 +16,7 @@ from insightkit import __version__
 from insightkit.errors import InsightkitError
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ["clean", "train", "tag", "evaluate", "agreement", "topics", "quotes", "report"]
+COMMANDS = ["clean", "train", "tag", "prevalence", "evaluate", "agreement", "topics", "quotes", "report"]
 
 
 class _Parser(argparse.ArgumentParser):

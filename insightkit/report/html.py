@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 
 from insightkit import __version__
-from insightkit.report.prevalence import pivot_display
+from insightkit.report.prevalence import is_corrected, method_note, pivot_display
 
 __all__ = ["write_html"]
 
@@ -61,8 +61,9 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
          f"<p class='meta'>{n_docs} documents · {len(tagged)} segments · {n_people} participants and respondents · "
          f"{len(rejected)} rows set aside (see the 'rejected' sheet) · generated {date.today().isoformat()} by insightkit {__version__}</p>",
          "<h2>Summary</h2>",
-         f"<p>Share of people (participants and respondents, not segments) who raised each theme, with 95% Wilson "
-         f"intervals. Cells based on fewer than {min_count} people are suppressed (*).</p>",
+         f"<p>Share of people (participants and respondents, not segments) who raised each theme, with 95% "
+         f"intervals. {_e(method_note(prevalence['overall']))} Cells based on fewer than {min_count} people are "
+         "suppressed (*).</p>",
          f"<img alt='Theme prevalence' src='{figures['prevalence']}'>",
          _table_html(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high", "display"])]
     for col, prev in prevalence.items():
@@ -81,7 +82,9 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
         ov = prevalence["overall"]
         row = ov[ov["theme"] == t.id]
         if len(row):
-            h.append(f"<p>Raised by {_e(row['display'].iloc[0])} people.</p>")
+            corrected = is_corrected(row)
+            h.append(f"<p>Raised by {'an estimated ' if corrected else ''}{_e(row['display'].iloc[0])}"
+                     f"{' of' if corrected else ''} people.</p>")
         subs = (subthemes or {}).get(t.id)
         if (subs is None or not len(subs)) and topics_table is not None and len(topics_table) and "theme" in topics_table.columns:
             subs = topics_table[topics_table["theme"].fillna("") == t.id]

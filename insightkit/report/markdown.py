@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 
 from insightkit import __version__
-from insightkit.report.prevalence import pivot_display
+from insightkit.report.prevalence import method_note, pivot_display
 
 __all__ = ["md_escape", "write_markdown"]
 
@@ -70,7 +70,8 @@ def write_markdown(path, title, tagged, prevalence, quotes, topics_table, cb, la
     # every value from the input, the codebook or the command line goes through md_escape
     lines = [f"# {md_escape(title)}", "", f"Generated {date.today().isoformat()} by insightkit {__version__}.", "",
              "## Theme prevalence", "",
-             f"People who raised each theme (95% Wilson intervals); cells under {min_count} people suppressed (*).", "",
+             f"People who raised each theme (95% intervals); cells under {min_count} people suppressed (*). "
+             f"{md_escape(method_note(prevalence['overall']))}", "",
              _md_table(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high"]), ""]
     for col, prev in prevalence.items():
         if col == "overall":

@@ -149,8 +149,12 @@ def report_figures(folder: Path, prevalence: Mapping[str, pd.DataFrame], topics_
     figures: dict[str, str] = {}
     # a column name is not a file name: figures/heatmap_<col> holds only safe characters, one per column
     figure_names = dict(zip(prevalence, figure_file_names(f"heatmap_{c}" for c in prevalence)))
-    figures["prevalence"] = figure_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels))
-    save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels), folder / "prevalence")
+    from insightkit.report.prevalence import is_corrected
+
+    title = ("Theme prevalence, corrected for classifier errors (95% interval)" if is_corrected(prevalence["overall"])
+             else "Theme prevalence (95% Wilson interval)")
+    figures["prevalence"] = figure_data_uri(prevalence_bars(prevalence["overall"], theme_labels=labels, title=title))
+    save_figure(prevalence_bars(prevalence["overall"], theme_labels=labels, title=title), folder / "prevalence")
     for col, prev in prevalence.items():
         if col == "overall":
             continue

@@ -1,48 +1,29 @@
-"""Theme prevalence counted in people, not segments, with Wilson intervals and suppression.
+"""Theme prevalence counted in people, not segments, with intervals and suppression.
 
 A participant who raises a theme in five turns counts once: reports say "how many trust leaders
 raised X", so the unit is the person (``participant_id``), and interviewers never count. Cells
 based on few people are suppressed by default, as NHS statistical publications do, because a
-small count beside a trust type and region can identify someone.
+small count beside a trust type and region can identify someone. Given the classifier's error
+rates, the shares correct for its errors (:mod:`insightkit.report.adjusted`); without them they are
+the shares tagged, with Wilson intervals.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from insightkit.errors import InputError, ParameterError
+from insightkit.report.adjusted import CORRECTED_METHODS, estimate_share, wilson_interval
 from insightkit.segments import is_missing
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
-           "pivot_display"]
+           "pivot_display", "prevalence_table", "method_note", "is_corrected"]
 
 SUPPRESSED = "*"
-
-
-def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (proportions in [0, 1]), from SciPy's
-    ``binomtest(k, n).proportion_ci(level, method="wilson")``.
-
-    The interval always contains the estimate ``k / n``: with k = 0 the lower bound is exactly 0 and
-    with k = n the upper bound is exactly 1 (the closed form leaves a rounding residue such as 5.6e-17
-    there, which put the bound on the wrong side of the estimate and made error bars negative).
-    Scaling all three by the same positive factor (``100 * (k / n)`` for percent) keeps the order.
-    """
-    if n <= 0:
-        return (math.nan, math.nan)
-    if not 0 <= k <= n:
-        raise ParameterError(f"k must be between 0 and n={n}; got {k}")
-    from scipy.stats import binomtest
-
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
-    p = k / n
-    lo = 0.0 if k == 0 else min(p, max(0.0, float(ci.low)))
-    hi = 1.0 if k == n else max(p, min(1.0, float(ci.high)))
-    return (lo, hi)
 
 
 def _percent(k: int, n: int) -> float:
@@ -56,8 +37,8 @@ def theme_ids_of(tagged: pd.DataFrame) -> list[str]:
     return segment_theme_ids(tagged)
 
 
-def _people(tagged: pd.DataFrame, unit: str) -> pd.DataFrame:
-    if unit not in tagged.columns:
+def _people(tagged: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    if unit is not None and unit not in tagged.columns:
         raise InputError(None, f"the table has no '{unit}' column to count people by")
     people = tagged
     if "role" in people.columns:
@@ -65,10 +46,21 @@ def _people(tagged: pd.DataFrame, unit: str) -> pd.DataFrame:
     return people
 
 
-def _display(k, n, pct, suppressed: bool) -> str:
+def _display(k, n, pct, suppressed: bool, corrected: bool = False, lo: float = math.nan, hi: float = math.nan) -> str:
     if suppressed:
         return SUPPRESSED
+    if corrected:
+        return f"{pct:.0f}% ({lo:.0f}-{hi:.0f}%)"
     return f"{int(k)} of {int(n)} ({pct:.0f}%)"
+
+
+def _theme_counts(error_rates: Mapping | None) -> Mapping:
+    """Per-theme counts from ``error_rates``: given per theme, or a model's whole entry (its "default")."""
+    if not error_rates:
+        return {}
+    if "method" in error_rates:
+        return error_rates.get("default") or {}
+    return error_rates
 
 
 def theme_prevalence(
@@ -76,20 +68,33 @@ def theme_prevalence(
     by: Sequence[str] | str | None = ("trust_type",),
     *,
     themes: Iterable[str] | None = None,
-    unit: str = "participant_id",
+    unit: str | None = "participant_id",
     min_count: int = 5,
     suppress: bool = True,
     level: float = 0.95,
     include_total: bool = True,
+    error_rates: Mapping | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """People who raised each theme, by group: counts, percentages and Wilson intervals.
+    """People who raised each theme, by group: counts, shares and intervals.
 
     Returns one row per group and theme with ``n_people`` (people in the group), ``n_raised``
     (people with at least one segment tagged with the theme), ``percent``, ``ci_low``, ``ci_high``
-    (percent), ``suppressed`` and ``display``. With ``suppress`` (the default) a cell is suppressed
-    when its group has fewer than ``min_count`` people or when between 1 and ``min_count - 1``
-    people raised the theme: its numbers become NaN and ``display`` shows "*". ``include_total``
-    adds an "All" group.
+    (percent), ``estimate`` and ``tagged_share`` (proportions), ``method``, ``suppressed`` and
+    ``display``. ``unit`` names the column that identifies a person; None counts segments.
+
+    Without ``error_rates`` the share is the share tagged, with a Wilson interval. With them (per
+    theme ``{"tp", "fn", "fp", "tn"}`` counts: ``rates_at_speed(model.error_rates_, model.speed)``,
+    or a model's whole ``error_rates_``, whose "default" counts are used) the share corrects for the
+    classifier's errors (:mod:`insightkit.report.adjusted`): ``estimate``, ``percent`` and ``ci_*``
+    are then the corrected share and its bootstrap interval (seeded by ``seed``), ``tagged_share``
+    and ``n_raised`` stay what was tagged, ``display`` reads "31% (22-41%)", and ``method`` names
+    the method for each theme (a theme without counts, or one the classifier barely separates, is
+    left uncorrected and says so).
+
+    With ``suppress`` (the default) a cell is suppressed when its group has fewer than ``min_count``
+    people or when between 1 and ``min_count - 1`` people are tagged with the theme: its numbers
+    become NaN and ``display`` shows "*". ``include_total`` adds an "All" group.
     """
     if isinstance(by, str):
         by = [by]
@@ -104,19 +109,27 @@ def theme_prevalence(
     if absent:
         raise InputError(None, f"no theme column(s) for: {', '.join(absent)}")
     people = _people(tagged, unit)
-    flags = people[[unit, *by]].copy()
+    key = unit if unit is not None else "_row"
+    flags = pd.DataFrame({key: people[unit] if unit is not None else range(len(people))}, index=people.index)
+    for c in by:
+        flags[c] = people[c]
+    flags["_segments"] = 1
     for t in theme_list:
-        flags[t] = pd.to_numeric(people[f"theme_{t}"], errors="coerce").fillna(0).astype(int)
+        flags[t] = pd.to_numeric(people[f"theme_{t}"], errors="coerce").fillna(0).astype(int).clip(0, 1)
     # one row per person (and group: a person belongs to one group, the first seen)
-    agg = {t: "max" for t in theme_list}
-    agg.update({c: "first" for c in by})
-    per_person = flags.groupby(unit, sort=True).agg(agg).reset_index()
+    agg: dict = {f"_n_{t}": (t, "sum") for t in theme_list}
+    agg.update({f"_n_{t}": (t, "sum") for t in theme_list})
+    agg.update({c: (c, "first") for c in by})
+    agg["_segments"] = ("_segments", "sum")
+    agg.update({t: (t, "max") for t in theme_list})
+    per_person = flags.groupby(key, sort=True).agg(**agg).reset_index()
+    counts = _theme_counts(error_rates)
 
     groups: list[tuple[dict, pd.DataFrame]] = []
     if by:
-        for key, sub in per_person.groupby(by, sort=True, dropna=False):
-            key = key if isinstance(key, tuple) else (key,)
-            groups.append(({c: ("" if is_missing(v) else v) for c, v in zip(by, key)}, sub))
+        for gkey, sub in per_person.groupby(by, sort=True, dropna=False):
+            gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+            groups.append(({c: ("" if is_missing(v) else v) for c, v in zip(by, gkey)}, sub))
     if include_total or not by:
         groups.append(({c: "All" for c in by}, per_person))
 
@@ -125,8 +138,10 @@ def theme_prevalence(
         n = int(len(sub))
         for t in theme_list:
             k = int(sub[t].sum())
-            lo, hi = wilson_interval(k, n, level)
-            pct = _percent(k, n)
+            est = estimate_share(k, n, counts.get(t), segments=sub["_segments"].to_numpy(),
+                                 tagged_segments=int(sub[f"_n_{t}"].sum()), level=level, seed=seed)
+            corrected = est.method in CORRECTED_METHODS
+            pct = 100 * est.estimate if corrected else _percent(k, n)
             small = suppress and (n < min_count or 0 < k < min_count)
             rows.append({
                 **labels,
@@ -134,12 +149,63 @@ def theme_prevalence(
                 "n_people": n if not (suppress and n < min_count) else math.nan,
                 "n_raised": math.nan if small else k,
                 "percent": math.nan if small else pct,
-                "ci_low": math.nan if small else 100 * lo,
-                "ci_high": math.nan if small else 100 * hi,
+                "ci_low": math.nan if small else 100 * est.ci_low,
+                "ci_high": math.nan if small else 100 * est.ci_high,
+                "estimate": math.nan if small else est.estimate,
+                "tagged_share": math.nan if small else est.tagged_share,
+                "method": est.method,
                 "suppressed": bool(small),
-                "display": _display(k, n, pct, small),
+                "display": _display(k, n, pct, small, corrected, 100 * est.ci_low, 100 * est.ci_high),
             })
-    return pd.DataFrame(rows, columns=[*by, "theme", "n_people", "n_raised", "percent", "ci_low", "ci_high", "suppressed", "display"])
+    return pd.DataFrame(rows, columns=[*by, "theme", "n_people", "n_raised", "percent", "ci_low", "ci_high",
+                                       "estimate", "tagged_share", "method", "suppressed", "display"])
+
+
+UNITS = ("person", "segment")
+#: the columns of :func:`prevalence_table` after the ``by`` columns
+TABLE_COLUMNS = ["theme", "n", "estimate", "ci_low", "ci_high", "tagged_share", "method", "suppressed"]
+
+
+def prevalence_table(
+    tagged: pd.DataFrame,
+    by: Sequence[str] | str | None = None,
+    *,
+    unit: str | None = None,
+    error_rates: Mapping | None = None,
+    min_count: int = 5,
+    suppress: bool = True,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Each theme's share, overall and by group, in proportions: what ``insightkit prevalence`` writes.
+
+    Columns: the ``by`` columns (an "All" row set after the groups), then ``theme``, ``n`` (people or
+    segments in the group), ``estimate``, ``ci_low``, ``ci_high``, ``tagged_share``, ``method`` and
+    ``suppressed``. ``unit`` is "person" (a person counts once, tagged when any of their segments is)
+    or "segment"; None: "person" when the table has a ``participant_id`` column with a value in it,
+    else "segment" (a segment without a participant id then counts as a person of its own).
+    Interviewers never count. ``error_rates`` and the rest are those of :func:`theme_prevalence`,
+    whose numbers these are.
+    """
+    has_people = "participant_id" in tagged.columns and not tagged["participant_id"].map(is_missing).all()
+    unit = unit or ("person" if has_people else "segment")
+    if unit not in UNITS:
+        raise ParameterError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}")
+    if unit == "person" and not has_people:
+        raise InputError(None, "no participant_id values to count people by: use the segment unit")
+    table = tagged
+    if unit == "person":
+        ids = tagged["participant_id"]
+        blank = ids.map(is_missing)
+        table = tagged.assign(participant_id=ids.astype("string").where(~blank, "\x00row" + pd.Series(
+            range(len(tagged)), index=tagged.index).astype("string")))
+    by = [by] if isinstance(by, str) else list(by or [])
+    prev = theme_prevalence(table, by=by, unit="participant_id" if unit == "person" else None, min_count=min_count,
+                            suppress=suppress, level=level, include_total=True, error_rates=error_rates, seed=seed)
+    out = prev.rename(columns={"n_people": "n"})
+    out["ci_low"] = out["ci_low"] / 100
+    out["ci_high"] = out["ci_high"] / 100
+    return out[[*by, *TABLE_COLUMNS]]
 
 
 LIKERT_ORDER = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
@@ -222,6 +288,26 @@ def likert_columns(segments: pd.DataFrame) -> list[str]:
         if len(vals) >= 5 and vals.isin(known).mean() >= 0.9:
             out.append(c)
     return out
+
+
+def method_note(prev: pd.DataFrame) -> str:
+    """How a prevalence table's shares were estimated, in one sentence for a report: its ``method``,
+    or each method with the themes it applies to when they differ."""
+    if "method" not in prev.columns or not len(prev):
+        return ""
+    by_method: dict[str, list[str]] = {}
+    for m, t in zip(prev["method"], prev["theme"]):
+        themes = by_method.setdefault(str(m), [])
+        if t not in themes:
+            themes.append(str(t))
+    if len(by_method) == 1:
+        return f"Method: {next(iter(by_method))}."
+    return "Method: " + "; ".join(f"{m} ({', '.join(ts)})" for m, ts in by_method.items()) + "."
+
+
+def is_corrected(prev: pd.DataFrame) -> bool:
+    """Whether any share in a prevalence table is corrected for the classifier's errors."""
+    return "method" in prev.columns and bool(prev["method"].isin(CORRECTED_METHODS).any())
 
 
 def pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
