@@ -96,6 +96,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         is not diluted by the rest. It costs encoding every sentence of such texts as well as the
         text (with ``embeddings=`` given, the sentences are still encoded by the model's encoder);
         see ``docs/classifier.md`` for what it gained in cross-validation and what it costs.
+    fine_tune : dict, optional
+        Fine-tune the sentence encoder on the training texts first (settings of
+        :class:`~insightkit.embed.finetune.FineTuneSettings`; ``{}`` for the defaults), then fit the
+        views on the fine-tuned embeddings. The encoder is saved in the model folder (``encoder/``)
+        and the fast head's static vectors are distilled from it. ``None`` (default): the encoder
+        as installed. Costs minutes of training on a CPU, nothing at tagging time.
     """
 
     def __init__(self, codebook: Codebook | None = None, *, features: Sequence[str] = FEATURES,
@@ -105,7 +111,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  threshold_shrinkage: float = 20.0, zero_shot: bool = False, text_column: str = "text",
                  embedding_column: str = "embedding", embedding_model: str | None = None, seed: int = 0,
                  show_progress: bool = False, speed: str = "default", fast_head: bool = False,
-                 fast_params: dict | None = None, sentence_weight: float = 0.5):
+                 fast_params: dict | None = None, sentence_weight: float = 0.5, fine_tune: dict | None = None):
         self.codebook = codebook
         self.features = features
         self.C_embedding = C_embedding
@@ -128,6 +134,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.fast_head = fast_head
         self.fast_params = fast_params
         self.sentence_weight = sentence_weight
+        self.fine_tune = fine_tune
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -159,7 +166,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             return fast.static_embedder(self)
         from insightkit.embed import get_embedder
 
-        return get_embedder(self.embedding_model)
+        return get_embedder(self.encoder_source())
+
+    def encoder_source(self) -> str | None:
+        """The sentence-transformer folder this model encodes with: its fine-tuned encoder
+        (``encoder_path_``, also a fast head's parent's), else ``embedding_model`` (None: installed)."""
+        path = getattr(self, "encoder_path_", None)
+        if path is None and not hasattr(self, "thresholds_"):
+            path = getattr(self, "_inherited_encoder", None)
+        return str(path) if path is not None else self.embedding_model
 
     def _embeddings(self, texts: list[str], given: np.ndarray | None) -> np.ndarray:
         embedder = self._embedder()
@@ -200,6 +215,14 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ParameterError(f"sentence_weight must be between 0 and 1, got {self.sentence_weight!r}")
         if self.speed not in SPEEDS:
             raise ParameterError(f"speed must be one of {list(SPEEDS)}, got {self.speed!r}")
+        if self.fine_tune is not None:
+            from insightkit.embed.finetune import FineTuneSettings
+
+            if not isinstance(self.fine_tune, dict):
+                raise ParameterError(f"fine_tune must be a dict of settings or None, got {type(self.fine_tune).__name__}")
+            FineTuneSettings.from_dict(self.fine_tune)
+            if zero_shot or self.speed == "fast":
+                raise ParameterError("fine_tune needs a trained default-speed model (not zero-shot, not speed='fast')")
         if self.fast_head and self.speed != "default":
             raise ParameterError("fast_head=True needs speed='default' (a fast model has no second head)")
         if zero_shot and (self.fast_head or self.speed == "fast"):
@@ -207,14 +230,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                  "sentence-transformer's similarities (see docs/fast_mode.md)")
         return feats
 
-    def fit(self, X: Any = None, Y: Any = None, *, embeddings: Any = None) -> "ThemeClassifier":
+    def fit(self, X: Any = None, Y: Any = None, *, embeddings: Any = None,
+            sample_weight: Any = None, encoder_weight: Any = None) -> "ThemeClassifier":
         """Learn per-theme models and thresholds from texts ``X`` and 0/1 labels ``Y`` (n, k).
 
-        In zero-shot mode ``X`` and ``Y`` may be omitted: only the codebook is used.
+        ``sample_weight`` (one non-negative number per text) weighs texts in the regressions and in
+        fine-tuning, e.g. scarce real passages above written ones. ``encoder_weight`` weighs them in
+        fine-tuning alone (default: ``sample_weight``); a text weighted 0 there never reaches the
+        encoder, so texts kept for measuring the model can be learned by its heads without being
+        memorised by its encoder. In zero-shot mode ``X`` and ``Y`` may be omitted.
         """
-        return self._fit(X, Y, embeddings, zero_shot=bool(self.zero_shot))
+        return self._fit(X, Y, embeddings, zero_shot=bool(self.zero_shot), sample_weight=sample_weight,
+                         encoder_weight=encoder_weight)
 
-    def _fit(self, X: Any, Y: Any, embeddings: Any, *, zero_shot: bool) -> "ThemeClassifier":
+    def _fit(self, X: Any, Y: Any, embeddings: Any, *, zero_shot: bool, sample_weight: Any = None,
+             encoder_weight: Any = None) -> "ThemeClassifier":
         self.features_ = self._check_params(zero_shot)
         self.zero_shot_ = zero_shot
         if zero_shot:
@@ -240,20 +270,32 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             if n_pos == len(texts):
                 raise ValueError(f"theme {tid!r} is 1 for every text; a classifier needs negatives too")
 
+        w = tagging.read_weights(sample_weight, len(texts))
         self.codebook_ = codebook
         self.theme_ids_ = codebook.ids
         self.n_themes_ = len(codebook)
         self.classes_ = [np.array([0, 1])] * self.n_themes_
+        self.encoder_path_ = getattr(self, "_inherited_encoder", None)
+        self.error_rates_ = None  # measured for a fitted model by insightkit train --groups, not by fit
+        if self.fine_tune is not None:
+            if given is not None:
+                raise ParameterError("embeddings= cannot be used with fine_tune: the encoder is trained first, "
+                                     "so precomputed vectors would come from another encoder")
+            from insightkit.classify.finetuned import fine_tuned_encoder
+
+            ew = w if encoder_weight is None else tagging.read_weights(encoder_weight, len(texts))
+            self.encoder_path_ = fine_tuned_encoder(self, texts, Ym, ew)
         E = self._embeddings(texts, given) if any(v in self.features_ for v in _EMBEDDING_VIEWS) else None
         self.embedding_hash_ = self._embedder().model_hash if E is not None else None
-        self._fit_thresholds_and_views(texts, E, Ym)
-        self.training_hash_: str | None = persist.training_data_hash(texts, Ym, self.theme_ids_)
+        self._fit_thresholds_and_views(texts, E, Ym, w)
+        self.training_hash_: str | None = persist.training_data_hash(texts, Ym, self.theme_ids_, w)
         self.n_train_ = len(texts)
         self.train_positives_ = {t: int(p) for t, p in zip(self.theme_ids_, pos)}
-        self.fast_ = fast.make_fast_head(self).fit(texts, Ym) if self.fast_head else None
+        self.fast_ = fast.make_fast_head(self).fit(texts, Ym, sample_weight=w) if self.fast_head else None
         return self
 
-    def _fit_thresholds_and_views(self, texts: list[str], E: np.ndarray | None, Ym: np.ndarray) -> None:
+    def _fit_thresholds_and_views(self, texts: list[str], E: np.ndarray | None, Ym: np.ndarray,
+                                  w: np.ndarray | None = None) -> None:
         """Thresholds from out-of-fold scores (``threshold_folds``), then the views on all the data."""
         from insightkit.evaluate import MultilabelStratifiedKFold, evaluate_predictions
         from insightkit.progress import progress
@@ -267,7 +309,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 oof = np.zeros(Ym.shape, dtype=np.float64)
                 cv = MultilabelStratifiedKFold(n_splits=n_splits, random_state=int(self.seed))
                 for tr, te in cv.split(texts, Ym):
-                    views = fit_views(self, [texts[i] for i in tr], None if E is None else E[tr], Ym[tr], bar)
+                    views = fit_views(self, [texts[i] for i in tr], None if E is None else E[tr], Ym[tr], bar,
+                                      sample_weight=None if w is None else w[tr])
                     oof[te] = views_proba(self, views, [texts[i] for i in te], None if E is None else E[te])
                 self.thresholds_, self.shared_threshold_ = tune_thresholds(oof, Ym, float(self.threshold_shrinkage))
                 report = evaluate_predictions(Ym, (oof >= self.thresholds_).astype(int), self.theme_ids_)
@@ -277,7 +320,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 self.thresholds_ = np.full(self.n_themes_, 0.5)
                 self.shared_threshold_ = 0.5
                 self.cv_report_ = None
-            self.views_ = fit_views(self, texts, E, Ym, bar)
+            self.views_ = fit_views(self, texts, E, Ym, bar, sample_weight=w)
 
     def _fit_zero_shot(self) -> "ThemeClassifier":
         if self.codebook is None:

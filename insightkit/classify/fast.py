@@ -51,10 +51,13 @@ def make_fast_head(model):
     """An unfitted fast twin of ``model``: its parameters, ``speed="fast"``, then its ``fast_params``."""
     params = model.get_params(deep=False)
     params.update({"codebook": getattr(model, "codebook_", model.codebook), "fast_head": False,
-                   "fast_params": None})
+                   "fast_params": None, "fine_tune": None})
     params.update(dict(model.fast_params or {}))
     params["speed"] = "fast"
-    return type(model)(**params)
+    head = type(model)(**params)
+    # static vectors are distilled from the parent's encoder: the fine-tuned one when it has one
+    head._inherited_encoder = getattr(model, "encoder_path_", None)
+    return head
 
 
 def static_embedder(model):
@@ -63,7 +66,7 @@ def static_embedder(model):
 
     expected = getattr(model, "static_meta_", None)
     settings = (expected or {}).get("settings") or {}
-    emb = get_static_embedder(model.embedding_model, pca_dims=settings.get("pca_dims"),
+    emb = get_static_embedder(model.encoder_source(), pca_dims=settings.get("pca_dims"),
                               sif_coefficient=settings.get("sif_coefficient"))
     if expected is not None and not getattr(model, "_static_checked", False):
         check_static_table(emb, expected, getattr(model, "path_", None))

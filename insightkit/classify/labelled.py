@@ -19,11 +19,19 @@ _FALSE = {"0", "0.0", "false", "no"}
 
 def read_labelled(path: str | Path, codebook, text_column: str, *, require_positives: bool = True
                   ) -> tuple[list[str], np.ndarray, pd.DataFrame]:
-    """Texts and the (n, k) label matrix of a labelled table, with errors naming file, column and line."""
+    """Texts and the (n, k) label matrix of a labelled table, with errors naming file, column and line.
+
+    A table (CSV, TSV, XLSX, Parquet) has one 0/1 column per theme. JSON Lines (``.jsonl``) has one
+    object a line with the text and either those columns or a ``themes`` list of theme ids (the form
+    coders' exports and ``../shared/data/nhs-real`` use); other fields are kept in the returned frame.
+    """
     from insightkit.export import read_table
 
     path = Path(path)
-    df = read_table(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        df = _read_jsonl(path, codebook)
+    else:
+        df = read_table(path)
     if df.empty:
         raise InputError(path, "the table has no rows")
     cols = [str(c) for c in df.columns]
@@ -51,6 +59,39 @@ def read_labelled(path: str | Path, codebook, text_column: str, *, require_posit
             raise InputError(path, f"theme {theme.id!r} (column {col!r}) has no positive rows; a classifier "
                                    "cannot learn a theme it never sees (add examples or drop it from the codebook)")
     return texts, Y, df
+
+
+def _read_jsonl(path: Path, codebook) -> pd.DataFrame:
+    """One object a line; a ``themes`` list becomes one 0/1 column per theme id (unknown ids refused)."""
+    import json
+
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text ({exc.reason})") from None
+    ids = set(codebook.ids)
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, f"not a JSON object ({exc.msg})", line=i) from None
+        if not isinstance(obj, dict):
+            raise InputError(path, "each line must be a JSON object", line=i)
+        themes = obj.get("themes")
+        if themes is not None:
+            if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+                raise InputError(path, "'themes' must be a list of theme ids", line=i)
+            unknown = sorted(set(themes) - ids)
+            if unknown:
+                raise InputError(path, f"unknown theme id(s) {', '.join(unknown)} (codebook {codebook.name!r} has "
+                                       f"{', '.join(codebook.ids)})", line=i)
+            obj = {**{k: v for k, v in obj.items() if k != "themes" and k not in ids},
+                   **{t: int(t in themes) for t in codebook.ids}}
+        rows.append({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in obj.items()})
+    return pd.DataFrame(rows)
 
 
 def label_value(v, path: Path, col: str, line: int) -> int:

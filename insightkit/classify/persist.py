@@ -31,6 +31,7 @@ MODEL_FORMAT = "insightkit-theme-model"
 MODEL_FORMAT_VERSION = 1
 DEFAULT_MODEL = "nhs-digital"
 _FAST_DIR = "fast"
+ENCODER_DIR = "encoder"
 _WEIGHTS = "weights.safetensors"
 _META = "meta.json"
 
@@ -38,15 +39,16 @@ _META = "meta.json"
 #: where the encoder is on this machine, progress bars, and the fast head (saved as ``fast/``)
 _NOT_SAVED = ("codebook", "embedding_model", "show_progress", "fast_head", "fast_params")
 #: parameters added after the first model folders were written, with the value such folders behave with
-_DEFAULTS_BEFORE = {"sentence_weight": 0.0}
+_DEFAULTS_BEFORE = {"sentence_weight": 0.0, "fine_tune": None}
 
 
 def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def training_data_hash(texts, Y: np.ndarray, theme_ids) -> str:
-    """sha256 over the texts, the theme ids and the label matrix, in order: what the model learned from."""
+def training_data_hash(texts, Y: np.ndarray, theme_ids, sample_weight: np.ndarray | None = None) -> str:
+    """sha256 over the texts, the theme ids and the label matrix, in order: what the model learned from
+    (and the texts' weights, when they were weighed)."""
     h = hashlib.sha256()
     h.update(json.dumps(list(theme_ids)).encode())
     for t, row in zip(texts, np.asarray(Y, dtype=np.int8)):
@@ -54,6 +56,9 @@ def training_data_hash(texts, Y: np.ndarray, theme_ids) -> str:
         h.update(b"\x00")
         h.update(row.tobytes())
         h.update(b"\x01")
+    if sample_weight is not None:
+        h.update(b"weights")
+        h.update(np.ascontiguousarray(sample_weight, dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -146,6 +151,17 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
     emb_path = Path(embedder.source_path if model.speed == "fast" else embedder.model_path)
     default = default_encoder_path_or_none()
     emb_name = DEFAULT_MODEL_NAME if (default is not None and emb_path == default) else str(emb_path)
+    own_encoder = getattr(model, "encoder_path_", None)
+    encoder_entry: dict | None = None
+    encoder_files: dict[str, str] = {}
+    if own_encoder is not None and emb_path == Path(own_encoder):
+        emb_name = ENCODER_DIR if model.speed != "fast" else f"../{ENCODER_DIR}"
+        if model.speed != "fast":
+            encoder_entry, encoder_files = _save_encoder(Path(own_encoder), path)
+    elif (path / ENCODER_DIR).is_dir() and model.speed != "fast":  # an older model's encoder
+        import shutil
+
+        shutil.rmtree(path / ENCODER_DIR)
     fast_entry = None
     fast_dir = path / _FAST_DIR
     if getattr(model, "fast_", None) is not None:
@@ -170,7 +186,8 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
         "embedding": {"name": emb_name, "sha256": embedder.model_hash,
                       "dim": int(embedder.dim),
                       "used": bool(model.zero_shot_ or any(v in model.views_ for v in _EMBEDDING_VIEWS)),
-                      **({"static": embedder.describe()} if model.speed == "fast" else {})},
+                      **({"static": embedder.describe()} if model.speed == "fast" else {}),
+                      **({"folder": ENCODER_DIR, "fine_tuned": encoder_entry} if encoder_entry else {})},
         "training_data": {"sha256": model.training_hash_, "n_texts": int(model.n_train_),
                           "positives": getattr(model, "train_positives_", {}),
                           **({"file": training_file} if training_file else {})},
@@ -180,7 +197,7 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
         "seed": int(model.seed),
         "metrics": {"cross_validation": _jsonable(model.cv_report_), **_jsonable(metrics or {})},
         "files": {**{name: _sha256_bytes(data) for name, data in sorted(files.items())},
-                  **(fast_files if fast_entry else {})},
+                  **(fast_files if fast_entry else {}), **encoder_files},
         "fast": fast_entry,
     }
     if error_rates is not None:
@@ -197,6 +214,23 @@ def save_model(model, path: str | Path, *, metrics: dict | None = None, training
         os.replace(tmp, path / name)
     model.error_rates_ = error_rates  # what the folder now records
     return path
+
+
+def _save_encoder(source: Path, path: Path) -> tuple[dict, dict[str, str]]:
+    """Copy a fine-tuned encoder folder into the model folder; its record and files' sha256 for meta.json."""
+    import shutil
+
+    dest = path / ENCODER_DIR
+    if source.resolve() != dest.resolve():
+        tmp = path / f".{ENCODER_DIR}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(source, tmp)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    record = json.loads((dest / "fine_tuned.json").read_text(encoding="utf-8"))
+    files = {f"{ENCODER_DIR}/{p.relative_to(dest).as_posix()}": file_sha256(p)
+             for p in sorted(dest.rglob("*")) if p.is_file()}
+    return record, files
 
 
 def load_folder(cls, path: str | Path, *, embedding_model: str | None = None, sha256: str | None = None):
@@ -219,6 +253,12 @@ def load_folder(cls, path: str | Path, *, embedding_model: str | None = None, sh
     model.features_ = tuple(cfg["features"])
     model.zero_shot_ = bool(cfg["zero_shot"])
     emb_meta = meta["embedding"]
+    enc_dir = None
+    if emb_meta.get("folder") is not None:  # a fine-tuned encoder saved with the model
+        if emb_meta["folder"] != ENCODER_DIR or not (path / ENCODER_DIR / "config.json").is_file():
+            raise ModelError(f"{path / _META}: the model's encoder folder {emb_meta['folder']!r} is missing or invalid")
+        enc_dir = path / ENCODER_DIR
+        model.encoder_path_ = enc_dir
     if model.speed == "fast":
         # the static table is checked when it is first used (it may need distilling); the source
         # model it comes from is checked now, without loading it
@@ -264,7 +304,8 @@ def load_folder(cls, path: str | Path, *, embedding_model: str | None = None, sh
         model.static_meta_ = {**model.static_meta_, "fingerprint": None if fp is None else np.asarray(fp)}
     model.fast_ = None
     if fast:
-        model.fast_ = load_folder(cls, path / fast["folder"], embedding_model=embedding_model)
+        model.fast_ = load_folder(cls, path / fast["folder"],
+                                  embedding_model=str(enc_dir) if enc_dir is not None else embedding_model)
         if model.fast_.meta_.get("meta_sha256") != fast.get("meta_sha256"):
             raise ModelError(f"{path / fast['folder']}: the fast head is not the one saved with this model")
         if model.fast_.speed != "fast":

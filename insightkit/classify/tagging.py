@@ -18,6 +18,12 @@ from insightkit.errors import ParameterError
 from insightkit.segments import is_missing
 
 
+def uses_stored_vectors(model) -> bool:
+    """Whether a table's stored embedding column can stand in for ``model``'s own encoding: only for
+    a default-speed model on the installed encoder (or the one ``embedding_model`` names)."""
+    return model.speed != "fast" and getattr(model, "encoder_path_", None) is None
+
+
 def read_X(model, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[str], np.ndarray | None]:
     """Texts (and embeddings, when given) from a sequence of strings or a DataFrame."""
     emb = embeddings
@@ -25,8 +31,9 @@ def read_X(model, X: Any, embeddings: Any = None, *, where: str) -> tuple[list[s
         if model.text_column not in X.columns:
             raise ParameterError(f"{where}: X has no text column {model.text_column!r} "
                                  f"(columns: {', '.join(map(str, X.columns))})")
-        # a stored embedding column holds sentence-transformer vectors: not for the fast mode
-        if emb is None and model.embedding_column in X.columns and model.speed != "fast":
+        # a stored embedding column holds the installed sentence-transformer's vectors: not for the
+        # fast mode, nor for a model with a fine-tuned encoder of its own
+        if emb is None and model.embedding_column in X.columns and uses_stored_vectors(model):
             emb = np.stack([np.asarray(v, dtype=np.float32) for v in X[model.embedding_column]]) \
                 if len(X) else np.zeros((0, 0), dtype=np.float32)
         values = X[model.text_column].tolist()
@@ -97,6 +104,18 @@ def read_Y(Y: Any, n: int, codebook: Codebook | None) -> np.ndarray:
     return Ym
 
 
+def read_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """``sample_weight`` as a float array of one non-negative weight per text (None stays None)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight has {w.size} values but there are {n} texts")
+    if not np.all(np.isfinite(w)) or (w < 0).any() or not w.sum() > 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero")
+    return w
+
+
 def tag(model, segments: pd.DataFrame, text_column: str | None = None, *, embeddings: Any = None) -> pd.DataFrame:
     """A copy of ``segments`` with ``theme_<id>`` (0/1) and ``score_<id>`` for every theme of ``model``."""
     if not isinstance(segments, pd.DataFrame):
@@ -106,7 +125,7 @@ def tag(model, segments: pd.DataFrame, text_column: str | None = None, *, embedd
         raise ParameterError(f"the table has no text column {col!r} (columns: {', '.join(map(str, segments.columns))})")
     texts = ["" if is_missing(v) else str(v) for v in segments[col].tolist()]
     emb = embeddings
-    if emb is None and model.embedding_column in segments.columns and len(segments) and model.speed != "fast":
+    if emb is None and model.embedding_column in segments.columns and len(segments) and uses_stored_vectors(model):
         emb = np.stack([np.asarray(v, dtype=np.float32) for v in segments[model.embedding_column]])
     P = model.predict_proba(texts, embeddings=emb)
     return with_scores(model, segments, P)

@@ -103,7 +103,7 @@ def _ngram_transformer(part: dict):
     return ng
 
 
-def _fit_logreg(X, y: np.ndarray, C: float, class_weight, seed: int, dense: bool):
+def _fit_logreg(X, y: np.ndarray, C: float, class_weight, seed: int, dense: bool, sample_weight=None):
     from sklearn.linear_model import LogisticRegression
 
     if y.min() == y.max():  # a fold without positives (or negatives) of a rare theme: predict its base rate
@@ -117,7 +117,7 @@ def _fit_logreg(X, y: np.ndarray, C: float, class_weight, seed: int, dense: bool
     # not depend on how many cores the machine has
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=sample_weight)
     return model.coef_.ravel().astype(np.float64), float(model.intercept_[0])
 
 
@@ -127,8 +127,10 @@ def tfidf_config(features: Sequence[str]) -> dict[str, dict[str, Any]]:
             for v in ("words", "chars") if v in features}
 
 
-def fit_views(model, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=None) -> dict:
-    """Every view of ``model`` (``features_``) fitted on texts, their embeddings ``E`` and labels ``Y``."""
+def fit_views(model, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=None, *,
+              sample_weight: np.ndarray | None = None) -> dict:
+    """Every view of ``model`` (``features_``) fitted on texts, their embeddings ``E`` and labels ``Y``
+    (``sample_weight`` weighs the regressions; the neighbours view keeps every text as it is)."""
     views: dict[str, dict] = {}
     k = Y.shape[1]
     for view in model.features_:
@@ -148,7 +150,8 @@ def fit_views(model, texts: list[str], E: np.ndarray | None, Y: np.ndarray, bar=
         coef = np.zeros((k, X.shape[1]), dtype=np.float64)
         intercept = np.zeros(k, dtype=np.float64)
         for j in range(k):
-            coef[j], intercept[j] = _fit_logreg(X, Y[:, j], C, model.class_weight, int(model.seed), dense)
+            coef[j], intercept[j] = _fit_logreg(X, Y[:, j], C, model.class_weight, int(model.seed), dense,
+                                                sample_weight)
             if bar is not None:
                 bar.update(1)
         views[view] = {"coef": coef, "intercept": intercept, "vectorizer": vec}

@@ -15,7 +15,11 @@ from pathlib import Path
 
 
 from insightkit.cli._common import add_out, add_quiet, add_text_column
-from insightkit.cli._types import existing_dir, existing_file, fraction, seed
+from insightkit.cli._types import existing_dir, existing_file, fraction, int_at_least, seed
+from typing import Any
+
+import numpy as np
+
 from insightkit.errors import InputError, ParameterError
 
 HELP = "train a theme classifier on labelled texts and save it as a model folder"
@@ -46,10 +50,38 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=seed, default=0, help="random seed (default 0): same data and seed, same weights")
     p.add_argument("--embedding-model", metavar="DIR", type=existing_dir,
                    help="sentence-transformers model folder (default: the installed all-MiniLM-L6-v2)")
+    p.add_argument("--add", action="append", default=[], metavar="FILE", type=existing_file,
+                   help="labelled texts of the kind the model will tag (real passages, a team's coded batch; a table "
+                        "like TRAIN, or JSON Lines with a 'themes' list): trained on with --add-weight, and with "
+                        "--groups the texts the model's error rates are measured on (repeatable)")
+    p.add_argument("--add-weight", type=_positive_float, default=3.0, metavar="W",
+                   help="weight of each --add text against a TRAIN text (default 3)")
+    p.add_argument("--groups", metavar="COLUMN",
+                   help="column of the --add files naming each text's source (page, interview, respondent): the model's "
+                        "error rates, which 'insightkit prevalence' and the report correct for, are measured by "
+                        "--folds-fold cross-validation that holds out whole sources, and stored in meta.json")
+    p.add_argument("--folds", type=int_at_least(2), default=5, metavar="K",
+                   help="folds of that cross-validation (default 5); each refits the whole model")
+    p.add_argument("--fine-tune", action="store_true",
+                   help="fine-tune the encoder on the training texts first (TRAIN and --add, weighted; minutes on a "
+                        "CPU, and again in every fold of --groups) and save it in the model folder (encoder/); "
+                        "the heads then learn on its embeddings")
+    p.add_argument("--fine-tune-epochs", type=_positive_float, default=None, metavar="E",
+                   help="epochs of that fine-tuning (default 3)")
     p.add_argument("--copy-to", action="append", default=[], metavar="DIR",
                    help="also write an identical copy of the model folder here (repeatable)")
     add_quiet(p, help="no progress bars")
     p.set_defaults(func=run)
+
+
+def _positive_float(value: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value!r}")
+    return v
 
 
 def _is_model_folder(path: Path) -> bool:
@@ -72,7 +104,7 @@ def _check_folders(args) -> None:
 
     out = Path(args.out)
     check_output_path(out, folder=True)
-    given = [p for p in (args.train, args.dev, args.codebook, args.embedding_model) if p]
+    given = [p for p in (args.train, args.dev, args.codebook, args.embedding_model, *getattr(args, "add", [])) if p]
     model_files = ("meta.json", "weights.safetensors", "vocab_words.json", "vocab_chars.json")
     check_outputs([out / f for f in model_files] + [out / "fast" / f for f in model_files], given)
     inputs = [Path(p).resolve() for p in given]
@@ -114,6 +146,53 @@ def _replace_folder(src: Path, dest: Path) -> None:
         raise InputError(dest, f"cannot write the model copy: {exc.strerror or exc}") from None
 
 
+def _read_added(args, codebook) -> list[tuple[str, list[str], "np.ndarray", list]]:
+    """Each --add file's texts, labels and (with --groups) source of each text."""
+    from insightkit.classify.labelled import read_labelled
+
+    added = []
+    for f in args.add:
+        texts, Y, df = read_labelled(f, codebook, args.text_column, require_positives=False)
+        groups: list = []
+        if args.groups:
+            if args.groups not in df.columns:
+                raise InputError(f, f"no column {args.groups!r} to group texts by (--groups); columns: "
+                                    f"{', '.join(map(str, df.columns))}")
+            groups = ["" if v is None else str(v) for v in df[args.groups].tolist()]
+        added.append((f, texts, Y, groups))
+    return added
+
+
+def _measure_error_rates(args, model, texts, Y, a_texts, a_Y, groups, codebook) -> dict:
+    """Error rates of ``model``'s recipe on the --add texts, by cross-validation that holds out whole groups."""
+    from sklearn.base import clone
+
+    from insightkit.classify.calibration import grouped_out_of_fold
+    from insightkit.classify.persist import training_data_hash
+    from insightkit.evaluate import evaluate_predictions
+
+    def make():
+        m = clone(model)
+        m.show_progress = False
+        return m
+
+    if not args.quiet:
+        print(f"measuring error rates: {args.folds}-fold cross-validation over {len(a_texts)} --add texts, "
+              f"grouped by {args.groups!r} (each fold refits the model)", file=sys.stderr)
+    try:
+        oof = grouped_out_of_fold(make, texts, Y, a_texts, a_Y, groups, folds=args.folds,
+                                  cal_weight=args.add_weight)
+    except ParameterError as exc:
+        raise InputError(args.add[0], str(exc)) from exc
+    method = (f"{args.folds}-fold cross-validation grouped by {args.groups!r} on {len(a_texts)} labelled texts "
+              f"({', '.join(Path(f).name for f in args.add)}); each fold refits the model without its texts")
+    data = {"files": [Path(f).name for f in args.add], "n_texts": len(a_texts),
+            "sha256": training_data_hash(a_texts, a_Y, codebook.ids)}
+    data["macro_f1"] = {speed: round(float(evaluate_predictions(a_Y, tags, codebook.ids)["macro_f1"]), 4)
+                        for speed, tags in oof.tags.items()}
+    return oof.error_rates(a_Y, codebook.ids, method=method, data=data)
+
+
 def run(args: argparse.Namespace) -> int:
     from insightkit.classify import ThemeClassifier
     from insightkit.classify.labelled import read_labelled
@@ -123,12 +202,23 @@ def run(args: argparse.Namespace) -> int:
 
     _check_folders(args)
     codebook = load_codebook(args.codebook)
+    if args.zero_shot and (args.add or args.fine_tune):
+        raise ParameterError("--zero-shot takes no labelled texts: drop --add and --fine-tune")
+    if args.groups and not args.add:
+        raise ParameterError("--groups names a column of the --add files: give them with --add")
+    fine_tune = None
+    if args.fine_tune:
+        fine_tune = {} if args.fine_tune_epochs is None else {"epochs": args.fine_tune_epochs}
+    elif args.fine_tune_epochs is not None:
+        raise ParameterError("--fine-tune-epochs needs --fine-tune")
     model = ThemeClassifier(codebook, text_column=args.text_column, seed=args.seed,
                             embedding_model=args.embedding_model, show_progress=not args.quiet,
                             zero_shot=args.zero_shot, fast_head=not (args.no_fast or args.zero_shot),
+                            fine_tune=fine_tune,
                             **({} if args.sentence_weight is None or args.zero_shot
                                else {"sentence_weight": args.sentence_weight}))
-    training_file = None
+    training_file: dict[str, Any] | None = None
+    error_rates = None
     if args.zero_shot:
         if args.train:
             print("note: --zero-shot ignores TRAIN; the model uses the codebook only", file=sys.stderr)
@@ -138,10 +228,21 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError("TRAIN is required (or use --zero-shot)")
         texts, Y, _ = read_labelled(args.train, codebook, args.text_column)
         training_file = {"name": Path(args.train).name, "sha256": file_sha256(Path(args.train))}
+        added = _read_added(args, codebook)
+        if added:
+            training_file["added"] = [{"name": Path(f).name, "sha256": file_sha256(Path(f)), "n_texts": len(t),
+                                       "weight": args.add_weight} for f, t, _, _ in added]
+        a_texts = [t for _, ts, _, _ in added for t in ts]
+        a_Y = np.vstack([y for _, _, y, _ in added]) if added else np.zeros((0, len(codebook)), dtype=int)
+        all_texts, all_Y = texts + a_texts, np.vstack([Y, a_Y])
+        w = np.r_[np.ones(len(texts)), np.full(len(a_texts), args.add_weight)] if added else None
         try:
-            model.fit(texts, Y)
+            model.fit(all_texts, all_Y, sample_weight=w)
         except ValueError as exc:
             raise InputError(args.train, str(exc)) from exc
+        if args.groups:
+            error_rates = _measure_error_rates(args, model, texts, Y, a_texts, a_Y,
+                                               [g for _, _, _, gs in added for g in gs], codebook)
     metrics = {}
     if args.dev:
         dtexts, dY, _ = read_labelled(args.dev, codebook, args.text_column, require_positives=False)
@@ -150,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(model, "fast_", None) is not None:
             frep = evaluate_predictions(dY, model.at_speed("fast").predict(dtexts), codebook.ids)
             metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **frep}}
-    out = model.save(args.out, metrics=metrics, training_file=training_file)
+    out = model.save(args.out, metrics=metrics, training_file=training_file, error_rates=error_rates)
     for extra in args.copy_to:
         dest = Path(extra)
         if dest.resolve() == out.resolve():
@@ -173,6 +274,11 @@ def run(args: argparse.Namespace) -> int:
             fcv = fast.cv_report_
             print("fast head (static embeddings, 'insightkit tag --fast') -> "
                   f"{Path(out) / 'fast'}" + (f": cross-validated macro-F1 {fcv['macro_f1']:.3f}" if fcv else ""))
+    if error_rates is not None:
+        f1 = error_rates["data"].get("macro_f1", {})
+        print(f"error rates ({error_rates['method']}): out-of-fold macro-F1 "
+              + ", ".join(f"{speed} {v:.3f}" for speed, v in f1.items()) + "; stored in meta.json for "
+              "'insightkit prevalence' and the report")
     from insightkit.integrity import model_digest
 
     print(f"model folder digest: sha256 {model_digest(out)} (record it; pin loads with --model-sha256)")
