@@ -36,7 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "pxtextmining" / "v6framework_230831.csv"
 RESULTS = REPO / "benchmarks" / "results"
-METHODS = ("insightkit", "insightkit_whole_texts", "tfidf_linearsvc", "tfidf_svc_c15")
+METHODS = ("insightkit", "insightkit_fine_tuned", "insightkit_whole_texts", "tfidf_linearsvc", "tfidf_svc_c15")
 
 
 def load(path: Path = DATA):
@@ -64,6 +64,11 @@ def run_insightkit(texts, Y, labels, tr, te, seed, **params):
     cb = Codebook.from_labels(labels, name="pxtextmining v6")
     m = ThemeClassifier(cb, seed=0, **params).fit([texts[i] for i in tr], Y[tr])
     return m.predict([texts[i] for i in te])
+
+
+def run_insightkit_fine_tuned(texts, Y, labels, tr, te, seed):
+    """Defaults plus a fine-tuned encoder (``fine_tune={}``, ``insightkit train --fine-tune``)."""
+    return run_insightkit(texts, Y, labels, tr, te, seed, fine_tune={})
 
 
 def run_insightkit_whole_texts(texts, Y, labels, tr, te, seed):
@@ -94,7 +99,8 @@ def run_svc15(texts, Y, labels, tr, te, seed):
                             for j in range(Y.shape[1])])
 
 
-RUNNERS = {"insightkit": run_insightkit, "insightkit_whole_texts": run_insightkit_whole_texts, "tfidf_linearsvc": run_linearsvc, "tfidf_svc_c15": run_svc15}
+RUNNERS = {"insightkit": run_insightkit, "insightkit_fine_tuned": run_insightkit_fine_tuned,
+           "insightkit_whole_texts": run_insightkit_whole_texts, "tfidf_linearsvc": run_linearsvc, "tfidf_svc_c15": run_svc15}
 
 
 def machine() -> dict:
@@ -184,6 +190,7 @@ def main(argv=None) -> int:
 
 def markdown(r: dict) -> str:
     names = {"insightkit": "insightkit ThemeClassifier (defaults)",
+             "insightkit_fine_tuned": "insightkit ThemeClassifier, encoder fine-tuned on the training split (`--fine-tune`)",
              "insightkit_whole_texts": "insightkit, whole texts only (sentence_weight=0; the defaults before sentence-level scoring)", "tfidf_linearsvc": "TF-IDF (1-2) + LinearSVC, one-vs-rest",
              "tfidf_svc_c15": 'TF-IDF + SVC(C=15, class_weight="balanced") per label (published recipe)'}
     m = r["machine"]
