@@ -68,7 +68,8 @@ _STRONG_CUE_RX = re.compile(
 )
 #: after a name: a role in brackets, or praise ("Emma(physio)", "Faye was lovely", "Dawn is amazing")
 _CUE_AFTER_RX = re.compile(
-    r"^(?:[ \t]*\([ \t]*[a-z]|['’]s[ \t]+(?:team|care|help|support)|[ \t]+(?:was|is|has|had|were|are|have)[ \t]+"
+    r"^(?:[ \t]*\([ \t]*[a-z]|['’]s[ \t]+(?:team|care|help|support)|,?[ \t]+who[ \t]+(?!is[ \t]+the\b)|"
+    r"[ \t]+(?:was|is|has|had|were|are|have)[ \t]+"
     r"(?:so[ \t]+|very[ \t]+|really[ \t]+|always[ \t]+|just[ \t]+|absolutely[ \t]+|extremely[ \t]+)?"
     r"(?:lovely|amazing|brilliant|great|fantastic|excellent|wonderful|superb|fab|fabulous|kind|helpful|"
     r"caring|supportive|marvellous|outstanding|exceptional|friendly|polite|rude|been|a[ \t]+star|"
@@ -77,10 +78,11 @@ _CUE_AFTER_RX = re.compile(
 )
 #: "Dr P", "Mr S's team"; not "Dr I see" nor "Mr X", the usual stand-in of an anonymised export
 _TITLE_INITIAL_RX = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Doctor|Prof)\.?[ \t]+(?![IX]\b)([A-Z]{1,2})(?![\w&/-])(?:\.(?!\w))?")
+#: before a word these make it the ordinary word: "the Will", "a Hope", "so Calm", "was Grace"
 _DETERMINERS = frozenset({"the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that", "no", "any",
-                          "some", "of", "in", "on", "at", "into", "for", "with", "without", "very", "so", "too",
+                          "some", "of", "in", "on", "at", "into", "without", "very", "so", "too",
                           "more", "most", "less", "be", "been", "being", "is", "was", "are", "were", "will", "would",
-                          "can", "could", "should", "to"})
+                          "can", "could", "should"})
 #: after these a capitalised word is a place more often than a person
 _PLACE_PREPOSITIONS = frozenset({"at", "in", "near", "outside", "inside", "via"})
 _LIST_GLUE_RX = re.compile(r"^(?:[ \t]*,[ \t]*(?:and[ \t]+|&[ \t]*)?|[ \t]+(?:and|&|or)[ \t]+|[ \t]*&[ \t]*|[ \t]*/[ \t]*)$")
@@ -123,7 +125,15 @@ class GivenNameRecognizer(Recognizer):
             if len(core) < 2 or not core[0].isalpha():
                 continue
             lw = _lookup_form(core)
-            if lw in FAMILY or lw in STOP or vocab.generic(core) or (core.isupper() and len(core) > 1):
+            if (lw in FAMILY or lw.removesuffix("s") in FAMILY or lw in STOP or vocab.generic(core)
+                    or (core.isupper() and len(core) > 1)):
+                continue
+            cap = core[0].isupper()
+            freq = names.get(lw, 0)
+            if not freq and not cap:
+                continue  # a lower-case word counts only when it is a given name
+            eng = is_english(lw)
+            if not freq and eng:
                 continue
             before = text[max(0, t.start - 40):t.start]
             prev = toks[k - 1].text.lower() if k else ""
@@ -137,9 +147,6 @@ class GivenNameRecognizer(Recognizer):
             strong_before = bool(_STRONG_CUE_RX.search(before))
             if prev in _PLACE_PREPOSITIONS and not strong_before:
                 continue  # "at Pam Wellbeing", "in Carlton": a place or a service
-            cap = core[0].isupper()
-            freq = names.get(lw, 0)
-            eng = is_english(lw)
             start = starts_sentence(text, t.start)
             cue_after = bool(_CUE_AFTER_RX.match(text[t.start + len(core):t.start + len(core) + 40]))
             ok = False

@@ -120,6 +120,10 @@ def _ner_person_doubtful(text: str, span: tuple[int, int]) -> bool:
     if " " in word.strip() or not word[:1].isalpha():
         return False
     lw = fold1(strip_possessive(word)).lower()
+    after = re.match(r"[ \t]+([A-Za-z]+)", text[span[1]:span[1] + 20])
+    if after and after.group(1).lower() in ("ward", "unit", "centre", "center", "house", "hospital", "hospice",
+                                            "clinic", "road", "street", "lane", "court", "lodge", "wing"):
+        return True  # "Welford ward": a place named after someone
     if given_names_freq().get(lw):
         return False
     if is_english(lw):
