@@ -121,7 +121,11 @@ class GivenNameRecognizer(Recognizer):
         out: list[Detection] = []
         found: set[int] = set()
         for k, t in enumerate(toks):
-            core = strip_possessive(t.text)
+            raw = t.text
+            if not raw[0].isupper():  # most words: lower case and no given name, settled cheaply
+                if not raw[0].isalpha() or (raw.lower() not in names and raw.lower().rstrip("'’s") not in names):
+                    continue
+            core = strip_possessive(raw)
             if len(core) < 2 or not core[0].isalpha():
                 continue
             lw = _lookup_form(core)
