@@ -8,8 +8,9 @@ Levels:
   ("the the"). No other word is changed.
 
 Every step edits the aligned text, so the cleaned text always replays from the source
-(``apply_edits(source, start, end, edits) == text``). Non-answers and exact duplicate answers are
-not edited away: the readers send them to the rejected table with a reason.
+(``apply_edits(source, start, end, edits) == text``). Non-answers and exact duplicate answers (and,
+with ``small_talk=True``, call turns that are only small talk: "Sorry, bye, thanks") are not edited
+away: the readers send them to the rejected table with a reason.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from insightkit.clean.bullets import remove_bullets
 from insightkit.clean.fillers import DEFAULT_FILLERS, remove_fillers
 from insightkit.clean.nonanswers import DEFAULT_NON_ANSWERS, duplicate_key, is_non_answer, non_answer_key
 from insightkit.clean.repeats import DEFAULT_REPEAT_EXCEPTIONS, remove_repeats
+from insightkit.clean.smalltalk import DEFAULT_SMALL_TALK, is_small_talk
 from insightkit.clean.tags import DEFAULT_TAGS, remove_tags
 from insightkit.clean.timestamps import remove_timestamps
 from insightkit.clean.unicode import normalise_whitespace, repair_unicode
@@ -38,6 +40,8 @@ __all__ = [
     "clean",
     "clean_aligned",
     "is_non_answer",
+    "is_small_talk",
+    "DEFAULT_SMALL_TALK",
     "duplicate_key",
 ]
 
@@ -59,19 +63,25 @@ class CleaningConfig:
     repeats: bool = True
     non_answers: bool = True  # survey answers such as "N/A" -> rejected (reason non_answer)
     duplicates: bool = True  # exact repeats of an earlier answer to the same question -> rejected
+    # call turns of greetings, thanks, goodbyes, back-channel -> rejected (small_talk) when reading; off by
+    # default there (the table keeps every turn), while topics and quotes always set them aside
+    small_talk: bool = False
     filler_words: tuple[str, ...] = DEFAULT_FILLERS
     tag_words: tuple[str, ...] = DEFAULT_TAGS
     non_answer_phrases: tuple[str, ...] = DEFAULT_NON_ANSWERS
     repeat_exceptions: tuple[str, ...] = DEFAULT_REPEAT_EXCEPTIONS
+    small_talk_words: tuple[str, ...] = DEFAULT_SMALL_TALK
     _non_answer_keys: frozenset = field(default=frozenset(), repr=False, compare=False)
+    _small_talk_words: frozenset = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("filler_words", "tag_words", "non_answer_phrases", "repeat_exceptions"):
+        for name in ("filler_words", "tag_words", "non_answer_phrases", "repeat_exceptions", "small_talk_words"):
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, name, tuple(value))
         object.__setattr__(self, "_non_answer_keys", frozenset(non_answer_key(p) for p in self.non_answer_phrases))
+        object.__setattr__(self, "_small_talk_words", frozenset(w.lower() for w in self.small_talk_words))
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "CleaningConfig":
@@ -100,6 +110,9 @@ class CleaningConfig:
 
     def non_answer(self, text: str) -> str | None:
         return is_non_answer(text, self._non_answer_keys) if self.non_answers else None
+
+    def small_talk_detail(self, text: str) -> str | None:
+        return is_small_talk(text, self._small_talk_words) if self.small_talk else None
 
 
 DEFAULT_CONFIG = CleaningConfig()
@@ -152,7 +165,8 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
     Works from each row's ``text``/``start``/``end``/``edits``, so the new edits still replay from
     the source. What an earlier, stronger cleaning removed cannot come back: to go from ``clean``
     to ``verbatim`` read the sources again with ``read(..., level="verbatim")``. Rows left empty go
-    to ``rejected`` with reason ``empty``. A plain string gives the cleaned string.
+    to ``rejected`` with reason ``empty``; at level ``clean``, transcript turns that are only small
+    talk with reason ``small_talk``. A plain string gives the cleaned string.
     """
     config = config or DEFAULT_CONFIG
     if isinstance(segments, str):
@@ -181,9 +195,15 @@ def clean(segments, level: str = "clean", config: CleaningConfig | None = None):
         else:
             at = AlignedText.from_source(str(r["text"]))
         new = clean_aligned(at, level, config)
+        talk = (config.small_talk_detail(new.text) if new.text and level == "clean"
+                and str(whole.get("kind", "")) == "transcript" else None)
         if not new.text:
             rejected_rows.append({c: whole.get(c, "") for c in REJECTED_COLUMNS} | {c: whole[c] for c in kept_cols} |
                                  {"text": "", "reason": "empty", "detail": "nothing left after cleaning"})
+            keep.append(False)
+        elif talk:
+            rejected_rows.append({c: whole.get(c, "") for c in REJECTED_COLUMNS} | {c: whole[c] for c in kept_cols} |
+                                 {"text": new.text, "reason": "small_talk", "detail": talk})
             keep.append(False)
         else:
             keep.append(True)

@@ -15,7 +15,8 @@ def clean_items(docs, level: str, config: CleaningConfig, show_progress: bool | 
 
     Items with text are cleaned at ``level`` (set-aside header and malformed rows verbatim only);
     an item left with no text is marked ``empty``, a survey answer that says nothing
-    ``non_answer``, and (with ``config.duplicates``) a survey answer given before in the same file
+    ``non_answer``, a call turn of greetings, thanks or back-channel ``small_talk``, and (with
+    ``config.duplicates``) a survey answer given before in the same file
     ``duplicate_answer``.
     """
     items = [it for d in docs for it in d.items]
@@ -35,6 +36,10 @@ def clean_items(docs, level: str, config: CleaningConfig, show_progress: bool | 
             why = config.non_answer(it.at.text)
             if why:
                 it.reason, it.detail = "non_answer", why
+        elif level == "clean":
+            why = config.small_talk_detail(it.at.text)
+            if why:
+                it.reason, it.detail = "small_talk", why
     if config.duplicates:
         for d in docs:
             if d.kind != "survey":
