@@ -43,9 +43,15 @@ def test_round_trip(train_csv, tmp_path, capsys, monkeypatch):
     copy_dir = tmp_path / "copy"
     assert run_cli("train", train_csv, "--text-column", "text", "--out", model_dir, "--dev", train_csv,
                    "--copy-to", copy_dir, "--quiet") == 0
-    out = capsys.readouterr().out
+    cap = capsys.readouterr()
+    out = cap.out
     assert "trained on 44 texts" in out and "cross-validated" in out and "dev (train.csv" in out
+    # 44 texts are too few to trust: said on stderr, with the interval on the dev score
+    assert "95% interval" in out and "warning: the dev set train.csv has only 44 texts" in cap.err
+    assert "warning: the training data has only 44 texts" in cap.err
     meta = json.loads((model_dir / "meta.json").read_text())
+    lo, hi = meta["metrics"]["dev"]["macro_f1_ci"]
+    assert lo <= meta["metrics"]["dev"]["macro_f1"] <= hi
     assert meta["training_data"]["file"]["name"] == "train.csv"
     assert meta["metrics"]["dev"]["n_texts"] == 44
     files = [p for p in model_dir.rglob("*") if p.is_file()]

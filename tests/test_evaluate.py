@@ -116,3 +116,28 @@ def test_train_test_split_keeps_rare_labels_on_both_sides():
     assert len(te) == 20 and len(tr) == 80
     assert Y[te, 0].sum() == 1 and Y[tr, 0].sum() == 4
     assert Y[te, 1].sum() == 6
+
+
+def test_macro_f1_interval_is_wide_on_few_texts_and_narrow_on_many():
+    from insightkit.evaluate import few_data_warnings, macro_f1_interval
+
+    rng = np.random.default_rng(3)
+    ids = ["a", "b"]
+
+    def noisy(n):
+        yt = rng.integers(0, 2, (n, 2))
+        yp = yt.copy()
+        flip = rng.random((n, 2)) < 0.15
+        yp[flip] = 1 - yp[flip]
+        return yt, yp
+
+    lo10, hi10 = macro_f1_interval(*noisy(10), ids, seed=1)
+    lo1k, hi1k = macro_f1_interval(*noisy(1000), ids, seed=1)
+    assert hi10 - lo10 > 3 * (hi1k - lo1k)
+    assert 0.75 < lo1k < hi1k < 0.95
+    yt, yp = noisy(40)
+    assert macro_f1_interval(yt, yp, ids, seed=7) == macro_f1_interval(yt, yp, ids, seed=7)
+    assert few_data_warnings(25, {"a": 3, "b": 30}, what="x", min_texts=50, min_positives=10) == [
+        "x has only 25 texts (fewer than 50): its scores are not to be trusted",
+        "x: fewer than 10 positive examples for a (3)"]
+    assert few_data_warnings(500, {"a": 30}, what="x", min_texts=50, min_positives=10) == []

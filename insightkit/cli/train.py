@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from insightkit.errors import InputError, ParameterError
+from insightkit.evaluate import MIN_EVAL_POSITIVES, MIN_EVAL_TEXTS, MIN_TRAIN_POSITIVES, few_data_warnings, macro_f1_interval
 
 HELP = "train a theme classifier on labelled texts and save it as a model folder"
 
@@ -244,10 +245,21 @@ def run(args: argparse.Namespace) -> int:
             error_rates = _measure_error_rates(args, model, texts, Y, a_texts, a_Y,
                                                [g for _, _, _, gs in added for g in gs], codebook)
     metrics = {}
+    warnings_: list[str] = []
+    if not args.zero_shot:
+        warnings_ += few_data_warnings(
+            len(all_texts), {t: int(n) for t, n in zip(codebook.ids, np.asarray(all_Y).sum(axis=0))},
+            what="the training data", min_texts=10 * len(codebook), min_positives=MIN_TRAIN_POSITIVES)
     if args.dev:
         dtexts, dY, _ = read_labelled(args.dev, codebook, args.text_column, require_positives=False)
-        rep = evaluate_predictions(dY, model.predict(dtexts), codebook.ids)
+        dpred = model.predict(dtexts)
+        rep = evaluate_predictions(dY, dpred, codebook.ids)
+        lo, hi = macro_f1_interval(dY, dpred, codebook.ids, seed=args.seed)
+        rep["macro_f1_ci"] = [round(lo, 4), round(hi, 4)]
         metrics["dev"] = {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **rep}
+        warnings_ += few_data_warnings(len(dtexts), {t: int(v["support"]) for t, v in rep["themes"].items()},
+                                       what=f"the dev set {Path(args.dev).name}", min_texts=MIN_EVAL_TEXTS,
+                                       min_positives=MIN_EVAL_POSITIVES)
         if getattr(model, "fast_", None) is not None:
             frep = evaluate_predictions(dY, model.at_speed("fast").predict(dtexts), codebook.ids)
             metrics["fast"] = {"dev": {"file": Path(args.dev).name, "sha256": file_sha256(Path(args.dev)), **frep}}
@@ -284,9 +296,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"model folder digest: sha256 {model_digest(out)} (record it; pin loads with --model-sha256)")
     if "dev" in metrics:
         d = metrics["dev"]
-        print(f"dev ({d['file']}, {d['n_texts']} texts): macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}, "
-              f"samples-F1 {d['samples_f1']:.3f}")
+        lo, hi = d["macro_f1_ci"]
+        print(f"dev ({d['file']}, {d['n_texts']} texts): macro-F1 {d['macro_f1']:.3f} (95% interval {lo:.2f}-{hi:.2f}, "
+              f"bootstrap over texts), micro-F1 {d['micro_f1']:.3f}, samples-F1 {d['samples_f1']:.3f}")
     if "fast" in metrics:
         d = metrics["fast"]["dev"]
         print(f"dev, fast head: macro-F1 {d['macro_f1']:.3f}, micro-F1 {d['micro_f1']:.3f}")
+    for w in warnings_:
+        print(f"warning: {w}", file=sys.stderr)
     return 0
