@@ -41,7 +41,14 @@ def test_report_xlsx_with_control_characters_and_formulas(tmp_path):
     path = tmp_path / "report.xlsx"
     write_xlsx(path, seg, seg.iloc[0:0], {"overall": prev}, pd.DataFrame(), None, likert, CB)
     wb = load_workbook(path)
-    assert len(wb.sheetnames) == 8
+    assert len(wb.sheetnames) == 9 and wb.sheetnames[0] == "about"
+    # formatted as an analyst expects: header frozen, filters on, widths from the content
+    for ws in wb:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    about = [r[0].value for r in wb["about"].iter_rows(min_row=2)]
+    assert {"segments", "prevalence", "quotes", "rejected"} <= set(about)
+    widths = {ws.column_dimensions[c].width for ws in wb for c in "AB"}
+    assert len(widths) > 2
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
     assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
