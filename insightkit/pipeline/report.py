@@ -73,7 +73,7 @@ class ReportResult:
 
 DEFAULT_BY = ("trust_type", "region")
 REPORT_FILES = {"html": "report.html", "xlsx": "report.xlsx", "md": "report.md", "qdc": "codebook.qdc",
-                "qdpx": "project.qdpx"}
+                "qdpx": "project.qdpx", "model_card": "model_card.json"}
 
 
 def build_report(inputs: Sequence[str | Path], out_dir: str | Path, options: ReportOptions | None = None,
@@ -248,7 +248,12 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
                messages, opts.min_count, subthemes, emergent_table)
     write_xlsx(files["xlsx"], tagged, rejected, prevalence, quotes, topics_table, likert, cb)
     write_markdown(files["md"], opts.title, tagged, prevalence, quotes, topics_table, cb, labels, messages,
-                   opts.min_count)
+                   opts.min_count, meta, subthemes, emergent_table)
+    # the model folder's full description, for whoever needs more than the report's model card
+    import json
+
+    files["model_card"].write_text(json.dumps({k: v for k, v in meta.items() if k != "files"}, indent=2,
+                                              default=str) + "\n", encoding="utf-8")
     export_qdc(cb, files["qdc"])
     export_qdpx(tagged, cb, files["qdpx"], project_name=opts.title)
     steps.update()

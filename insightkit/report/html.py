@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import math
 from datetime import date
 from typing import Sequence
@@ -11,7 +10,8 @@ from typing import Sequence
 import pandas as pd
 
 from insightkit import __version__
-from insightkit.report.prevalence import is_corrected, method_note, pivot_display
+from insightkit.report.model_card import model_card
+from insightkit.report.prevalence import is_corrected, method_note, readable_likert, readable_overall, readable_pivot
 
 __all__ = ["write_html"]
 
@@ -46,7 +46,12 @@ table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px so
 th{background:#f0f4f8}.meta{font-size:.85em;color:#555}img{max-width:100%}
 blockquote{border-left:4px solid #4a78a8;margin:1em 0;padding:.4em 1em;background:#f7f9fc}blockquote footer{color:#555;font-size:.9em;margin-top:.3em}
 .emergent{color:#b35900;font-weight:bold}
+dl.card{display:grid;grid-template-columns:14em 1fr;gap:.3em 1em;font-size:.92em}dl.card dt{font-weight:bold}dl.card dd{margin:0}
 """
+
+
+#: plain headings for the topic tables
+_PLAIN = {"label": "Topic", "keywords": "Key words", "size": "Segments"}
 
 
 def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, likert, figures, cb, labels, meta, messages,
@@ -65,18 +70,17 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
          f"intervals. {_e(method_note(prevalence['overall']))} Cells based on fewer than {min_count} people are "
          "suppressed (*).</p>",
          f"<img alt='Theme prevalence' src='{figures['prevalence']}'>",
-         _table_html(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high", "display"])]
+         _table_html(readable_overall(prevalence["overall"], labels))]
     for col, prev in prevalence.items():
         if col == "overall":
             continue
         h.append(f"<h3>By {_e(col.replace('_', ' '))}</h3>")
         if f"heatmap_{col}" in figures:
             h.append(f"<img alt='Themes by {_e(col)}' src='{figures[f'heatmap_{col}']}'>")
-        h.append(_table_html(pivot_display(prev, col)))
+        h.append(_table_html(readable_pivot(prev, col, labels)))
     for col, tab in likert.items():
         h.append(f"<h3>Agreement: {_e(col.replace('_', ' '))}</h3>")
-        cols = [c for c in tab.columns if c in ("trust_type", "n", "agree_percent", "agree_ci_low", "agree_ci_high", "disagree_percent", "suppressed")]
-        h.append(_table_html(tab, cols))
+        h.append(_table_html(readable_likert(tab)))
     for t in cb.themes:
         h.append(f"<h2>{_e(t.label)}</h2><p class='meta'>{_e(t.description)}</p>")
         ov = prevalence["overall"]
@@ -91,8 +95,11 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
         if subs is not None and len(subs):
             subs = subs[subs["topic"] != -1] if "topic" in subs.columns else subs
             if len(subs):
+                if "size" in subs.columns:
+                    subs = subs.sort_values("size", ascending=False, kind="stable")
                 h.append("<h3>Sub-topics</h3>")
-                h.append(_table_html(subs, [c for c in ("label", "keywords", "size") if c in subs.columns]))
+                h.append(_table_html(subs.rename(columns=_PLAIN), [_PLAIN[c] for c in ("label", "keywords", "size")
+                                                                  if c in subs.columns]))
         q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
         if len(q):
             h.append("<h3>Quotes</h3>")
@@ -108,23 +115,28 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
         if len(em):
             h.append("<p>Clusters of segments that the classifier left untagged or scored low on every theme: "
                      "candidates for new codes.</p>")
-            h.append(_table_html(em, [c for c in ("label", "keywords", "size") if c in em.columns]))
+            if "size" in em.columns:
+                em = em.sort_values("size", ascending=False, kind="stable")
+            h.append(_table_html(em.rename(columns=_PLAIN), [_PLAIN[c] for c in ("label", "keywords", "size")
+                                                              if c in em.columns]))
         else:
             h.append("<p>No emergent topic was found.</p>")
     else:
         h.append("<p>Topic modelling did not run on this input (see notes).</p>")
+    if "topics" in figures:
+        h.append(f"<img alt='Topics by size' src='{figures['topics']}'>")
     h.append("<h2>Methods</h2>")
     h.append("<p>Documents were read and cleaned (fillers, timestamps, transcriber tags and repeated words removed), "
              "personal data was redacted (names, emails, phone numbers, NHS numbers, postcodes, URLs, named NHS "
              "organisations), each segment was tagged by the theme classifier, topics were modelled with BERTopic, and "
              "quotes were chosen by a documented score and verified verbatim against their source files.</p>")
     h.append("<h3>Model card</h3>")
-    card = {k: meta.get(k) for k in ("name", "created", "embedding_model", "training_data", "metrics", "thresholds", "limits", "insightkit_version", "folder_sha256") if k in meta}
-    if set(card) <= {"folder_sha256"} and meta:
-        card = {k: v for k, v in meta.items() if k not in ("codebook", "files")}
-    h.append(f"<pre>{_e(json.dumps(card, indent=2, default=str))}</pre>")
-    h.append("<p class='meta'>Limits: the classifier was trained on texts written for the project; counts are of people who "
-             "raised a theme in what they said, not of what they think; small groups are suppressed.</p>")
+    card = model_card(meta)
+    if card:
+        h.append("<dl class='card'>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in card) + "</dl>")
+        h.append("<p class='meta'>The model folder's full description is in model_card.json beside this report.</p>")
+    else:
+        h.append("<p class='meta'>No model description was available.</p>")
     if messages:
         h.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_e(m)}</li>" for m in messages) + "</ul>")
     h.append(_segments_appendix(people, cb))

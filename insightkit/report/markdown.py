@@ -11,7 +11,8 @@ from typing import Sequence
 import pandas as pd
 
 from insightkit import __version__
-from insightkit.report.prevalence import method_note, pivot_display
+from insightkit.report.model_card import model_card
+from insightkit.report.prevalence import method_note, readable_overall, readable_pivot
 
 __all__ = ["md_escape", "write_markdown"]
 
@@ -66,27 +67,51 @@ def md_escape(text) -> str:
     return s
 
 
-def write_markdown(path, title, tagged, prevalence, quotes, topics_table, cb, labels, messages, min_count):
+def _topic_table(df: pd.DataFrame) -> str:
+    plain = {"label": "Topic", "keywords": "Key words", "size": "Segments"}
+    cols = [c for c in ("label", "keywords", "size") if c in df.columns]
+    return _md_table(df.rename(columns=plain), [plain[c] for c in cols])
+
+
+def write_markdown(path, title, tagged, prevalence, quotes, topics_table, cb, labels, messages, min_count, meta=None,
+                   subthemes=None, emergent_table=None):
     # every value from the input, the codebook or the command line goes through md_escape
     lines = [f"# {md_escape(title)}", "", f"Generated {date.today().isoformat()} by insightkit {__version__}.", "",
              "## Theme prevalence", "",
              f"People who raised each theme (95% intervals); cells under {min_count} people suppressed (*). "
              f"{md_escape(method_note(prevalence['overall']))}", "",
-             _md_table(prevalence["overall"], ["theme", "n_people", "n_raised", "percent", "ci_low", "ci_high"]), ""]
+             _md_table(ov := readable_overall(prevalence["overall"], labels), list(ov.columns)), ""]
     for col, prev in prevalence.items():
         if col == "overall":
             continue
-        piv = pivot_display(prev, col)
+        piv = readable_pivot(prev, col, labels)
         lines += [f"### By {md_escape(str(col).replace('_', ' '))}", "", _md_table(piv, list(piv.columns)), ""]
     for t in cb.themes:
         lines += [f"## {md_escape(t.label)}", ""]
+        subs = (subthemes or {}).get(t.id)
+        if (subs is None or not len(subs)) and topics_table is not None and len(topics_table) \
+                and "theme" in topics_table.columns:
+            subs = topics_table[topics_table["theme"].fillna("") == t.id]
+        if subs is not None and len(subs):
+            subs = subs[subs["topic"] != -1] if "topic" in subs.columns else subs
+            if len(subs):
+                subs = subs.sort_values("size", ascending=False, kind="stable") if "size" in subs.columns else subs
+                lines += ["### Sub-topics", "", _topic_table(subs), ""]
         q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
         for _, r in q.sort_values("rank").iterrows() if len(q) else []:
             lines += [f"> {md_escape(r['quote'])}", ">", f"> — {md_escape(r['attribution'])}", ""]
     if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
         em = topics_table[topics_table["emergent"].astype(bool)]
+        if emergent_table is not None and len(emergent_table):
+            em = pd.concat([em, emergent_table], ignore_index=True)
+        if "size" in em.columns:
+            em = em.sort_values("size", ascending=False, kind="stable")
         lines += ["## Emergent topics (not in the codebook)", ""]
-        lines += [_md_table(em, [c for c in ("label", "keywords", "size") if c in em.columns]) if len(em) else "None found.", ""]
+        lines += [_topic_table(em) if len(em) else "None found.", ""]
+        lines += ["Topic sizes: figures/topics.png (and .svg).", ""]
+    card = model_card(meta or {})
+    if card:
+        lines += ["## Model card", ""] + [f"- {md_escape(k)}: {md_escape(v)}" for k, v in card] + [""]
     if messages:
         lines += ["## Notes", ""] + [f"- {md_escape(m)}" for m in messages] + [""]
     path.write_text("\n".join(lines), encoding="utf-8")

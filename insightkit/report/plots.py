@@ -71,7 +71,11 @@ def prevalence_heatmap(prevalence: pd.DataFrame, by: str = "trust_type", theme_l
             v = grid[i, j]
             ax.text(j, i, "*" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center",
                     color="white" if (not np.isnan(v) and v > 60) else "black", fontsize=9)
-    ax.set_xticks(range(len(groups)), [_plain(g) for g in groups], rotation=35, ha="right", fontsize=8)
+    # each column says how many people it rests on: 88% of 16 is 14 people
+    n_by_group = {g: n for g, n in zip(prev[by], prev["n_people"])} if "n_people" in prev.columns else {}
+    ticks = [_plain(g) + (f"\n(n={int(n_by_group[g])})" if g in n_by_group and not pd.isna(n_by_group[g]) else "")
+             for g in groups]
+    ax.set_xticks(range(len(groups)), ticks, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(themes)), _labels(theme_labels, themes), fontsize=8)
     ax.set_title(f"{_plain(title, 200)}\n(* suppressed: too few people to show)", fontsize=10)
     fig.colorbar(im, ax=ax, label="% of people", shrink=0.8)

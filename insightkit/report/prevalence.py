@@ -21,7 +21,7 @@ from insightkit.segments import is_missing
 from insightkit.segments import theme_ids as segment_theme_ids
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
-           "pivot_display", "prevalence_table", "method_note", "is_corrected"]
+           "pivot_display", "prevalence_table", "method_note", "is_corrected", "readable_overall", "readable_pivot", "readable_likert"]
 
 SUPPRESSED = "*"
 
@@ -316,3 +316,73 @@ def pivot_display(prev: pd.DataFrame, by: str) -> pd.DataFrame:
     p = p.reindex(list(dict.fromkeys(prev["theme"])))
     cols = [c for c in p.columns if c != "All"] + (["All"] if "All" in p.columns else [])
     return p[cols].reset_index()
+
+
+def _label(labels: Mapping[str, str] | None, theme) -> str:
+    return str((labels or {}).get(theme, theme))
+
+
+def _count(v, suppressed: bool) -> str:
+    if suppressed:
+        return SUPPRESSED
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return f"{int(v):,}"
+
+
+def readable_overall(prev: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The overall prevalence table as a reader sees it: the codebook's labels, plain headings, whole
+    numbers, and ``*`` wherever a cell is suppressed (the same in HTML, Markdown and the figures)."""
+    rows = []
+    for _, r in prev.iterrows():
+        small = bool(r.get("suppressed", False))
+        rows.append({"Theme": _label(labels, r["theme"]), "People": _count(r.get("n_people"), False),
+                     "Tagged with the theme": _count(r.get("n_raised"), small),
+                     "Share (95% interval)": SUPPRESSED if small else str(r.get("display", ""))})
+    return pd.DataFrame(rows, columns=["Theme", "People", "Tagged with the theme", "Share (95% interval)"])
+
+
+def readable_pivot(prev: pd.DataFrame, by: str, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A prevalence table by ``by`` as a reader sees it: themes by label, one column per group with the
+    number of people it rests on in its heading ("Ambulance (n=16)")."""
+    p = pivot_display(prev, by)
+    n_by = {g: n for g, n in zip(prev[by], prev["n_people"])} if "n_people" in prev.columns else {}
+    rename = {}
+    for c in p.columns:
+        if c == "theme":
+            continue
+        n = n_by.get(c)
+        rename[c] = f"{c} (n={int(n)})" if n is not None and not pd.isna(n) else str(c)
+    p = p.rename(columns=rename)
+    p["theme"] = [_label(labels, t) for t in p["theme"]]
+    return p.rename(columns={"theme": "Theme"}).fillna(SUPPRESSED)
+
+
+def readable_likert(tab: pd.DataFrame) -> pd.DataFrame:
+    """A Likert agreement table as a reader sees it: plain headings, "62% (45-77%)" cells, and ``*``
+    (not a blank) wherever a group is suppressed."""
+    rows = []
+    group_col = next((c for c in tab.columns if c not in ("n", "agree_percent", "agree_ci_low", "agree_ci_high",
+                                                         "disagree_percent", "suppressed")
+                      and not str(c).startswith(("agree", "disagree", "neutral"))), None)
+    for _, r in tab.iterrows():
+        small = bool(r.get("suppressed", False))
+
+        def pct(v, lo=None, hi=None):
+            if small:
+                return SUPPRESSED
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                return ""
+            if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)):
+                return f"{v:.0f}% ({lo:.0f}-{hi:.0f}%)"
+            return f"{v:.0f}%"
+
+        row = {}
+        if group_col is not None:
+            row["Group"] = str(r.get(group_col, ""))
+        row["People"] = _count(r.get("n"), False)
+        row["Agree (95% interval)"] = pct(r.get("agree_percent"), r.get("agree_ci_low"), r.get("agree_ci_high"))
+        if "disagree_percent" in tab.columns:
+            row["Disagree"] = pct(r.get("disagree_percent"))
+        rows.append(row)
+    return pd.DataFrame(rows)
