@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -29,10 +29,11 @@ from insightkit.errors import InputError, ParameterError
 from insightkit.io.base import (MAX_TURN_CHARS, TranscriptParse, max_file_bytes, open_regular_file,
                                 read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
+from insightkit.io.document import EXTRA_SEGMENT_COLUMNS, Document, Item
 from insightkit.io.participants import Participants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
 from insightkit.names import name_variants
-from insightkit.segments import SEGMENT_COLUMNS, make_doc_id
+from insightkit.segments import make_doc_id
 
 __all__ = [
     "load_documents",
@@ -54,11 +55,8 @@ SUPPORTED_EXTENSIONS = {
     ".txt": "txt", ".vtt": "vtt", ".srt": "srt", ".docx": "docx",
     ".csv": "survey", ".tsv": "survey", ".xlsx": "survey",
 }
-#: columns every table from ``read`` has after SEGMENT_COLUMNS, before the attributes
-EXTRA_SEGMENT_COLUMNS = ["cell", "role_source", "source_display"]
 #: transcript files larger than this are refused (an hour of talk is well under 100 KB of text)
 MAX_FILE_BYTES = {"txt": 16 * 2**20, "vtt": 16 * 2**20, "srt": 16 * 2**20, "docx": 128 * 2**20}
-_RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
 
 
 @dataclass
@@ -152,49 +150,6 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
 
 
 # -- documents and their items --------------------------------------------------------------------
-
-
-@dataclass
-class Document:
-    """One file as read: its source text and its raw items, in order."""
-
-    doc_id: str
-    source: str  # file name
-    path: Path
-    kind: str  # transcript | survey
-    fmt: str
-    text: object  # str, or {cell: value} for xlsx
-    names: list[str] = field(default_factory=list)  # names to redact in every item of this document
-    items: list["Item"] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    attr_columns: list[str] = field(default_factory=list)  # survey: attribute columns kept from the file
-    plain_attr_columns: list[str] = field(default_factory=list)  # trust type, region, role, id: no NER
-    digest: str = ""  # sha1 of the file's bytes
-    source_display: str = ""  # the file name with names redacted: what ids and exports show
-
-
-@dataclass
-class Item:
-    """One turn, answer cell or set-aside row of a document; ``at`` is its text aligned to the source."""
-
-    doc: Document
-    kind: str
-    at: AlignedText
-    turn: int
-    line: int
-    fallback: tuple[int, int]
-    label: str = ""
-    timestamp: str = ""
-    question: str = ""
-    cell: str = ""
-    reason: str = ""
-    detail: str = ""
-    speaker: str = ""
-    role: str = ""
-    role_source: str = ""
-    attrs: dict = field(default_factory=dict)
-    raw_text: str = ""
-    redactions: list = field(default_factory=list)
 
 
 def _load_transcript(path: Path, fmt: str, data_text: str, participants: Participants,
@@ -322,7 +277,7 @@ def _assign_speakers(doc: Document, participants: Participants, opts: dict) -> N
         if row is not None:
             entry["role"], entry["source"], entry["row"] = row["role"], "participants_file", row
             attrs = {k: row.get(k, "") for k in participants.attribute_columns}
-            entry["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+            entry["attrs"] = drop_personal(attrs, opts["keep_columns"]) if opts["redact"] else attrs
         elif it.label and any(_name_match(it.label, n) for n in opts["interviewers"]):
             entry["role"], entry["source"] = "interviewer", "interviewer_names"
         elif it.label and is_role_word(it.label):
@@ -371,7 +326,7 @@ def _pair_by_elimination(doc: Document, info: dict, participants: Participants, 
         speakers = [e for e in info.values() if e["source"] != "participants_file" and e["role"] == role and e["label"]]
         if len(free_rows) == 1 and len(speakers) == 1:
             attrs = {k: free_rows[0].get(k, "") for k in participants.attribute_columns}
-            speakers[0]["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+            speakers[0]["attrs"] = drop_personal(attrs, opts["keep_columns"]) if opts["redact"] else attrs
             speakers[0]["paired"] = True
 
 
@@ -388,12 +343,13 @@ class LoadedDocuments:
 def load_documents(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
                    id_column: str | None = None, redact: bool = True, interviewers: Sequence[str] = (),
                    guess_interviewers: bool = True, force_format: str | None = None,
-                   show_progress: bool | None = None) -> LoadedDocuments:
+                   show_progress: bool | None = None, keep_columns: Sequence[str] | str = ()) -> LoadedDocuments:
     """Read every file under ``paths`` into a :class:`Document` (see the module docstring).
 
-    ``redact`` leaves out survey columns and participant attributes that may hold personal data.
-    Raises :class:`InputError` when ``paths`` names no file, and
-    :class:`~insightkit.errors.ParameterError` when it is empty.
+    ``redact`` leaves out survey columns and participant attributes that may hold personal data,
+    except the columns ``keep_columns`` names (an :class:`InputError` when one names no column of
+    any survey or of the participants file). Raises :class:`InputError` when ``paths`` names no
+    file, and :class:`~insightkit.errors.ParameterError` when it is empty.
     """
     from insightkit.progress import progress, progress_off
 
@@ -401,6 +357,7 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
         text_columns = [text_columns]
     if isinstance(interviewers, str):
         interviewers = [interviewers]
+    keep_columns = [keep_columns] if isinstance(keep_columns, str) else [str(k) for k in keep_columns]
     files = expand_paths(paths)
     if not files:
         given = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -450,7 +407,8 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
         table = table.astype(str)
     parts = Participants(table)
     opts = {"participants": parts, "interviewers": list(interviewers), "text_columns": text_columns,
-            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers}
+            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers,
+            "keep_columns": keep_columns}
     docs: list[Document] = []
     seen_ids: dict[str, str] = {}
     for f, fmt in progress(todo, desc="reading", unit="file", disable=progress_off(show_progress, len(todo) * 10)):
@@ -469,4 +427,19 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
             continue
         seen_ids[doc.doc_id] = str(f)
         docs.append(doc)
+    _check_kept(keep_columns, docs, parts)
     return LoadedDocuments(docs, errors, parts)
+
+
+def _check_kept(keep_columns: list[str], docs: list[Document], parts: Participants) -> None:
+    """A ``keep_columns`` name that no survey and no participants file has is a typo, not a no-op."""
+    from insightkit.io.participants import keep_matches
+
+    found = {k for d in docs for k in d.kept} | \
+        {k for c in parts.attribute_columns for k in keep_matches(keep_columns, c)}
+    missing = [k for k in keep_columns if k not in found]
+    if missing and docs:
+        surveys = [d for d in docs if d.kind == "survey"]
+        raise InputError(surveys[0].path if len(surveys) == 1 else None,
+                         f"--keep-column {', '.join(map(repr, missing))}: no survey column or participants-file "
+                         f"attribute has this name")

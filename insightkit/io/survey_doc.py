@@ -20,15 +20,17 @@ from pathlib import Path
 
 from insightkit.alignment import AlignedText
 from insightkit.errors import InputError
-from insightkit.io import _RESERVED, Document, Item
+from insightkit.io.document import _RESERVED, Document, Item
 from insightkit.io.base import SurveyParse
 from insightkit.io.encoding import decode_bytes
+from insightkit.io.participants import keep_matches
 from insightkit.segments import ATTRIBUTE_COLUMNS
 
 __all__ = ["load_survey"]
 
 
 def load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
+    """The survey file's document; ``opts`` as built by :func:`insightkit.io.load_documents`."""
     from insightkit.io.survey import (
         PERSONAL_COLUMNS,
         _match_name,
@@ -77,7 +79,7 @@ def load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
             listed = ", ".join(repr(c) for c in cols)
             raise InputError(path, f"could not tell which columns hold free-text answers; name them with "
                                    f"--text-column (text_columns=...); the columns are: {listed}")
-    doc = Document(doc_id, path.name, path, "survey", "survey", source_text)
+    doc = Document(doc_id, path.name, path, "survey", "survey", source_text, sheet=parsed.sheet)
     # attribute columns: every other column, snake_case, personal-data columns dropped when redacting
     attr_cols: list[tuple[int, str]] = []
     used: set[str] = set()
@@ -87,12 +89,15 @@ def load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
         if opts["redact"] and opts["text_columns"] else set()
     raw_names = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
     for j, c in enumerate(cols):
+        keep = keep_matches(opts.get("keep_columns") or (), c)
+        doc.kept += [k for k in keep if k not in doc.kept]
         if c in text_cols:
             continue
         values = [r[j].value for r in parsed.rows]
         if not raw_names[j].strip() and not any(v.strip() for v in values):
             continue  # an unnamed, empty column (trailing delimiters): nothing to keep
-        if opts["redact"] and (snake_case(c) in PERSONAL_COLUMNS or email_like_column(values) or c in unread_text):
+        if opts["redact"] and not keep and (snake_case(c) in PERSONAL_COLUMNS or email_like_column(values)
+                                            or c in unread_text):
             dropped.append(c)
             continue
         name = attribute_name(c)
@@ -103,9 +108,12 @@ def load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
             name, k = f"{base}_{k}", k + 1
         used.add(name)
         attr_cols.append((j, name))
+        doc.attr_headers[name] = raw_names[j]
     if dropped:
         doc.warnings.append(f"{path.name}: left out column(s) that may hold personal data (names, contacts, "
-                            f"free text not read as answers): {', '.join(dropped)}")
+                            f"free text not read as answers): {', '.join(dropped)}; to keep one, name it with "
+                            f"--keep-column (keep_columns=[...]): its values are then redacted like the other "
+                            f"attributes")
     idx = {c: j for j, c in enumerate(cols)}
     width = len(str(len(parsed.rows)))
     for i, row in enumerate(parsed.rows):
