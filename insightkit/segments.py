@@ -87,6 +87,7 @@ REDACTION_COLUMNS: list[str] = [
     "placeholder",
     "original",  # the personal data itself: this table is never exported unless asked
     "method",  # which detector found it (regex, speaker_label, participants_file, ner, ...)
+    "field",  # what was edited: text, question, attribute:<column>, attribute_name:<column>, sheet, file_name
 ]
 
 DEFAULT_ATTRIBUTION_TEMPLATE = "{trust_type}, {region}"

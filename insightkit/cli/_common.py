@@ -14,8 +14,9 @@ MODEL_SHA256_HELP = ("refuse the model folder unless its digest (printed by 'ins
 
 
 def add_read_options(p: argparse.ArgumentParser) -> None:
-    """``--participants``, ``--text-column`` (repeatable, into ``text_columns``), ``--id-column``
-    and ``--no-redact``: what reading transcripts and survey exports takes."""
+    """``--participants``, ``--text-column`` (repeatable, into ``text_columns``), ``--id-column``,
+    ``--no-redact`` and ``--keep-column`` (repeatable, into ``keep_columns``): what reading
+    transcripts and survey exports takes."""
     p.add_argument("--participants", metavar="FILE", type=existing_file,
                    help="participants file (CSV/XLSX: source, speaker, role, then attributes such as "
                         "trust_type, region, job_role)")
@@ -25,6 +26,10 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-redact", action="store_true",
                    help="keep personal data (names, emails, phone and NHS numbers, postcodes, URLs, trusts); "
                         "not for outputs that leave the team")
+    p.add_argument("--keep-column", action="append", default=[], metavar="NAME", dest="keep_columns",
+                   help="keep this survey or participants-file column although its name says it may hold "
+                        "personal data (e.g. organization, email; repeatable); its values are redacted like "
+                        "every attribute's (docs/redaction.md)")
 
 
 def add_text_column(p: argparse.ArgumentParser, help: str = "column holding the texts (default: text)",

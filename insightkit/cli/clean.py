@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
             attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=config,
             show_progress=False if args.quiet else None, guess_interviewers=not args.no_guess_interviewer,
-            raise_if_none=False, warn=False,
+            raise_if_none=False, warn=False, keep_columns=args.keep_columns,
         )
     for w in caught:
         if not args.quiet:

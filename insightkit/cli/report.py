@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     res = build_report(
         args.inputs, args.out, participants=args.participants, codebook=args.codebook, model=args.model,
         text_columns=args.text_columns, id_column=args.id_column, redact=not args.no_redact,
+        keep_columns=args.keep_columns,
         n_quotes=args.n_quotes, by=tuple(args.by) if args.by else None, min_count=args.min_count,
         topics=not args.no_topics, seed=args.seed, title=args.title, model_sha256=model_pin(args),
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,13 +26,14 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText
 from insightkit.errors import InputError, ParameterError
-from insightkit.io.base import (MAX_TURN_CHARS, SurveyParse, TranscriptParse, max_file_bytes, open_regular_file,
+from insightkit.io.base import (MAX_TURN_CHARS, TranscriptParse, max_file_bytes, open_regular_file,
                                 read_file_bytes)
 from insightkit.io.encoding import decode_bytes, line_of, line_starts, read_text_file
+from insightkit.io.document import EXTRA_SEGMENT_COLUMNS, Document, Item
 from insightkit.io.participants import Participants, read_participants
 from insightkit.io.turns import label_keys, speaker_keys
 from insightkit.names import name_variants
-from insightkit.segments import ATTRIBUTE_COLUMNS, SEGMENT_COLUMNS, make_doc_id
+from insightkit.segments import make_doc_id
 
 __all__ = [
     "load_documents",
@@ -54,11 +55,8 @@ SUPPORTED_EXTENSIONS = {
     ".txt": "txt", ".vtt": "vtt", ".srt": "srt", ".docx": "docx",
     ".csv": "survey", ".tsv": "survey", ".xlsx": "survey",
 }
-#: columns every table from ``read`` has after SEGMENT_COLUMNS, before the attributes
-EXTRA_SEGMENT_COLUMNS = ["cell", "role_source", "source_display"]
 #: transcript files larger than this are refused (an hour of talk is well under 100 KB of text)
 MAX_FILE_BYTES = {"txt": 16 * 2**20, "vtt": 16 * 2**20, "srt": 16 * 2**20, "docx": 128 * 2**20}
-_RESERVED = set(SEGMENT_COLUMNS) | set(EXTRA_SEGMENT_COLUMNS) | {"reason", "detail", "segment_id"}
 
 
 @dataclass
@@ -154,49 +152,6 @@ def read_source_text(path: str | Path, cell: str | None = None) -> str:
 # -- documents and their items --------------------------------------------------------------------
 
 
-@dataclass
-class Document:
-    """One file as read: its source text and its raw items, in order."""
-
-    doc_id: str
-    source: str  # file name
-    path: Path
-    kind: str  # transcript | survey
-    fmt: str
-    text: object  # str, or {cell: value} for xlsx
-    names: list[str] = field(default_factory=list)  # names to redact in every item of this document
-    items: list["Item"] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    attr_columns: list[str] = field(default_factory=list)  # survey: attribute columns kept from the file
-    plain_attr_columns: list[str] = field(default_factory=list)  # trust type, region, role, id: no NER
-    digest: str = ""  # sha1 of the file's bytes
-    source_display: str = ""  # the file name with names redacted: what ids and exports show
-
-
-@dataclass
-class Item:
-    """One turn, answer cell or set-aside row of a document; ``at`` is its text aligned to the source."""
-
-    doc: Document
-    kind: str
-    at: AlignedText
-    turn: int
-    line: int
-    fallback: tuple[int, int]
-    label: str = ""
-    timestamp: str = ""
-    question: str = ""
-    cell: str = ""
-    reason: str = ""
-    detail: str = ""
-    speaker: str = ""
-    role: str = ""
-    role_source: str = ""
-    attrs: dict = field(default_factory=dict)
-    raw_text: str = ""
-    redactions: list = field(default_factory=list)
-
-
 def _load_transcript(path: Path, fmt: str, data_text: str, participants: Participants,
                      interviewers: Sequence[str]) -> TranscriptParse:
     known = participants.known_labels(path.name) + list(interviewers)
@@ -243,7 +198,9 @@ def load_file(path: Path, fmt: str, opts: dict) -> Document:
     doc_id = make_doc_id(path.name, data)  # provisional: the pipeline rebuilds it from the shown name
     participants: Participants = opts["participants"]
     if fmt == "survey":
-        doc = _load_survey(path, data, doc_id, opts)
+        from insightkit.io.survey_doc import load_survey
+
+        doc = load_survey(path, data, doc_id, opts)
         doc.digest = hashlib.sha1(data).hexdigest()
         return doc
     notes: list[str] = []
@@ -292,112 +249,6 @@ def load_file(path: Path, fmt: str, opts: dict) -> Document:
     return doc
 
 
-def _load_survey(path: Path, data: bytes, doc_id: str, opts: dict) -> Document:
-    from insightkit.io.survey import (
-        PERSONAL_COLUMNS,
-        _match_name,
-        attribute_name,
-        detect_id_column,
-        detect_text_columns,
-        email_like_column,
-        parse_csv,
-        parse_xlsx,
-        resolve_column,
-        snake_case,
-    )
-
-    wanted = [*(opts["text_columns"] or []), *([opts["id_column"]] if opts["id_column"] else [])]
-    if path.suffix.lower() == ".xlsx":
-        parsed: SurveyParse = parse_xlsx(data, path, wanted=wanted)
-        source_text: object = parsed.cells
-    else:
-        text, _ = decode_bytes(data, path)
-        parsed = parse_csv(text, path, wanted=wanted)
-        source_text = text
-    cols = parsed.columns
-    labels = parsed.labels
-    id_col = resolve_column(cols, opts["id_column"], path, "id column", labels) if opts["id_column"] else \
-        detect_id_column(cols, parsed.rows)
-    if opts["text_columns"]:
-        text_cols = []
-        raw = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
-        for c in opts["text_columns"]:
-            hit = resolve_column(cols, c, path, "text column", labels)
-            # a header written twice ("Comments" after two sections): naming it reads both columns
-            hit_raw = raw[cols.index(hit)]
-            same = [cols[j] for j, r in enumerate(raw) if r.strip().casefold() == hit_raw.strip().casefold()] \
-                if _match_name([hit_raw], c) is not None else [hit]
-            for col in same or [hit]:
-                if col not in text_cols:
-                    text_cols.append(col)
-    else:
-        text_cols = detect_text_columns(cols, parsed.rows, exclude=[id_col] if id_col else [], labels=labels)
-        raw = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
-        found_raw = {raw[cols.index(c)].strip().casefold() for c in text_cols}
-        # a header written twice ("Comments" after two sections): both columns hold answers
-        text_cols = [c for j, c in enumerate(cols) if c in text_cols or
-                     (raw[j].strip().casefold() in found_raw and c != id_col)]
-        if not text_cols:
-            listed = ", ".join(repr(c) for c in cols)
-            raise InputError(path, f"could not tell which columns hold free-text answers; name them with "
-                                   f"--text-column (text_columns=...); the columns are: {listed}")
-    doc = Document(doc_id, path.name, path, "survey", "survey", source_text)
-    # attribute columns: every other column, snake_case, personal-data columns dropped when redacting
-    attr_cols: list[tuple[int, str]] = []
-    used: set[str] = set()
-    dropped = []
-    # free text in a column not read as answers would reach the table unredacted: leave it out
-    unread_text = set(detect_text_columns(cols, parsed.rows, exclude=[*text_cols, id_col or ""], labels=labels)) \
-        if opts["redact"] and opts["text_columns"] else set()
-    raw_names = parsed.raw_columns if len(parsed.raw_columns) == len(cols) else list(cols)
-    for j, c in enumerate(cols):
-        if c in text_cols:
-            continue
-        values = [r[j].value for r in parsed.rows]
-        if not raw_names[j].strip() and not any(v.strip() for v in values):
-            continue  # an unnamed, empty column (trailing delimiters): nothing to keep
-        if opts["redact"] and (snake_case(c) in PERSONAL_COLUMNS or email_like_column(values) or c in unread_text):
-            dropped.append(c)
-            continue
-        name = attribute_name(c)
-        if name in _RESERVED:
-            name = f"survey_{name}"
-        base, k = name, 2
-        while name in used:
-            name, k = f"{base}_{k}", k + 1
-        used.add(name)
-        attr_cols.append((j, name))
-    if dropped:
-        doc.warnings.append(f"{path.name}: left out column(s) that may hold personal data (names, contacts, "
-                            f"free text not read as answers): {', '.join(dropped)}")
-    idx = {c: j for j, c in enumerate(cols)}
-    width = len(str(len(parsed.rows)))
-    for i, row in enumerate(parsed.rows):
-        respondent = f"R{i + 1:0{max(4, width)}d}"
-        attrs = {name: " ".join(row[j].value.split()) for j, name in attr_cols}
-        for col in text_cols:
-            cell = row[idx[col]]
-            at = cell.at if (cell.at is not None and cell.value.strip()) else AlignedText([])
-            fb = (at.src_start, at.src_end) if at.text else (cell.offset, cell.offset)
-            item = Item(doc, "survey", at, i, cell.line, fb, question=col, cell=cell.cell,
-                         speaker=respondent, role="respondent", role_source="survey", attrs=attrs,
-                         raw_text=cell.value)
-            if not cell.value.strip():
-                item.reason, item.detail = "empty", "blank answer"
-            doc.items.append(item)
-    for line, at, why, ref in parsed.bad_rows:
-        doc.items.append(Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
-                               reason="malformed_row", detail=why, raw_text=at.text))
-    for line, at, why, ref in parsed.header_rows:
-        doc.items.append(Item(doc, "survey", at, -1, line, (at.src_start, at.src_end), cell=ref,
-                               reason="header", detail=why, raw_text=at.text))
-    doc.warnings += [f"{path.name}: {n}" for n in parsed.notes]
-    doc.attr_columns = [name for _, name in attr_cols]
-    doc.plain_attr_columns = [name for j, name in attr_cols
-                              if name in ATTRIBUTE_COLUMNS or (id_col is not None and cols[j] == id_col)]
-    return doc
-
-
 def _name_match(label: str, name: str) -> bool:
     a, b = label_keys(label), label_keys(name)
     if a & b:
@@ -426,7 +277,7 @@ def _assign_speakers(doc: Document, participants: Participants, opts: dict) -> N
         if row is not None:
             entry["role"], entry["source"], entry["row"] = row["role"], "participants_file", row
             attrs = {k: row.get(k, "") for k in participants.attribute_columns}
-            entry["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+            entry["attrs"] = drop_personal(attrs, opts["keep_columns"]) if opts["redact"] else attrs
         elif it.label and any(_name_match(it.label, n) for n in opts["interviewers"]):
             entry["role"], entry["source"] = "interviewer", "interviewer_names"
         elif it.label and is_role_word(it.label):
@@ -475,7 +326,7 @@ def _pair_by_elimination(doc: Document, info: dict, participants: Participants, 
         speakers = [e for e in info.values() if e["source"] != "participants_file" and e["role"] == role and e["label"]]
         if len(free_rows) == 1 and len(speakers) == 1:
             attrs = {k: free_rows[0].get(k, "") for k in participants.attribute_columns}
-            speakers[0]["attrs"] = drop_personal(attrs) if opts["redact"] else attrs
+            speakers[0]["attrs"] = drop_personal(attrs, opts["keep_columns"]) if opts["redact"] else attrs
             speakers[0]["paired"] = True
 
 
@@ -492,12 +343,13 @@ class LoadedDocuments:
 def load_documents(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
                    id_column: str | None = None, redact: bool = True, interviewers: Sequence[str] = (),
                    guess_interviewers: bool = True, force_format: str | None = None,
-                   show_progress: bool | None = None) -> LoadedDocuments:
+                   show_progress: bool | None = None, keep_columns: Sequence[str] | str = ()) -> LoadedDocuments:
     """Read every file under ``paths`` into a :class:`Document` (see the module docstring).
 
-    ``redact`` leaves out survey columns and participant attributes that may hold personal data.
-    Raises :class:`InputError` when ``paths`` names no file, and
-    :class:`~insightkit.errors.ParameterError` when it is empty.
+    ``redact`` leaves out survey columns and participant attributes that may hold personal data,
+    except the columns ``keep_columns`` names (an :class:`InputError` when one names no column of
+    any survey or of the participants file). Raises :class:`InputError` when ``paths`` names no
+    file, and :class:`~insightkit.errors.ParameterError` when it is empty.
     """
     from insightkit.progress import progress, progress_off
 
@@ -505,6 +357,7 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
         text_columns = [text_columns]
     if isinstance(interviewers, str):
         interviewers = [interviewers]
+    keep_columns = [keep_columns] if isinstance(keep_columns, str) else [str(k) for k in keep_columns]
     files = expand_paths(paths)
     if not files:
         given = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -554,7 +407,8 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
         table = table.astype(str)
     parts = Participants(table)
     opts = {"participants": parts, "interviewers": list(interviewers), "text_columns": text_columns,
-            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers}
+            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers,
+            "keep_columns": keep_columns}
     docs: list[Document] = []
     seen_ids: dict[str, str] = {}
     for f, fmt in progress(todo, desc="reading", unit="file", disable=progress_off(show_progress, len(todo) * 10)):
@@ -573,4 +427,19 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
             continue
         seen_ids[doc.doc_id] = str(f)
         docs.append(doc)
+    _check_kept(keep_columns, docs, parts)
     return LoadedDocuments(docs, errors, parts)
+
+
+def _check_kept(keep_columns: list[str], docs: list[Document], parts: Participants) -> None:
+    """A ``keep_columns`` name that no survey and no participants file has is a typo, not a no-op."""
+    from insightkit.io.participants import keep_matches
+
+    found = {k for d in docs for k in d.kept} | \
+        {k for c in parts.attribute_columns for k in keep_matches(keep_columns, c)}
+    missing = [k for k in keep_columns if k not in found]
+    if missing and docs:
+        surveys = [d for d in docs if d.kind == "survey"]
+        raise InputError(surveys[0].path if len(surveys) == 1 else None,
+                         f"--keep-column {', '.join(map(repr, missing))}: no survey column or participants-file "
+                         f"attribute has this name")

@@ -22,7 +22,7 @@ from insightkit.io.survey import PERSONAL_COLUMNS, attribute_name, parse_csv, pa
 from insightkit.io.turns import label_keys
 from insightkit.names import name_variants
 
-__all__ = ["read_participants", "Participants", "label_keys"]
+__all__ = ["read_participants", "Participants", "label_keys", "drop_personal", "keep_matches"]
 
 _ROLE_VALUES = {
     "interviewer": "interviewer", "interviewers": "interviewer", "facilitator": "interviewer",
@@ -138,6 +138,19 @@ class Participants:
         return None
 
 
-def drop_personal(attrs: dict) -> dict:
-    """Attributes without personal-data columns (names, emails, the trust's own name)."""
-    return {k: v for k, v in attrs.items() if snake_case(k) not in PERSONAL_COLUMNS}
+def keep_matches(keep_columns, column: str) -> list[str]:
+    """The names in ``keep_columns`` (``--keep-column``) that name ``column``: as written, ignoring
+    case and spacing, or by its attribute name ("Organisation name" for ``organisation_name``)."""
+    out = []
+    for k in keep_columns:
+        k = str(k)
+        if k.strip().casefold() == column.strip().casefold() or snake_case(k) == snake_case(column) \
+                or attribute_name(k) == attribute_name(column):
+            out.append(k)
+    return out
+
+
+def drop_personal(attrs: dict, keep_columns=()) -> dict:
+    """Attributes without personal-data columns (names, emails, the trust's own name), except those
+    that ``keep_columns`` names."""
+    return {k: v for k, v in attrs.items() if snake_case(k) not in PERSONAL_COLUMNS or keep_matches(keep_columns, k)}

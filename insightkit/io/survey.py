@@ -16,6 +16,7 @@ personal data (name, email, phone, the trust's own name, ...) are dropped when r
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 import statistics
 from typing import Iterable, Sequence
@@ -35,6 +36,7 @@ __all__ = [
     "detect_text_columns",
     "detect_id_column",
     "PERSONAL_COLUMNS",
+    "sheet_tag",
 ]
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -304,7 +306,13 @@ def _cell_str(v) -> str:
 
 
 def _sheet_ref(sheet: str, ref: str) -> str:
-    return f"{sheet}!{ref}" if re.fullmatch(r"\w+", sheet) else f"'{sheet}'!{ref}"
+    return f"{sheet}!{ref}" if re.fullmatch(r"\w+", sheet) else f"'{sheet.replace(chr(39), chr(39) * 2)}'!{ref}"
+
+
+def sheet_tag(digest: str, title: str) -> str:
+    """The hash a redacted sheet name ends in ("[PERSON] #1a2b3c4d"): salted with the file's sha1, it
+    leads back to the sheet in that file without letting anyone test a guessed name against it."""
+    return hashlib.sha1(f"{digest}\0{title}".encode("utf-8")).hexdigest()[:8]
 
 
 def _column_letter(col: int) -> str:
@@ -470,6 +478,10 @@ def xlsx_cell_value(data: bytes, ref: str, path=None) -> str:
         col = col * 26 + ord(ch) - 64
     row = int(m.group(4))
     with XlsxBook(data, path) as book:
+        tag = re.search(r" #([0-9a-f]{8})$", sheet) if sheet not in book.sheetnames else None
+        if tag:  # a redacted sheet name: the sheet whose tag it is
+            digest = hashlib.sha1(data).hexdigest()
+            sheet = next((t for t in book.sheetnames if sheet_tag(digest, t) == tag.group(1)), sheet)
         if sheet not in book.sheetnames:
             raise InputError(path, f"no sheet named {sheet!r}")
         for n, cells in book.rows(sheet):

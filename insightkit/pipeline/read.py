@@ -82,15 +82,18 @@ def _build_tables(docs: list[Document], template: str) -> tuple[pd.DataFrame, pd
                 if k not in attr_order:
                     attr_order.append(k)
     fallback = {"interviewer": "Interviewer", "participant": "Participant", "respondent": "Respondent"}
+    log_keys = ("type", "start", "end", "placeholder", "original", "method")
     for d in docs:
+        for r in d.field_log:  # the file's own name and its sheet's: no segment
+            red_rows.append({"doc_id": d.doc_id, "segment_id": "", "source": d.source,
+                             **{k: r.get(k, "") for k in log_keys}, "field": r["field"]})
         for it in d.items:
             has_text = bool(it.at.text)
             start, end = (it.at.src_start, it.at.src_end) if has_text else it.fallback
             seg_id = make_segment_id(d.doc_id, start, end, it.cell)
-            for r in it.redactions:
+            for r in [*({**r, "field": "text"} for r in it.redactions), *it.field_log]:
                 red_rows.append({"doc_id": d.doc_id, "segment_id": seg_id, "source": d.source,
-                                 **{k: r.get(k, "") for k in ("type", "start", "end", "placeholder", "original",
-                                                              "method")}})
+                                 **{k: r.get(k, "") for k in log_keys}, "field": r["field"]})
             if it.reason:
                 rej_rows.append({
                     "doc_id": d.doc_id, "source": d.source, "kind": it.kind, "line": it.line, "turn": it.turn,
@@ -167,7 +170,7 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
                interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
                cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
                redactor=None, force_format: str | None = None, raise_if_none: bool = True,
-               warn: bool = True) -> ReadResult:
+               warn: bool = True, keep_columns: Sequence[str] | str = ()) -> ReadResult:
     """:func:`read`, with the choices a batch command needs: ``raise_if_none=False`` returns a
     result with no documents (and the ``errors``) instead of raising when no file can be read;
     ``warn=False`` leaves the unreadable files to the caller (not warned about); ``force_format``
@@ -181,7 +184,7 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
     config.steps(level)  # validates the level
     loaded = load_documents(paths, participants, text_columns=text_columns, id_column=id_column, redact=redact,
                             interviewers=interviewers, guess_interviewers=guess_interviewers,
-                            force_format=force_format, show_progress=show_progress)
+                            force_format=force_format, show_progress=show_progress, keep_columns=keep_columns)
     docs, errors, parts = loaded.docs, loaded.errors, loaded.participants
     if isinstance(interviewers, str):
         interviewers = [interviewers]
@@ -224,7 +227,7 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
          id_column: str | None = None, level: str = "clean", redact: bool = True,
          interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
          cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
-         redactor=None) -> ReadResult:
+         redactor=None, keep_columns: Sequence[str] | str = ()) -> ReadResult:
     """Read, clean and redact transcripts and survey exports into a segment table.
 
     paths: a file, a folder (its supported files, recursively) or a list of them. A CSV/XLSX with
@@ -237,6 +240,9 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     guess_interviewers: when nothing identifies a transcript's interviewer, take the speaker who
         clearly asks the most questions (rows marked ``role_source == "heuristic"``).
     redactor: an object with ``redact_batch`` (default: ``Redactor()`` from insightkit.redact).
+    keep_columns: survey or participants-file columns to keep although they may hold personal
+        data as a whole (``organization``, ``email``; see docs/redaction.md, "Attribute columns");
+        their values are redacted like every attribute's.
 
     Files that cannot be read are listed in ``errors`` (and warned about) while the others are
     read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and
@@ -245,12 +251,14 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
 
     File names can name people: ``source`` keeps the real name, while ``doc_id`` (so
     ``segment_id`` and ``participant_id``) and ``source_display`` are built from the name with
-    names redacted (``interview_[PERSON].vtt``); see docs/redaction.md, "File names".
+    names redacted (``interview_[PERSON].vtt``); see docs/redaction.md, "File names". Column
+    headers (``question``), sheet names (in ``cell`` and ids) and attribute values are redacted
+    too, each edit in the redaction log with its ``field``; see "Fields outside the answers".
     """
     return read_batch(paths, participants, text_columns=text_columns, id_column=id_column, level=level,
                  redact=redact, interviewers=interviewers, attribution_template=attribution_template,
                  cleaning=cleaning, show_progress=show_progress, guess_interviewers=guess_interviewers,
-                 redactor=redactor)
+                 redactor=redactor, keep_columns=keep_columns)
 
 
 def _reader(fmt: str, doc: str):

@@ -13,7 +13,9 @@ from insightkit.alignment import AlignedText
 from insightkit.io import Document
 from insightkit.progress import progress, progress_off
 from insightkit.redact import Redactor
-from insightkit.redact.filenames import redact_file_name, redact_file_names
+from insightkit.pipeline.fields import name_sheets, redact_attribute_names, redact_attribute_values, redact_questions
+from insightkit.redact.fields import redact_fields
+from insightkit.redact.filenames import file_name_edits, redact_file_name
 from insightkit.segments import make_doc_id
 
 __all__ = ["redact_items", "redact_attributes", "name_documents", "shown_error"]
@@ -42,41 +44,14 @@ def redact_items(docs: list[Document], extra_names: list[str], show: bool | None
 
 
 def redact_attributes(docs: list[Document], extra_names: list[str], redactor=None) -> None:
-    """Redact survey attribute values too: an email, phone number or name typed into a column that is
-    not read as answers ("Anything else?", a contact column) must not reach the table. Trust type,
-    region, role and id columns get the pattern detectors only (no NER, which could take a job title
-    for a name); other columns get the full redactor. Each changed column is named in a warning."""
-    plain = Redactor(types=("EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE"), use_ner=False)
+    """Redact the fields outside the answers: question headers, attribute column names and values
+    (see :mod:`insightkit.pipeline.fields`). An email, phone number or name typed into a column
+    that is not read as answers ("Anything else?", a contact column) must not reach the table."""
     if redactor is None:
         redactor = Redactor(types=None, use_ner=True)
-    for d in docs:
-        if d.kind != "survey" or not d.attr_columns:
-            continue
-        dicts = {id(it.attrs): it.attrs for it in d.items if it.attrs}
-        changed: dict[str, int] = {}
-        for use, cols in ((plain, [c for c in d.attr_columns if c in d.plain_attr_columns]),
-                          (redactor, [c for c in d.attr_columns if c not in d.plain_attr_columns])):
-            if not cols:
-                continue
-            values = sorted({a.get(c, "") for a in dicts.values() for c in cols} - {""})
-            values = [v for v in values if re.search(r"[^\W\d_]|\d{5}", v)]  # numbers and dates alone: nothing to find
-            if not values:
-                continue
-            new: dict[str, str] = {}
-            for k in range(0, len(values), 512):
-                chunk = values[k:k + 512]
-                res = use.redact_batch([AlignedText.from_source(v) for v in chunk], [extra_names] * len(chunk))
-                new.update({v: at.text for v, (at, log) in zip(chunk, res) if log})
-            if not new:
-                continue
-            for a in dicts.values():
-                for c in cols:
-                    if a.get(c, "") in new:
-                        a[c] = new[a[c]]
-                        changed[c] = changed.get(c, 0) + 1
-        if changed:
-            d.warnings.append(f"{d.source}: redacted personal data in attribute column(s): "
-                              + ", ".join(f"{c} ({n} row{'s' if n > 1 else ''})" for c, n in changed.items()))
+    redact_questions(docs, extra_names, redactor)
+    redact_attribute_names(docs, extra_names, redactor)
+    redact_attribute_values(docs, extra_names, redactor)
 
 
 def name_documents(docs: list[Document], known: list[str], redactor=None) -> None:
@@ -85,25 +60,39 @@ def name_documents(docs: list[Document], known: list[str], redactor=None) -> Non
     ``source`` keeps the real file name; ``doc_id`` (and so ``segment_id`` and ``participant_id``)
     is the shown name's slug plus the hash of the bytes, so no name from a file name reaches an id.
     Without a redactor (``redact=False``) only known names, common given names and the NHS
-    organisation list are used (no NER).
+    organisation list are used (no NER). Workbook sheet names are redacted too (they are in
+    ``cell`` and so in ``segment_id``): see :func:`insightkit.pipeline.fields.name_sheets`. The
+    edits go to each document's ``field_log`` (``file_name``, ``sheet``).
     """
     if not docs:
         return
-    shown = redact_file_names([d.source for d in docs], [list(dict.fromkeys(d.names + known)) for d in docs],
-                              redactor=redactor, use_ner=False)
+    shown = file_name_edits([d.source for d in docs], [list(dict.fromkeys(d.names + known)) for d in docs],
+                            redactor=redactor, use_ner=False)
     taken: dict[str, int] = {}
-    for d, name in zip(docs, shown):
+    for d, (name, log) in zip(docs, shown):
         d.source_display = name
+        d.field_log += [{**e, "field": "file_name"} for e in log]
         new_id = make_doc_id(name, b"", digest=d.digest) if d.digest else d.doc_id
         n = taken.get(new_id, 0) + 1
         taken[new_id] = n
         d.doc_id = new_id if n == 1 else f"{new_id}-{n}"  # same bytes under two redacted names
+    name_sheets(docs, redactor if redactor is not None else Redactor(types=None, use_ner=False), known)
 
 
-def shown_error(err) -> str:
-    """A read error for the report: the file named by its shown name (names redacted), not its path."""
+def shown_error(err, redactor=None) -> str:
+    """A read error for the report: the file named by its shown name (names redacted), not its path,
+    and the message itself redacted: it may quote a sheet name or the file's column headers."""
     msg, path = str(err), str(getattr(err, "path", "") or "")
-    if not path:
-        return msg
-    shown = redact_file_name(Path(path).name, use_ner=False)
-    return msg.replace(path, shown).replace(Path(path).name, shown)
+    if path:
+        shown = redact_file_name(Path(path).name, use_ner=False)
+        msg = msg.replace(path, shown).replace(Path(path).name, shown)
+    if redactor is None:
+        redactor = Redactor(types=None, use_ner=True)
+    # what the message quotes (a sheet name, the column headers) read on its own, as in the table
+    quoted = redact_fields([m.group(2) for m in _QUOTED.finditer(msg)], redactor, numbered="on_collision")
+    msg = _QUOTED.sub(lambda m: m.group(1) + quoted.shown.get(m.group(2), m.group(2)) + m.group(1), msg)
+    (at, _), = redactor.redact_batch([AlignedText.from_source(msg)], [[]])
+    return at.text
+
+
+_QUOTED = re.compile(r"""(['"])(.+?)\1""")

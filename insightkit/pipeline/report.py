@@ -34,7 +34,8 @@ class ReportOptions:
     participants: the participants file. codebook: a Codebook, or a YAML/.qdc file (without a trained
     model for it, themes are tagged zero-shot). model: a model folder or a ThemeClassifier (default:
     the shipped model). text_columns / id_column: survey columns (default: detected). redact: replace
-    personal data with placeholders. n_quotes: quotes per theme. by: attributes to count people by
+    personal data with placeholders. keep_columns: columns to keep although they may hold personal
+    data (see :func:`insightkit.read`). n_quotes: quotes per theme. by: attributes to count people by
     (default ``trust_type`` and ``region`` where present). min_count: smallest group shown.
     topics: model topics. seed: topic modelling seed. title: report title. show_progress: progress
     bars. model_sha256: the model folder's pinned digest.
@@ -46,6 +47,7 @@ class ReportOptions:
     text_columns: Sequence[str] | None = None
     id_column: str | None = None
     redact: bool = True
+    keep_columns: Sequence[str] = ()
     n_quotes: int = 3
     by: Sequence[str] | None = None
     min_count: int = 5
@@ -88,7 +90,7 @@ def build_report(inputs: Sequence[str | Path], out_dir: str | Path, options: Rep
     ``model_sha256`` pins the model folder (default: ``$INSIGHTKIT_MODEL_SHA256``), checked before
     anything is read or written (:func:`insightkit.load_model`).
 
-    The options (participants, codebook, model, text_columns, id_column, redact, n_quotes, by,
+    The options (participants, codebook, model, text_columns, id_column, redact, keep_columns, n_quotes, by,
     min_count, topics, seed, title, show_progress, model_sha256) are those of :class:`ReportOptions`:
     give them as keywords, or as one ``options`` object (keywords then override its values).
     """
@@ -175,7 +177,7 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
 
     steps.set_postfix_str("reading")
     result = read(list(inputs), participants=opts.participants, text_columns=opts.text_columns, id_column=opts.id_column,
-                  redact=opts.redact)
+                  redact=opts.redact, keep_columns=opts.keep_columns)
     for err in getattr(result, "errors", []) or []:
         messages.append(f"could not read {shown_error(err)}")
     segments, rejected = result.segments, result.rejected

@@ -17,6 +17,7 @@ The package, in the order the data flows (see ``docs/redaction.md``):
 * ``apply.py``: writes the placeholders and the log;
 * ``table.py``: :func:`redact`, the same on a segment table;
 * ``filenames.py``: the shown form of a file name (names in it redacted);
+* ``fields.py``: headers, sheet names and attribute values (generic labels kept, no two values merged);
 * ``allowlist.py``, ``words.py``: words that are never names, and the word tests;
 * ``lexicon.py``: given names with their frequency and English words, which the given-name
   recognizer weighs against each other.

@@ -31,7 +31,7 @@ from insightkit.redact.allowlist import default_allowlist, given_names
 from insightkit.redact.engine import Redactor
 from insightkit.redact.recognizers.organisations import org_gazetteer_rx
 
-__all__ = ["redact_file_name", "redact_file_names"]
+__all__ = ["redact_file_name", "redact_file_names", "file_name_edits"]
 
 # a word (letters, inner apostrophes) or a number; camelCase is split below
 _TOKEN_RX = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
@@ -92,6 +92,14 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
     object with ``redact_batch`` (default: the bundled :class:`~insightkit.redact.Redactor`,
     with spaCy NER when ``use_ner``). The extension and the words around a name are kept.
     """
+    return [shown for shown, _ in file_name_edits(file_names, names, redactor=redactor, use_ner=use_ner)]
+
+
+def file_name_edits(file_names: Sequence[str], names: Sequence[Iterable[str]] | None = None, *,
+                    redactor=None, use_ner: bool = True) -> list[tuple[str, list[dict]]]:
+    """:func:`redact_file_names` with the edits: ``(shown name, log)`` for each file name, each log
+    entry with ``type``, ``start``, ``end`` (offsets in the file name), ``placeholder``,
+    ``original`` and ``method`` (``file_name``), as in the redaction log."""
     if names is None:
         names = [()] * len(file_names)
     if redactor is None:
@@ -103,22 +111,10 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
         known = [str(k) for k in known if str(k).strip()]
         p = Path(str(file_name))
         stem, ext = (p.stem, p.suffix) if p.suffix and len(p.suffix) <= 6 else (p.name, "")
-        toks = _tokens(stem)
-        if not toks:
-            out.append(str(file_name))
-            continue
-        marks: dict[int, str] = {}
-        known_words = _name_words(known)
-        for i, (_, _, w) in enumerate(toks):
-            lw = w.casefold()
-            if lw in known_words or (lw in given and lw not in allow):
-                marks[i] = "PERSON"
-                if lw in given and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
-                    marks[i + 1] = "PERSON"  # the word after a first name: its surname
-            elif lw in TITLES and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
-                marks[i + 1] = "PERSON"
-                if i + 2 < len(toks) and _name_like(toks[i + 2][2], allow) and toks[i + 2][2][:1].isupper():
-                    marks[i + 2] = "PERSON"
+        # emails, phone and NHS numbers, postcodes: found in the stem as written ("SW1A 1AA site visit")
+        patterns = _pattern_spans(stem)
+        toks = [t for t in _tokens(stem) if not any(a < t[1] and t[0] < b for a, b, _ in patterns)]
+        marks = _name_marks(toks, known, given, allow)
         # the redactor on the stem as a phrase, in its own case: "Dr Priya Patel 12 March"
         phrase, starts = "", []
         for s, e, w in toks:
@@ -126,16 +122,18 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
                 phrase += " "
             starts.append(len(phrase))
             phrase += w
-        try:
-            _, log = redactor.redact_batch([AlignedText.from_source(phrase)], [known])[0]
-        except Exception:  # a custom redactor that cannot take this: the rules above still hold
-            log = []
-        log = [(int(r["start"]), int(r["end"]), str(r["type"])) for r in log]
-        # organisations typed in lower case ("addenbrookes_cio", "leeds_teaching_hospitals_call"):
-        # the bundled hospital names in any case, and the ORG rules on the title-cased phrase
-        log += [(m.start(), m.end(), "ORG") for m in _gazetteer_any_case().finditer(phrase)]
-        if phrase.islower():
-            log += _lower_case_orgs(phrase)
+        log: list[tuple[int, int, str]] = []
+        if toks:
+            try:
+                _, found = redactor.redact_batch([AlignedText.from_source(phrase)], [known])[0]
+            except Exception:  # a custom redactor that cannot take this: the rules above still hold
+                found = []
+            log = [(int(r["start"]), int(r["end"]), str(r["type"])) for r in found]
+            # organisations typed in lower case ("addenbrookes_cio", "leeds_teaching_hospitals_call"):
+            # the bundled hospital names in any case, and the ORG rules on the title-cased phrase
+            log += [(m.start(), m.end(), "ORG") for m in _gazetteer_any_case().finditer(phrase)]
+            if phrase.islower():
+                log += _lower_case_orgs(phrase)
         for a, b, typ in log:
             hit = [i for i in range(len(toks)) if starts[i] < b and starts[i] + len(toks[i][2]) > a]
             # a detection's edge words that are file-name words stay: "Teams Meeting Recording"
@@ -145,8 +143,46 @@ def redact_file_names(file_names: Sequence[str], names: Sequence[Iterable[str]] 
                 hit.pop()
             for i in hit:
                 marks.setdefault(i, typ)
-        out.append(_rebuild(stem, toks, marks) + ext)
+        spans = sorted(patterns + _runs(stem, toks, marks))
+        shown, edits = _rebuild(stem, spans)
+        out.append((shown + ext, edits))
     return out
+
+
+def _name_marks(toks: list[tuple[int, int, str]], known: list[str], given, allow) -> dict[int, str]:
+    """Tokens that are names: known name words, given names and the word after them, and the
+    initials and name-like word after a title (``dr_okafor``, ``mr_j_okafor``)."""
+    marks: dict[int, str] = {}
+    known_words = _name_words(known)
+    for i, (_, _, w) in enumerate(toks):
+        lw = w.casefold()
+        if lw in known_words or (lw in given and lw not in allow):
+            marks[i] = "PERSON"
+            if lw in given and i + 1 < len(toks) and _name_like(toks[i + 1][2], allow):
+                marks[i + 1] = "PERSON"  # the word after a first name: its surname
+        elif lw in TITLES:
+            j = i + 1
+            while j < len(toks) and j - i <= 2 and len(toks[j][2]) == 1 and toks[j][2].isalpha():
+                j += 1  # initials: "mr_j_okafor", "dr_a_b_smith"
+            if j < len(toks) and _name_like(toks[j][2], allow):
+                marks.update({k: "PERSON" for k in range(i + 1, j + 1)})
+                if j + 1 < len(toks) and _name_like(toks[j + 1][2], allow) and toks[j + 1][2][:1].isupper():
+                    marks[j + 1] = "PERSON"
+    return marks
+
+
+_PATTERN_REDACTOR: list[Redactor] = []  # built on first use
+
+
+def _pattern_spans(stem: str) -> list[tuple[int, int, str]]:
+    """Emails, NHS numbers, phone numbers and postcodes in a file name's stem, with ``_`` read as a
+    space ("07700_900123", "ls9_7tf"). No URLs: a dotted file name ("minutes.v2") is not one."""
+    if not _PATTERN_REDACTOR:
+        _PATTERN_REDACTOR.append(Redactor(types=("EMAIL", "NHS_NUMBER", "PHONE", "POSTCODE"), use_ner=False))
+    if not re.search(r"\d|@", stem):
+        return []
+    _, log = _PATTERN_REDACTOR[0].redact_text(stem.replace("_", " "))
+    return [(int(r["start"]), int(r["end"]), str(r["type"])) for r in log]
 
 
 _ORG_RX_CACHE: dict[str, re.Pattern] = {}
@@ -175,9 +211,9 @@ def redact_file_name(file_name: str, names: Iterable[str] = (), *, redactor=None
     return redact_file_names([file_name], [list(names)], redactor=redactor, use_ner=use_ner)[0]
 
 
-def _rebuild(stem: str, toks: list[tuple[int, int, str]], marks: dict[int, str]) -> str:
-    """Replace each run of marked tokens (joined only by separators) with one placeholder."""
-    parts, pos, i = [], 0, 0
+def _runs(stem: str, toks: list[tuple[int, int, str]], marks: dict[int, str]) -> list[tuple[int, int, str]]:
+    """Each run of marked tokens joined only by separators, as one span of the first token's type."""
+    spans, i = [], 0
     while i < len(toks):
         if i not in marks:
             i += 1
@@ -185,9 +221,20 @@ def _rebuild(stem: str, toks: list[tuple[int, int, str]], marks: dict[int, str])
         j = i
         while j + 1 < len(toks) and j + 1 in marks and not stem[toks[j][1]:toks[j + 1][0]].strip(" _-.,"):
             j += 1
-        parts.append(stem[pos:toks[i][0]])
-        parts.append(f"[{marks[i]}]")
-        pos = toks[j][1]
+        spans.append((toks[i][0], toks[j][1], marks[i]))
         i = j + 1
+    return spans
+
+
+def _rebuild(stem: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[dict]]:
+    """``stem`` with each span (sorted, not overlapping) replaced by its placeholder, and the log."""
+    parts, log, pos = [], [], 0
+    for a, b, typ in spans:
+        if a < pos:
+            continue
+        parts += [stem[pos:a], f"[{typ}]"]
+        log.append({"type": typ, "start": a, "end": b, "placeholder": f"[{typ}]", "original": stem[a:b],
+                    "method": "file_name"})
+        pos = b
     parts.append(stem[pos:])
-    return "".join(parts)
+    return "".join(parts), log

@@ -93,6 +93,7 @@ def redact(
                     "segment_id": rec.get("segment_id", ""),
                     "source": rec.get("source", ""),
                     **entry,
+                    "field": text_column,
                 }
             )
     df[text_column] = new_texts
