@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from insightkit.classify.error_rates import error_rates_from_predictions
+from insightkit.classify.error_rates import calibration_pairs, error_rates_from_predictions
 from insightkit.errors import ParameterError
 
 __all__ = ["OutOfFold", "grouped_out_of_fold"]
@@ -35,7 +35,8 @@ class OutOfFold:
     def error_rates(self, Y: np.ndarray, theme_ids: Sequence[str], *, method: str, data: dict) -> dict:
         """The ``"error_rates"`` entry of a model folder (counts per speed, how they were measured)."""
         return {"method": method, "data": data,
-                **{speed: error_rates_from_predictions(Y, tags, theme_ids) for speed, tags in self.tags.items()}}
+                **{speed: error_rates_from_predictions(Y, tags, theme_ids) for speed, tags in self.tags.items()},
+                "calibration": {speed: calibration_pairs(sc, Y, theme_ids) for speed, sc in self.scores.items()}}
 
 
 def grouped_out_of_fold(make_model, base_texts: list[str], base_Y: np.ndarray, cal_texts: list[str],

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.export import check_outputs, read_table, write_table
     from insightkit.integrity import check_model_digest, pinned_digest
     from insightkit.report.adjusted import model_error_rates
+    from insightkit.report.calibrated import model_calibration
     from insightkit.report.prevalence import prevalence_table
 
     check_outputs([args.out], [args.tagged])
@@ -58,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
 
         check_model_digest(args.model or default_theme_model_path(), pin, what)
     counts, measured = model_error_rates(args.model, "fast" if args.fast else "default")
+    calibration = model_calibration(args.model, "fast" if args.fast else "default")
     tagged = read_table(args.tagged)
     try:
         table = prevalence_table(tagged, by=args.by, unit=args.unit, error_rates=counts, min_count=args.min_count,
-                                 seed=args.seed)
+                                 seed=args.seed, calibration=calibration)
     except InputError as exc:
         if exc.path is not None:
             raise

@@ -22,6 +22,7 @@ from insightkit.pipeline.read import read
 from insightkit.pipeline.redact import shown_error
 from insightkit.progress import progress
 from insightkit.report.adjusted import model_error_rates
+from insightkit.report.calibrated import model_calibration
 from insightkit.report.prevalence import likert_columns, likert_summary, theme_prevalence
 
 __all__ = ["ReportOptions", "ReportResult", "build_report", "load_codebook"]
@@ -227,10 +228,13 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
     people = tagged[tagged["role"].fillna("") != "interviewer"] if "role" in tagged.columns else tagged
     # the shares correct for the model's recorded error rates at the speed it tagged with (none: as tagged)
     rates, _ = model_error_rates(theme_model, getattr(theme_model, "speed", "default"))
-    prevalence = {"overall": theme_prevalence(people, by=None, min_count=opts.min_count, error_rates=rates)}
+    cal = model_calibration(theme_model, getattr(theme_model, "speed", "default"))
+    prevalence = {"overall": theme_prevalence(people, by=None, min_count=opts.min_count, error_rates=rates,
+                                              calibration=cal)}
     for col in (DEFAULT_BY if opts.by is None else opts.by):
         if col in people.columns and people[col].fillna("").astype(str).str.strip().ne("").any():
-            prevalence[col] = theme_prevalence(people, by=col, min_count=opts.min_count, error_rates=rates)
+            prevalence[col] = theme_prevalence(people, by=col, min_count=opts.min_count, error_rates=rates,
+                                               calibration=cal)
     likert: dict[str, pd.DataFrame] = {}
     for col in likert_columns(people):
         group = "trust_type" if "trust_type" in people.columns else None

@@ -16,9 +16,17 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from insightkit.errors import InputError, ParameterError
-from insightkit.report.adjusted import CORRECTED_METHODS, estimate_share, wilson_interval
+import numpy as np
+
+from insightkit.report.adjusted import CORRECTED_METHODS as _ACC_METHODS
+from insightkit.report.adjusted import estimate_share, wilson_interval
+from insightkit.report.calibrated import METHOD_CALIBRATED, METHOD_CALIBRATED_PEOPLE, calibrators
+
 from insightkit.segments import is_missing
 from insightkit.segments import theme_ids as segment_theme_ids
+
+#: the methods that correct the tagged share (the others report it as tagged)
+CORRECTED_METHODS = (*_ACC_METHODS, METHOD_CALIBRATED, METHOD_CALIBRATED_PEOPLE)
 
 __all__ = ["wilson_interval", "theme_prevalence", "likert_summary", "theme_ids_of", "SUPPRESSED", "likert_columns",
            "pivot_display", "prevalence_table", "method_note", "is_corrected", "readable_overall", "readable_pivot", "readable_likert"]
@@ -75,6 +83,7 @@ def theme_prevalence(
     include_total: bool = True,
     error_rates: Mapping | None = None,
     seed: int = 0,
+    calibration: Mapping | None = None,
 ) -> pd.DataFrame:
     """People who raised each theme, by group: counts, shares and intervals.
 
@@ -91,6 +100,11 @@ def theme_prevalence(
     and ``n_raised`` stay what was tagged, ``display`` reads "31% (22-41%)", and ``method`` names
     the method for each theme (a theme without counts, or one the classifier barely separates, is
     left uncorrected and says so).
+
+    With ``calibration`` (per theme ``{"scores", "labels"}``: the out-of-fold scores a model folder
+    keeps, ``calibration_at_speed(model.error_rates_, speed)``; a model's whole ``error_rates_`` brings
+    its "default" ones) and ``score_<theme>`` columns in the table, the estimate averages calibrated
+    probabilities instead (:mod:`insightkit.report.calibrated`), which the report prefers.
 
     With ``suppress`` (the default) a cell is suppressed when its group has fewer than ``min_count``
     people or when between 1 and ``min_count - 1`` people are tagged with the theme: its numbers
@@ -124,6 +138,13 @@ def theme_prevalence(
     agg.update({t: (t, "max") for t in theme_list})
     per_person = flags.groupby(key, sort=True).agg(**agg).reset_index()
     counts = _theme_counts(error_rates)
+    if calibration is None and error_rates and "method" in error_rates:
+        calibration = (error_rates.get("calibration") or {}).get("default")
+    cals = {t: c for t, c in calibrators(calibration, seed=seed).items()
+            if t in theme_list and f"score_{t}" in people.columns}
+    seg_keys = flags[key].to_numpy()
+    seg_scores = {t: pd.to_numeric(people[f"score_{t}"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy()
+                  for t in cals}
 
     groups: list[tuple[dict, pd.DataFrame]] = []
     if by:
@@ -136,10 +157,18 @@ def theme_prevalence(
     rows = []
     for labels, sub in groups:
         n = int(len(sub))
+        if cals:
+            codes = {v: i for i, v in enumerate(sub[key].tolist())}
+            in_group = np.fromiter((v in codes for v in seg_keys), bool, len(seg_keys))
+            owners = np.fromiter((codes[v] for v in seg_keys[in_group]), int, int(in_group.sum()))
         for t in theme_list:
             k = int(sub[t].sum())
-            est = estimate_share(k, n, counts.get(t), segments=sub["_segments"].to_numpy(),
-                                 tagged_segments=int(sub[f"_n_{t}"].sum()), level=level, seed=seed)
+            if t in cals and n:
+                est = cals[t].share(seg_scores[t][in_group], owners if unit is not None else None, level=level,
+                                    seed=seed, tagged_share=k / n)
+            else:
+                est = estimate_share(k, n, counts.get(t), segments=sub["_segments"].to_numpy(),
+                                     tagged_segments=int(sub[f"_n_{t}"].sum()), level=level, seed=seed)
             corrected = est.method in CORRECTED_METHODS
             pct = 100 * est.estimate if corrected else _percent(k, n)
             small = suppress and (n < min_count or 0 < k < min_count)
@@ -176,6 +205,7 @@ def prevalence_table(
     suppress: bool = True,
     level: float = 0.95,
     seed: int = 0,
+    calibration: Mapping | None = None,
 ) -> pd.DataFrame:
     """Each theme's share, overall and by group, in proportions: what ``insightkit prevalence`` writes.
 
@@ -201,7 +231,8 @@ def prevalence_table(
             range(len(tagged)), index=tagged.index).astype("string")))
     by = [by] if isinstance(by, str) else list(by or [])
     prev = theme_prevalence(table, by=by, unit="participant_id" if unit == "person" else None, min_count=min_count,
-                            suppress=suppress, level=level, include_total=True, error_rates=error_rates, seed=seed)
+                            suppress=suppress, level=level, include_total=True, error_rates=error_rates, seed=seed,
+                            calibration=calibration)
     out = prev.rename(columns={"n_people": "n"})
     out["ci_low"] = out["ci_low"] / 100
     out["ci_high"] = out["ci_high"] / 100
