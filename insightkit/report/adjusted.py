@@ -52,7 +52,7 @@ import numpy as np
 from insightkit.errors import ParameterError
 
 __all__ = ["model_error_rates", "wilson_interval", "ShareEstimate", "estimate_share", "MIN_SEPARATION", "METHOD_UNCORRECTED",
-           "METHOD_SEGMENTS", "METHOD_PEOPLE", "CORRECTED_METHODS"]
+           "METHOD_SEGMENTS", "METHOD_PEOPLE", "CORRECTED_METHODS", "model_error_entry"]
 
 #: the smallest ``tpr - fpr`` the correction divides by; below it the tagged share is reported
 MIN_SEPARATION = 0.2
@@ -198,14 +198,19 @@ def model_error_rates(model: object = None, speed: str = "default") -> tuple[dic
     """
     from insightkit.classify.error_rates import rates_at_speed
 
+    entry = model_error_entry(model, speed)
+    counts = rates_at_speed(entry, speed)
+    return (counts, entry["method"]) if counts and entry else (None, None)
+
+
+def model_error_entry(model: object = None, speed: str = "default") -> dict | None:
+    """A model's whole ``error_rates`` entry (a loaded classifier's ``error_rates_``, a model folder's
+    verified meta.json read without loading the encoder, or the shipped model's for None)."""
     if speed not in ("default", "fast"):
         raise ParameterError(f"speed must be 'default' or 'fast', got {speed!r}")
     if model is None or isinstance(model, (str, Path)):
         from insightkit.classify.persist import default_theme_model_path, folder_error_rates, verify_model_folder
 
         folder = default_theme_model_path() if model is None else Path(model)
-        entry = folder_error_rates(verify_model_folder(folder), folder)
-    else:
-        entry = getattr(model, "error_rates_", None)
-    counts = rates_at_speed(entry, speed)
-    return (counts, entry["method"]) if counts and entry else (None, None)
+        return folder_error_rates(verify_model_folder(folder), folder)
+    return getattr(model, "error_rates_", None)

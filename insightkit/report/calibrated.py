@@ -143,17 +143,7 @@ def model_calibration(model: object = None, speed: str = "default") -> dict | No
     ``model`` is a loaded classifier, a model folder (its verified meta.json is read, the encoder is
     not loaded) or None for the shipped model.
     """
-    from pathlib import Path
-
     from insightkit.classify.error_rates import calibration_at_speed
+    from insightkit.report.adjusted import model_error_entry
 
-    if speed not in ("default", "fast"):
-        raise ParameterError(f"speed must be 'default' or 'fast', got {speed!r}")
-    if model is None or isinstance(model, (str, Path)):
-        from insightkit.classify.persist import default_theme_model_path, folder_error_rates, verify_model_folder
-
-        folder = default_theme_model_path() if model is None else Path(model)
-        entry = folder_error_rates(verify_model_folder(folder), folder)
-    else:
-        entry = getattr(model, "error_rates_", None)
-    return calibration_at_speed(entry, speed)
+    return calibration_at_speed(model_error_entry(model, speed), speed)
