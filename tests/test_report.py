@@ -73,3 +73,33 @@ def test_report_writes_all_files_safely(tmp_path, repo_root, shared_dir):
         assert (roles != "interviewer").all()
     md = res.files["md"].read_text()
     assert "<script>" not in md
+
+
+def test_report_honours_a_reviewers_decisions_and_links_the_audit_page(tmp_path, repo_root):
+    from insightkit import build_report
+    from insightkit.classify import ThemeClassifier
+
+    survey = _survey(tmp_path)
+    model = ThemeClassifier.zero_shot_model(Codebook.default())
+    kw = dict(model=model, text_columns=["progress_text"], id_column="respondent_id", show_progress=False, topics=False)
+    first = build_report([survey], tmp_path / "first", **kw)
+    q = first.quotes
+    theme = q["theme"].value_counts().index[0]
+    in_theme = q[q["theme"] == theme].sort_values("rank")
+    assert len(in_theme) >= 2
+    rejected, accepted = in_theme.iloc[0], in_theme.iloc[1]
+    decisions = tmp_path / "decisions.csv"
+    pd.DataFrame([
+        {"theme": theme, "quote_id": rejected["quote_id"], "decision": "reject", "reviewer": "AB"},
+        {"theme": theme, "quote_id": accepted["quote_id"], "decision": "accept", "reviewer": "AB"},
+    ]).to_csv(decisions, index=False)
+    second = build_report([survey], tmp_path / "second", decisions=decisions, **kw)
+    kept = second.quotes[second.quotes["theme"] == theme]
+    assert rejected["quote_id"] not in set(kept["quote_id"])
+    assert kept.loc[kept["quote_id"] == accepted["quote_id"], "decision"].tolist() == ["accept"]
+    html = second.files["html"].read_text()
+    assert "reviewer: accepted" in html and "href='audit.html'" in html
+    assert second.files["audit"].is_file() and rejected["quote_id"] in second.files["audit"].read_text()
+    assert "reviewer: accepted" not in first.files["html"].read_text()
+    sheet = pd.read_excel(second.files["xlsx"], sheet_name="quotes", dtype=str).fillna("")
+    assert "accept" in set(sheet["decision"])

@@ -8,6 +8,8 @@ segments for topics) are kept and reported, not dropped. The files are written b
 
 from __future__ import annotations
 
+import warnings
+
 import os
 import shutil
 import tempfile
@@ -39,7 +41,9 @@ class ReportOptions:
     data (see :func:`insightkit.read`). n_quotes: quotes per theme. by: attributes to count people by
     (default ``trust_type`` and ``region`` where present). min_count: smallest group shown.
     topics: model topics. seed: topic modelling seed. title: report title. show_progress: progress
-    bars. model_sha256: the model folder's pinned digest.
+    bars. model_sha256: the model folder's pinned digest. decisions: a reviewer's decisions file
+    (accept / reject / replace, as ``insightkit quotes --decisions`` takes), honoured in the quotes
+    the report shows; the audit page (audit.html) shows every choice and decision.
     """
 
     participants: str | Path | None = None
@@ -57,6 +61,7 @@ class ReportOptions:
     title: str = "Insight report"
     show_progress: bool | None = None
     model_sha256: str | None = None
+    decisions: str | Path | None = None
 
 
 @dataclass
@@ -76,7 +81,7 @@ class ReportResult:
 
 DEFAULT_BY = ("trust_type", "region")
 REPORT_FILES = {"html": "report.html", "xlsx": "report.xlsx", "md": "report.md", "qdc": "codebook.qdc",
-                "qdpx": "project.qdpx", "model_card": "model_card.json"}
+                "qdpx": "project.qdpx", "model_card": "model_card.json", "audit": "audit.html"}
 
 
 def build_report(inputs: Sequence[str | Path], out_dir: str | Path, options: ReportOptions | None = None,
@@ -164,6 +169,7 @@ def _publish_folder(stage: Path, final: Path) -> None:
 def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportOptions) -> ReportResult:
     """The report, written into ``out_dir`` (a fresh staging folder)."""
     from insightkit.quotes import select_quotes, verify_quotes
+    from insightkit.quotes.audit import write_audit_html
     from insightkit.report.plots import report_figures
     from insightkit.report.html import write_html
     from insightkit.report.markdown import write_markdown
@@ -219,8 +225,12 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
     steps.update()
 
     steps.set_postfix_str("quotes")
-    selection = select_quotes(tagged, n=opts.n_quotes, model=theme_model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        selection = select_quotes(tagged, n=opts.n_quotes, model=theme_model, decisions=opts.decisions)
+    messages.extend(f"quotes: decisions file: {w.message}" for w in caught)
     quotes = verify_quotes(selection.quotes, result.documents, segments=tagged) if len(selection.quotes) else selection.quotes
+    selection.quotes = quotes
     messages.extend(f"quotes: {m}" for m in selection.messages)
     steps.update()
 
@@ -260,6 +270,7 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
 
     files["model_card"].write_text(json.dumps({k: v for k, v in meta.items() if k != "files"}, indent=2,
                                               default=str) + "\n", encoding="utf-8")
+    write_audit_html(selection, tagged, files["audit"], title=f"{opts.title}: quote selection audit")
     export_qdc(cb, files["qdc"])
     export_qdpx(tagged, cb, files["qdpx"], project_name=opts.title)
     steps.update()

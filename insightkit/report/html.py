@@ -46,6 +46,7 @@ table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px so
 th{background:#f0f4f8}.meta{font-size:.85em;color:#555}img{max-width:100%}
 blockquote{border-left:4px solid #4a78a8;margin:1em 0;padding:.4em 1em;background:#f7f9fc}blockquote footer{color:#555;font-size:.9em;margin-top:.3em}
 .emergent{color:#b35900;font-weight:bold}
+.reviewed{color:#2e7d32;font-weight:bold;margin-left:.5em}
 dl.card{display:grid;grid-template-columns:14em 1fr;gap:.3em 1em;font-size:.92em}dl.card dt{font-weight:bold}dl.card dd{margin:0}
 """
 
@@ -104,9 +105,17 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
         if len(q):
             h.append("<h3>Quotes</h3>")
             for _, r in q.sort_values("rank").iterrows():
-                h.append(f"<blockquote>“{_e(r['quote'])}”<footer>— {_e(r['attribution'])}</footer></blockquote>")
+                dec = str(r.get("decision", "") or "")
+                mark = (" <span class='reviewed'>reviewer: accepted</span>" if dec == "accept" else
+                        " <span class='reviewed'>reviewer: chosen as a replacement</span>" if dec == "replace" else "")
+                h.append(f"<blockquote>“{_e(r['quote'])}”<footer>— {_e(r['attribution'])}{mark}</footer></blockquote>")
         else:
             h.append("<p class='meta'>No quote passed the quotability filters for this theme.</p>")
+    reviewed = int((quotes["decision"].astype(str).isin(["accept", "replace"])).sum()) \
+        if len(quotes) and "decision" in quotes.columns else 0
+    h.append("<p class='meta'>Every quote choice, in its context and with the reasons, alternatives and reviewer "
+             f"decisions: <a href='audit.html'>audit.html</a>. {reviewed} of {len(quotes)} quotes were accepted or "
+             "chosen by a reviewer.</p>")
     h.append("<h2>Emergent topics: not in the codebook</h2>")
     if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
         em = topics_table[topics_table["emergent"].astype(bool)]

@@ -99,7 +99,10 @@ def write_markdown(path, title, tagged, prevalence, quotes, topics_table, cb, la
                 lines += ["### Sub-topics", "", _topic_table(subs), ""]
         q = quotes[quotes["theme"] == t.id] if len(quotes) else quotes
         for _, r in q.sort_values("rank").iterrows() if len(q) else []:
-            lines += [f"> {md_escape(r['quote'])}", ">", f"> — {md_escape(r['attribution'])}", ""]
+            dec = str(r.get("decision", "") or "")
+            mark = " (reviewer: accepted)" if dec == "accept" else " (reviewer: chosen as a replacement)" \
+                if dec == "replace" else ""
+            lines += [f"> {md_escape(r['quote'])}", ">", f"> — {md_escape(r['attribution'])}{mark}", ""]
     if topics_table is not None and len(topics_table) and "emergent" in topics_table.columns:
         em = topics_table[topics_table["emergent"].astype(bool)]
         if emergent_table is not None and len(emergent_table):

@@ -38,7 +38,8 @@ SHEET_NOTES = {
     "themes": "the codebook: theme ids, labels and descriptions",
     "prevalence": "theme prevalence by grouping (overall, trust type, region, ...): counts, the estimate "
                   "with its 95% interval; suppressed cells are blank with suppressed = True",
-    "quotes": "the chosen quotes per theme with their attribution, source span and why they were chosen",
+    "quotes": "the chosen quotes per theme with their attribution, source span and why they were chosen; "
+              "decision says which a reviewer accepted or chose (see audit.html)",
     "topics": "emergent topics and sub-topics: label, size, keywords",
     "rejected": "every input row or turn set aside, with the reason and the user's own id",
 }
