@@ -94,3 +94,28 @@ def test_model_folder_calibration_entry_is_checked():
     bad = {"default": {"a": pairs["a"], "b": {"scores": [0.2, 1.5], "labels": [0, 1]}}}
     with pytest.raises(ModelError, match="calibration.default.b"):
         check_error_rates({"method": "cv", "default": counts, "calibration": bad}, ids)
+
+
+def test_cli_prevalence_uses_the_shipped_models_calibration(tmp_path, capsys):
+    from insightkit.classify.persist import default_theme_model_path, verify_model_folder
+    from insightkit.cli import main
+
+    meta = verify_model_folder(default_theme_model_path())
+    assert meta["error_rates"]["calibration"]["default"]  # the shipped model keeps its calibration pairs
+    themes = meta["themes"]
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"segment_id": [f"s{i}" for i in range(120)], "text": "x"})
+    for t in themes:
+        df[f"score_{t}"] = rng.random(120).round(4)
+        df[f"theme_{t}"] = (df[f"score_{t}"] >= 0.5).astype(int)
+    src = tmp_path / "tagged.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "prev.csv"
+    assert main(["prevalence", str(src), "--unit", "segment", "--out", str(out)]) == 0
+    got = pd.read_csv(out)
+    assert set(got["method"]) == {METHOD_CALIBRATED}
+    assert ((got.ci_low <= got.estimate) & (got.estimate <= got.ci_high)).all()
+    # without the scores it falls back to adjusted classify-and-count from the same folder
+    df.drop(columns=[f"score_{t}" for t in themes]).to_csv(src, index=False)
+    assert main(["prevalence", str(src), "--unit", "segment", "--out", str(out)]) == 0
+    assert METHOD_CALIBRATED not in set(pd.read_csv(out)["method"])
