@@ -139,6 +139,18 @@ def evaluate(rows: list[dict], use_ner: bool, split: str = "all") -> dict:
     return summary
 
 
+REAL_START, REAL_END = "<!-- real-comments -->", "<!-- /real-comments -->"
+
+
+def _real_section(path: Path) -> str:
+    """The section on real comments that benchmarks/redaction_real.py keeps in redaction.md."""
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    a, b = text.find(REAL_START), text.find(REAL_END)
+    return text[a:b + len(REAL_END)] if 0 <= a < b else ""
+
+
 def _fmt(v) -> str:
     return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
@@ -253,6 +265,10 @@ def main(argv=None) -> int:
                 md += ["", "Missed items and false positives in this run:", ""]
                 md += [f"- missed {m['type']}: `{m['item']}`" for m in s["misses"]]
                 md += [f"- false positive {m['type']} ({m['method']}): `{m['item']}`" for m in s["false_positives"]]
+        # the real-comment section written by benchmarks/redaction_real.py stays, first
+        real = _real_section(RESULTS / "redaction.md")
+        if real:
+            md[2:2] = ["", real]
         (RESULTS / "redaction.md").write_text("\n".join(md) + "\n", encoding="utf-8")
         print(f"\nwrote {RESULTS / 'redaction.json'} and {RESULTS / 'redaction.md'}")
     return 0

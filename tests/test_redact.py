@@ -208,7 +208,7 @@ def test_single_names_are_case_sensitive_full_names_are_not(rx):
 
 
 def test_name_inside_a_word_is_not_matched(rx):
-    assert red(rx, "Tomorrow Tomas and Tom.", ["Tom Fletcher"]) == "Tomorrow Tomas and [PERSON]."
+    assert red(rx, "Tomorrow Tomatoes and Tom.", ["Tom Fletcher"]) == "Tomorrow Tomatoes and [PERSON]."
 
 
 def test_speaker_labels_and_pseudonyms_are_not_names():
@@ -248,7 +248,8 @@ def test_names_spelt_by_an_email_address(rx):
 
 
 def test_names_found_once_are_redacted_across_the_group(rx):
-    texts = ["We recruited our CDIO, Dr Nadia Rahman, last year.", "And Nadia brings us the risks.", "Rahman agreed."]
+    # a first name on no name list (a common one is found alone: tests/test_redact_given_names.py)
+    texts = ["We recruited our CDIO, Dr Ulvetta Rahman, last year.", "And Ulvetta brings us the risks.", "Rahman agreed."]
     results = rx.redact_batch(texts, [["Tom Fletcher"]] * 3)
     assert [new.text for new, _ in results] == [
         "We recruited our CDIO, Dr [PERSON], last year.",
@@ -257,9 +258,9 @@ def test_names_found_once_are_redacted_across_the_group(rx):
     ]
     # other groups (other documents) are not touched
     other = rx.redact_batch(texts[:2], [["Tom Fletcher"], ["Someone Else"]])
-    assert other[1][0].text == "And Nadia brings us the risks."
+    assert other[1][0].text == "And Ulvetta brings us the risks."
     explicit = rx.redact_batch(texts[:2], [[], []], groups=["a", "b"])
-    assert explicit[1][0].text == "And Nadia brings us the risks."
+    assert explicit[1][0].text == "And Ulvetta brings us the risks."
 
 
 def test_allowlisted_phrases_are_protected(rx):
@@ -445,11 +446,11 @@ def test_redact_table_keeps_edits_consistent():
 
 
 def test_redact_table_names_by_source_and_list():
-    df = _segment_table("Priya said hi")
-    assert redact(df, names={"call.txt": ["Priya Sharma"]}, use_ner=False)[0].iloc[0]["text"] == "[PERSON] said hi"
-    assert redact(df, names=["Priya Sharma"], use_ner=False)[0].iloc[0]["text"] == "[PERSON] said hi"
-    out, log = redact(df, names={"other": ["Priya Sharma"]}, use_ner=False)
-    assert out.iloc[0]["text"] == "Priya said hi" and len(log) == 0 and list(log.columns) == REDACTION_COLUMNS
+    df = _segment_table("Ulvetta said hi")
+    assert redact(df, names={"call.txt": ["Ulvetta Sharma"]}, use_ner=False)[0].iloc[0]["text"] == "[PERSON] said hi"
+    assert redact(df, names=["Ulvetta Sharma"], use_ner=False)[0].iloc[0]["text"] == "[PERSON] said hi"
+    out, log = redact(df, names={"other": ["Ulvetta Sharma"]}, use_ner=False)
+    assert out.iloc[0]["text"] == "Ulvetta said hi" and len(log) == 0 and list(log.columns) == REDACTION_COLUMNS
 
 
 def test_redact_table_without_offsets_uses_text_offsets():

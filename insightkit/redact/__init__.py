@@ -8,7 +8,8 @@ back to its exact source span and ``apply_edits(source, start, end, edits) == te
 The package, in the order the data flows (see ``docs/redaction.md``):
 
 * ``recognizers/``: one module per kind of personal data (email, url, nhs_number, phone, postcode,
-  organisations, people, person_rules), each finding :class:`Detection` s in one text;
+  organisations, systems, people, person_rules, given_names), each finding :class:`Detection` s in
+  one text;
   ``recognizers/registry.py`` lists the default ones;
 * ``ner.py``: spaCy NER, run only on sentences that may hold a name;
 * ``engine.py``: the :class:`Redactor`, which runs the recognizers, propagates names found once
@@ -16,7 +17,9 @@ The package, in the order the data flows (see ``docs/redaction.md``):
 * ``apply.py``: writes the placeholders and the log;
 * ``table.py``: :func:`redact`, the same on a segment table;
 * ``filenames.py``: the shown form of a file name (names in it redacted);
-* ``allowlist.py``, ``words.py``: words that are never names, and the word tests.
+* ``allowlist.py``, ``words.py``: words that are never names, and the word tests;
+* ``lexicon.py``: given names with their frequency and English words, which the given-name
+  recognizer weighs against each other.
 """
 
 from insightkit.redact.allowlist import Allowlist, load_allowlist

@@ -24,7 +24,7 @@ from insightkit.redact.words import Vocabulary
 __all__ = ["Redactor"]
 
 # methods of names from a list: an allow-listed phrase around them does not undo them
-_LISTED = ("names", "extra_names", "org_terms", "org_gazetteer")
+_LISTED = ("names", "extra_names", "org_terms", "org_gazetteer", "org_system")
 
 
 class Redactor:

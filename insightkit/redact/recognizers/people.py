@@ -30,7 +30,7 @@ __all__ = ["NameIndex", "KnownNamesRecognizer", "NerPeopleRecognizer", "EmailOwn
            "mentions_in_text", "with_surname", "FOUND_METHODS"]
 
 #: methods of a name found in the text itself (not from a list): what is looked for again elsewhere
-FOUND_METHODS = ("ner", "rule_title", "rule_cue", "rule_cue_lower")
+FOUND_METHODS = ("ner", "rule_title", "rule_cue", "rule_cue_lower", "given_name")
 _SURNAME_AFTER = re.compile(rf"[ \t]+({NAME})")
 #: a name never runs past the end of a sentence or clause (the one splitter, with ";" as an end too)
 _NAME_CLAUSES = SentenceSplitter(terminators=".!?;", abbreviations=frozenset({"dr", "mr", "mrs", "ms", "st", "prof"}),
@@ -100,9 +100,32 @@ class NerPeopleRecognizer(Recognizer):
             if lab != "PERSON":
                 continue
             span = person_core(ctx.vocab, ctx.text, s, e)
-            if span:
+            if span and not _ner_person_doubtful(ctx.text, span):
                 out.append(Detection(span[0], span[1], "PERSON", "ner"))
         return out
+
+
+#: after these a one-word "person" from NER is a place more often: "from Nottingham", "taken to Ruddington"
+_PLACE_PREP_RX = re.compile(r"\b(?:from|to|in|at|near|into|around|outside|via|towards)[ \t]+$", re.I)
+_PERSON_CUE_RX = re.compile(r"\b(?:thank(?:s| you)?|spoke|talked|help|care|support|advice|nurse|dr|doctor|"
+                            r"sister|matron|called|named)\b[^.!?]{0,20}$", re.I)
+
+
+def _ner_person_doubtful(text: str, span: tuple[int, int]) -> bool:
+    """A one-word NER "person" that is an ordinary English word and no given name ("Child", "Input"), or
+    that follows a place preposition without a person cue and is no given name ("from Nottingham")."""
+    from insightkit.redact.lexicon import given_names_freq, is_english
+
+    word = text[span[0]:span[1]]
+    if " " in word.strip() or not word[:1].isalpha():
+        return False
+    lw = fold1(strip_possessive(word)).lower()
+    if given_names_freq().get(lw):
+        return False
+    if is_english(lw):
+        return True
+    before = text[max(0, span[0] - 40):span[0]]
+    return bool(_PLACE_PREP_RX.search(before)) and not _PERSON_CUE_RX.search(before[:-1] if before else before)
 
 
 class EmailOwnerRecognizer(Recognizer):
@@ -171,7 +194,7 @@ def mentions_in_text(vocab: Vocabulary, text: str, dets: list[Detection]) -> lis
 def with_surname(vocab: Vocabulary, text: str, d: Detection) -> Detection:
     """A first name found alone ("Declan", known or found earlier) followed by a capitalised word
     that is no common word takes that word as its surname: "Declan Murphy chaired it"."""
-    if d.method not in ("names", "names_short", "propagated", "email_name") or " " in text[d.start:d.end].strip():
+    if d.method not in ("names", "names_short", "propagated", "email_name", "given_name") or " " in text[d.start:d.end].strip():
         return d
     m = _SURNAME_AFTER.match(text, d.end)
     if not m:

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from insightkit.redact.recognizers.base import Recognizer
 from insightkit.redact.recognizers.email import EmailRecognizer
+from insightkit.redact.recognizers.given_names import GivenNameRecognizer
 from insightkit.redact.recognizers.nhs_number import NhsNumberRecognizer
 from insightkit.redact.recognizers.organisations import (NerOrgRecognizer, OrgGazetteerRecognizer,
                                                          OrgPatternRecognizer, OrgTermsRecognizer)
@@ -13,6 +14,7 @@ from insightkit.redact.recognizers.people import EmailOwnerRecognizer, KnownName
 from insightkit.redact.recognizers.person_rules import PersonRulesRecognizer
 from insightkit.redact.recognizers.phone import PhoneRecognizer
 from insightkit.redact.recognizers.postcode import PostcodeRecognizer
+from insightkit.redact.recognizers.systems import SystemRecognizer
 from insightkit.redact.recognizers.url import UrlRecognizer
 
 __all__ = ["default_recognizers"]
@@ -29,10 +31,12 @@ def default_recognizers(org_terms: Iterable[str] = (), org_gazetteer: bool = Tru
         PostcodeRecognizer(),
         OrgTermsRecognizer(tuple(org_terms)),
         *([OrgGazetteerRecognizer()] if org_gazetteer else []),
+        SystemRecognizer(),
         OrgPatternRecognizer(),
         NerOrgRecognizer(),
         KnownNamesRecognizer(),
         NerPeopleRecognizer(),
         PersonRulesRecognizer(),
+        GivenNameRecognizer(),
         EmailOwnerRecognizer(),
     ]
