@@ -21,7 +21,7 @@ from pathlib import Path
 from insightkit.cli._common import add_model_options, add_out, add_quiet, add_text_column
 from insightkit.errors import InputError
 
-HELP = "tag texts (a segment table or any CSV/XLSX/Parquet) with the codebook's themes"
+HELP = "tag a segment table with the codebook's themes (a raw export is cleaned and redacted first)"
 
 
 def _positive_int(value: str) -> int:
@@ -42,8 +42,9 @@ def register(subparsers) -> None:
         description=(
             "Tag each row of INPUT with the themes of a model's codebook. INPUT is a CSV, TSV, XLSX or Parquet "
             "table, normally the segment table from 'insightkit clean'; OUT keeps every column of it and "
-            "adds theme_<id> (0/1) and score_<id> (0-1) for every theme. Any other table (a raw survey export) is "
-            "first cleaned and redacted as 'insightkit clean' does, before any text is scored or cached: OUT is "
+            "adds theme_<id> (0/1) and score_<id> (0-1) for every theme. Any other table (a raw survey export, CSV, "
+            "TSV or XLSX) is first cleaned and redacted as 'insightkit clean' does, before any text is scored or "
+            "cached: OUT is "
             "then its segment table, tagged, and the rows set aside (non-answers such as 'N/A', duplicates) go to "
             "OUT.rejected beside it; --no-clean tags a table that is already clean as it is. The output type "
             "follows OUT's extension. CSV, TSV and Parquet input that needs no cleaning is read in chunks, so "

@@ -13,7 +13,6 @@ BERTopic is imported only when a model is fitted or loaded: ``import insightkit`
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -26,7 +25,7 @@ from insightkit.topics.cluster import AdaptiveClusterer
 from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
 from insightkit.topics.params import TopicParams, choose_params, make_vectorizer, strip_placeholders
-from insightkit.topics.privacy import NameGuard
+from insightkit.topics.privacy import NameGuard, hidden_from
 
 __all__ = ["TopicModel", "OUTLIER_LABEL", "TOPIC_TABLE_COLUMNS"]
 
@@ -158,6 +157,7 @@ class TopicModel:
         emb = self.embed(texts, embeddings)
         n = len(texts)
         self.messages_ = []
+        self._hidden_words = set()
         self.params_ = p = choose_params(n, min_topic_size=self.min_topic_size)
         self.outliers_ = {"initial": 0, "reassigned": 0, "remaining": 0, "threshold": self.outlier_threshold,
                           "strategy": self.outlier_strategy}
@@ -403,11 +403,11 @@ class TopicModel:
             order = members[np.lexsort((members, -sims))][:_N_REPRESENTATIVES]
             phrase = phrases.get(t, "")
             if self.guard is not None and (kw or phrase):  # no name in what the topic shows
-                names = self.guard.name_words([w for term in [*kw, phrase] for w in term.split()],
+                named = self.guard.name_words([w for term in [*kw, phrase] for w in term.split()],
                                               [texts[i] for i in members])
-                self._hidden_words |= names
-                kw = self.guard.keep(kw, names)
-                phrase = (self.guard.keep([phrase], names) or [""])[0]
+                self._hidden_words |= named
+                kw = self.guard.keep(kw, named)
+                phrase = (self.guard.keep([phrase], named) or [""])[0]
             if t == -1:
                 label = OUTLIER_LABEL if self._fitted_params().method != "none" else "(too few segments to model)"
             elif self.mode == "zeroshot" and t in self.zeroshot_topics_:
@@ -505,7 +505,7 @@ class TopicModel:
         path.mkdir(parents=True, exist_ok=True)
         emb_hash = model_hash(self.embedder)
         if self.bertopic_ is not None:
-            with quiet(), self._names_hidden(self.bertopic_):
+            with quiet(), hidden_from(self.bertopic_, self.guard, self._hidden_words):
                 self.bertopic_.save(str(path), serialization="safetensors", save_ctfidf=True,
                                     save_embedding_model=model_path(self.embedder) or False)
         from insightkit import __version__
@@ -532,38 +532,6 @@ class TopicModel:
         }
         (path / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
-
-    @contextmanager
-    def _names_hidden(self, bt):
-        """BERTopic's own word lists (each topic's words, from which it also makes its default
-        labels, and the keyword vocabulary with its c-TF-IDF columns) without name-like words while
-        it is saved; restored afterwards."""
-        if self.guard is None:
-            yield
-            return
-        guard, hidden = self.guard, set(self._hidden_words)
-
-        def named(term: str) -> bool:
-            return any(w.lower() in hidden or guard.listed_name(w) for w in str(term).split())
-
-        reps = getattr(bt, "topic_representations_", None)
-        vec = getattr(bt, "vectorizer_model", None)
-        vocab = getattr(vec, "vocabulary_", None)
-        ctfidf = getattr(bt, "c_tf_idf_", None)
-        if reps:
-            bt.topic_representations_ = {t: [(w, s) for w, s in ws if not named(w)] for t, ws in reps.items()}
-        if vocab is not None and ctfidf is not None:
-            keep = sorted((i, w) for w, i in vocab.items() if not named(w))
-            if len(keep) < len(vocab):
-                vec.vocabulary_ = {w: j for j, (_, w) in enumerate(keep)}
-                bt.c_tf_idf_ = ctfidf[:, [i for i, _ in keep]]
-        try:
-            yield
-        finally:
-            if reps:
-                bt.topic_representations_ = reps
-            if vocab is not None and ctfidf is not None:
-                vec.vocabulary_, bt.c_tf_idf_ = vocab, ctfidf
 
     @classmethod
     def load(cls, path: str | Path, embedder=None) -> "TopicModel":

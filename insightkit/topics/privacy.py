@@ -26,11 +26,12 @@ Dropping a word loses a keyword, never personal data; a label left with no word 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 from insightkit.names import clean_name, fold, fold1
 
-__all__ = ["NameGuard"]
+__all__ = ["NameGuard", "hidden_from"]
 
 _WORD_RX = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 #: member texts looked at per word for the context check
@@ -180,3 +181,36 @@ class NameGuard:
         r = self.redactor if full else self.fast
         done = {t: self.scrub(at.text) for t, (at, _) in zip(uniq, r.redact_batch(uniq, groups=list(range(len(uniq)))))}
         return [done.get(str(t), str(t)) for t in texts]
+
+
+@contextmanager
+def hidden_from(bt, guard: NameGuard | None, hidden: Iterable[str] = ()) -> Iterator[None]:
+    """A fitted BERTopic's own word lists (each topic's words, from which it also makes its default
+    labels, and the keyword vocabulary with its c-TF-IDF columns) without name-like words (``hidden``,
+    or on the guard's lists) for the duration of the block, e.g. while it is saved; restored after."""
+    if guard is None:
+        yield
+        return
+    hidden = {str(w).lower() for w in hidden}
+
+    def named(term: str) -> bool:
+        return any(w.lower() in hidden or guard.listed_name(w) for w in str(term).split())
+
+    reps = getattr(bt, "topic_representations_", None)
+    vec = getattr(bt, "vectorizer_model", None)
+    vocab = getattr(vec, "vocabulary_", None)
+    ctfidf = getattr(bt, "c_tf_idf_", None)
+    if reps:
+        bt.topic_representations_ = {t: [(w, s) for w, s in ws if not named(w)] for t, ws in reps.items()}
+    if vec is not None and vocab is not None and ctfidf is not None:
+        keep = sorted((i, w) for w, i in vocab.items() if not named(w))
+        if len(keep) < len(vocab):
+            vec.vocabulary_ = {w: j for j, (_, w) in enumerate(keep)}
+            bt.c_tf_idf_ = ctfidf[:, [i for i, _ in keep]]
+    try:
+        yield
+    finally:
+        if reps:
+            bt.topic_representations_ = reps
+        if vec is not None and vocab is not None and ctfidf is not None:
+            vec.vocabulary_, bt.c_tf_idf_ = vocab, ctfidf
