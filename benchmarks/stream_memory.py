@@ -5,7 +5,7 @@ answer; 5% blank or non-answers), texts recombined from labelled-corpus sentence
 never training), and the same table as Parquet (written in row groups, without loading it whole).
 Then runs the real command line in a child process, by default in fast mode:
 
-    insightkit tag BIG.csv --text-column text --fast --out OUT.csv [--model DIR]
+    insightkit tag BIG.csv --text-column text --fast --no-clean --out OUT.csv [--model DIR]
 
 and reports the child's peak resident memory (``ru_maxrss`` from ``wait4``, the number
 ``/usr/bin/time -v`` prints as "Maximum resident set size"), the sampled peak of the child's whole
@@ -97,7 +97,7 @@ def run(input_path: Path, out_path: Path, fast: bool, chunk_rows: int, model: st
     import threading
 
     cmd = [sys.executable, "-m", "insightkit", "tag", str(input_path), "--text-column", "text",
-           "--out", str(out_path), "--chunk-rows", str(chunk_rows)]
+           "--out", str(out_path), "--chunk-rows", str(chunk_rows), "--no-clean"]  # synthetic, already clean
     if fast:
         cmd.append("--fast")
     if model:

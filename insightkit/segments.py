@@ -28,6 +28,7 @@ __all__ = [
     "empty_rejected",
     "empty_redactions",
     "validate_segments",
+    "is_segment_table",
     "SegmentTableError",
     "is_missing",
     "theme_ids",
@@ -194,6 +195,32 @@ def validate_segments(df: pd.DataFrame, required: Iterable[str] = ("segment_id",
         dup = df.loc[df["segment_id"].duplicated(), "segment_id"].iloc[0]
         raise SegmentTableError(f"segment_id values must be unique; {dup!r} repeats")
     return df
+
+
+#: Columns only a table written by :func:`insightkit.read` (``insightkit clean``) has together.
+_READ_COLUMNS = ("doc_id", "segment_id", "text", "start", "end", "edits")
+
+
+def is_segment_table(df: pd.DataFrame) -> bool:
+    """True when ``df`` (or its first rows) is a segment table written by :func:`insightkit.read` or
+    ``insightkit clean``: already cleaned, and redacted unless redaction was switched off there.
+
+    The mark is the table itself: the columns ``doc_id``, ``segment_id``, ``text``, ``start``,
+    ``end`` and ``edits``, and on every row a ``segment_id`` that is the one :func:`make_segment_id`
+    gives its ``doc_id``, span and ``cell`` (a raw export does not hold ids that add up like this;
+    a segment table later tagged, filtered or given topic columns still does).
+    """
+    if not isinstance(df, pd.DataFrame) or not set(_READ_COLUMNS) <= set(map(str, df.columns)):
+        return False
+    cells = df["cell"] if "cell" in df.columns else pd.Series([""] * len(df), index=df.index)
+    for doc_id, seg_id, start, end, cell in zip(df["doc_id"], df["segment_id"], df["start"], df["end"], cells):
+        try:
+            expected = make_segment_id(str(doc_id), int(start), int(end), "" if is_missing(cell) else str(cell))
+        except (TypeError, ValueError):
+            return False
+        if is_missing(seg_id) or str(seg_id) != expected:
+            return False
+    return True
 
 
 # -- theme columns: ``theme_<id>`` (0/1) and ``score_<id>`` (0-1) added by tagging ----------------

@@ -6,6 +6,11 @@ than a home-made cluster, :func:`tag_spark` hands the work to Spark with ``mapIn
 executor's Python worker loads the model once (a module-level cache that lives as long as the
 worker, which Spark reuses across tasks), then tags Arrow batches of rows as pandas DataFrames with
 exactly the code of the in-process path. See ``docs/scale.md``.
+
+A national batch is redacted where it is tagged: by default each row's text is redacted on the
+executor (the same :class:`~insightkit.redact.Redactor` as ``insightkit clean``, one per worker)
+before it is scored, so no name, email or phone number reaches the model or its embedding cache,
+and the output's text column holds the redacted text (``docs/redaction.md``).
 """
 
 from __future__ import annotations
@@ -15,11 +20,47 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["tag_spark", "output_schema"]
+__all__ = ["tag_spark", "output_schema", "redact_column"]
 
 #: (model path or None, speed) -> loaded model, per Python worker process
 _MODELS: dict[tuple[str | None, str], Any] = {}
+#: redaction settings -> Redactor, per Python worker process (spaCy loads once per worker)
+_REDACTORS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
+
+
+def _redactor(settings: tuple):
+    """The redactor for ``settings`` (use_ner, extra names), made on first use in this worker."""
+    r = _REDACTORS.get(settings)
+    if r is None:
+        with _LOCK:
+            r = _REDACTORS.get(settings)
+            if r is None:
+                from insightkit.redact import Redactor
+
+                use_ner, extra_names = settings
+                r = _REDACTORS[settings] = Redactor(use_ner=use_ner, extra_names=extra_names)
+    return r
+
+
+def redact_column(pdf, text_column: str, settings: tuple):
+    """``pdf`` with its text column redacted, each row on its own (missing values stay missing).
+
+    Each row is its own group: a name found in one answer is not looked for in the others, so a
+    row's redaction does not depend on which rows Spark put in its batch.
+    """
+    from insightkit.segments import is_missing
+
+    values = pdf[text_column].tolist()
+    idx = [i for i, v in enumerate(values) if not is_missing(v) and str(v).strip()]
+    if not idx:
+        return pdf
+    done = _redactor(settings).redact_batch([str(values[i]) for i in idx], groups=list(range(len(idx))))
+    for i, (at, _) in zip(idx, done):
+        values[i] = at.text
+    pdf = pdf.copy()
+    pdf[text_column] = values
+    return pdf
 
 
 def _load(model_path: str | None, speed: str, meta_sha256: str | None):
@@ -45,8 +86,9 @@ def _load(model_path: str | None, speed: str, meta_sha256: str | None):
 
 
 def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: str,
-                   meta_sha256: str | None, drop: list[str]):
-    """mapInPandas function: every pandas batch of a partition, tagged."""
+                   meta_sha256: str | None, drop: list[str], redaction: tuple | None = None):
+    """mapInPandas function: every pandas batch of a partition, redacted (``redaction``: the
+    redactor's settings, None for none) and tagged."""
     from insightkit.classify.stream import attach_scores, score_unique, texts_of
 
     model = _load(model_path, speed, meta_sha256)
@@ -55,6 +97,8 @@ def _tag_partition(batches, *, model_path: str | None, text_column: str, speed: 
     for pdf in batches:
         if drop:
             pdf = pdf.drop(columns=drop)
+        if redaction is not None:
+            pdf = redact_column(pdf, text_column, redaction)
         texts = texts_of(pdf[text_column].tolist())
         if texts:
             P, _ = score_unique(head.predict_proba, texts)
@@ -74,8 +118,18 @@ def output_schema(schema, theme_ids):
     return StructType(fields)
 
 
-def tag_spark(df, text_column: str = "text", model_path: str | None = None, speed: str = "default"):
-    """``df`` (a Spark DataFrame) with ``theme_<id>`` (0/1) and ``score_<id>`` columns for every theme.
+def tag_spark(df, text_column: str = "text", model_path: str | None = None, speed: str = "default", *,
+              redact: bool = True, extra_names=(), use_ner: bool = True):
+    """``df`` (a Spark DataFrame) with its texts redacted and ``theme_<id>`` (0/1) and ``score_<id>``
+    columns for every theme.
+
+    ``redact`` (default True): redact each row's text on the executor before it is scored, so the
+    model, its embedding cache and the output see only the redacted text (``[PERSON]``,
+    ``[EMAIL]``, ...); pass False only for a column that is already redacted. ``extra_names``:
+    names to redact in every row (e.g. the trust's staff list); ``use_ner=False`` is the faster
+    mode without spaCy (patterns, known names and rules; every executor needs spaCy's model
+    otherwise). Each row is redacted on its own, so the result does not depend on partitioning.
+    Cleaning (non-answers, duplicates) is not done here: the rows are kept one for one.
 
     Every row and column is kept (existing ``theme_``/``score_`` columns of the model's themes are
     replaced). ``model_path`` must be readable on every executor (a Unity Catalog volume, DBFS or
@@ -108,9 +162,12 @@ def tag_spark(df, text_column: str = "text", model_path: str | None = None, spee
     existing = {f"theme_{t}" for t in theme_ids} | {f"score_{t}" for t in theme_ids}
     drop = [c for c in df.columns if c in existing]
     path = None if model_path is None else str(model_path)
+    # a column of numbers or dates holds no text to redact (and cannot take placeholders)
+    redaction = (bool(use_ner), tuple(str(n) for n in extra_names if str(n).strip())) \
+        if redact and dict(df.dtypes).get(text_column) == "string" else None
 
     def func(batches):
         return _tag_partition(batches, model_path=path, text_column=text_column, speed=speed,
-                              meta_sha256=meta.get("meta_sha256"), drop=drop)
+                              meta_sha256=meta.get("meta_sha256"), drop=drop, redaction=redaction)
 
     return df.mapInPandas(func, schema)

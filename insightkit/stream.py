@@ -34,6 +34,7 @@ __all__ = [
     "iter_table",
     "TableWriter",
     "tag_table",
+    "tag_frame",
     "tag_file",
 ]
 
@@ -236,6 +237,29 @@ def tag_table(model: Any, input_path: str | Path, out_path: str | Path, *, text_
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     stats["out"] = str(out_path)
     return stats
+
+
+def tag_frame(model: Any, df: pd.DataFrame, *, text_column: str = "text", chunk_rows: int = DEFAULT_CHUNK_ROWS,
+              speed: str | None = None, show_progress: bool | None = None) -> tuple[pd.DataFrame, dict]:
+    """Tag a table already in memory, ``chunk_rows`` rows at a time, as :func:`tag_table` tags a
+    file: returns ``(tagged table, counts and timings)``."""
+    from insightkit.classify.stream import head_for, tag_chunks
+    from insightkit.progress import progress
+
+    head_for(model, speed)
+    step = max(1, int(chunk_rows))
+    chunks = (df.iloc[a:a + step] for a in range(0, max(len(df), 1), step))
+    stats: dict = {"rows": 0, "distinct_texts": 0, "chunks": 0, "empty_texts": 0}
+    t0 = time.perf_counter()
+    parts = []
+    disable = None if show_progress is None else (not show_progress)
+    with progress(total=len(df), desc="tagging", unit="row", disable=disable) as bar:
+        for tagged in tag_chunks(model, chunks, text_column, speed=speed, stats=stats):
+            parts.append(tagged)
+            bar.update(len(tagged))
+    out = pd.concat(parts) if len(parts) > 1 else parts[0]
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    return out, stats
 
 
 def tag_file(input_path: str | Path, out_path: str | Path, model: Any = None, *, text_column: str = "text",

@@ -66,7 +66,8 @@ def test_round_trip(train_csv, tmp_path, capsys, monkeypatch):
     seg.to_csv(inp, index=False)
     for ext in ("csv", "xlsx", "parquet"):
         tagged = tmp_path / f"tagged.{ext}"
-        assert run_cli("tag", inp, "--text-column", "text", "--model", model_dir, "--out", tagged, "--quiet") == 0
+        assert run_cli("tag", inp, "--text-column", "text", "--model", model_dir, "--out", tagged, "--quiet",
+                       "--no-clean") == 0
         df = pd.read_csv(tagged, keep_default_na=False) if ext == "csv" else (
             pd.read_excel(tagged, keep_default_na=False) if ext == "xlsx" else pd.read_parquet(tagged))
         assert len(df) == 44
@@ -103,7 +104,7 @@ def test_round_trip(train_csv, tmp_path, capsys, monkeypatch):
 
     # model against coder: the tagged file carries theme_<id>, the coded file <id>
     tagged = tmp_path / "tagged_full.csv"
-    assert run_cli("tag", train_csv, "--model", model_dir, "--out", tagged, "--quiet") == 0
+    assert run_cli("tag", train_csv, "--model", model_dir, "--out", tagged, "--quiet", "--no-clean") == 0
     assert run_cli("agreement", tagged, train_csv, "--json") == 0
     agr = json.loads(capsys.readouterr().out)
     assert set(agr["themes"]) == set(THEMES) and agr["aligned_by"] == "row"
@@ -192,7 +193,7 @@ def test_sigterm_during_tagging_leaves_neither_output_nor_temporary_file(tmp_pat
     pd.DataFrame({"text": [texts[i % len(texts)] + f" ({i})" for i in range(400_000)]}).to_csv(big, index=False)
     out = tmp_path / "tagged.csv"
     proc = subprocess.Popen([sys.executable, "-m", "insightkit", "tag", str(big), "--model", str(model_dir),
-                             "--out", str(out), "--chunk-rows", "500", "--quiet"],
+                             "--out", str(out), "--chunk-rows", "500", "--quiet", "--no-clean"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

@@ -239,7 +239,7 @@ def test_cli_fast_streaming_equals_in_memory(model, model_dir, tmp_path, ext):
     for chunk in ("3", "1000"):
         out = tmp_path / f"out{chunk}{ext}"
         assert main(["tag", str(src), "--model", str(model_dir), "--fast", "--chunk-rows", chunk,
-                     "--out", str(out), "--quiet"]) == 0
+                     "--out", str(out), "--quiet", "--no-clean"]) == 0
         outs.append(out)
     for out in outs:
         if ext == ".parquet":
@@ -252,7 +252,7 @@ def test_cli_fast_streaming_equals_in_memory(model, model_dir, tmp_path, ext):
         [f"theme_{t}" for t in THEMES] + [f"score_{t}" for t in THEMES]
     # default speed through the same command differs from fast (it is another head)
     default_out = tmp_path / f"default{ext}"
-    assert main(["tag", str(src), "--model", str(model_dir), "--out", str(default_out), "--quiet"]) == 0
+    assert main(["tag", str(src), "--model", str(model_dir), "--out", str(default_out), "--quiet", "--no-clean"]) == 0
     expected_default = tmp_path / f"expected_default{ext}"
     write_table(model.tag(read_table(src)), expected_default)
     if ext == ".parquet":
@@ -309,7 +309,7 @@ def test_interrupted_tagging_leaves_no_output_file(model, model_dir, tmp_path, m
 
     monkeypatch.setattr(type(fast), "predict_proba", interrupted)
     assert main(["tag", str(src), "--model", str(model_dir), "--fast", "--chunk-rows", "10", "--out", str(out),
-                 "--quiet"]) == 130
+                 "--quiet", "--no-clean"]) == 130
     assert len(calls) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no temporary file
 

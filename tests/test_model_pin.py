@@ -131,7 +131,8 @@ def test_cli_commands_take_the_pin(saved, tmp_path, capsys, monkeypatch):
     table = tmp_path / "t.csv"
     frame().head(8).to_csv(table, index=False)
     out = tmp_path / "tagged.csv"
-    assert main(["tag", str(table), "--model", str(path), "--model-sha256", digest, "--out", str(out), "--quiet"]) == 0
+    assert main(["tag", str(table), "--model", str(path), "--model-sha256", digest, "--out", str(out), "--quiet",
+                 "--no-clean"]) == 0
     assert len(pd.read_csv(out)) == 8
     capsys.readouterr()
     for args in (["tag", str(table), "--model", str(bad), "--model-sha256", digest, "--out", str(tmp_path / "x.csv")],

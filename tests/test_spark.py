@@ -73,14 +73,16 @@ def texts():
 
 def test_spark_tagging_matches_in_process_tagging(spark, model_dir, texts):
     from insightkit.classify import load_model
-    from insightkit.spark import tag_spark
+    from insightkit.spark import redact_column, tag_spark
 
     pdf = pd.DataFrame({"id": list(range(len(texts))), "region": ["London"] * len(texts), "text": texts})
     sdf = spark.createDataFrame(pdf).repartition(2)
     tagged = tag_spark(sdf, "text", model_path=str(model_dir))
     got = tagged.toPandas().sort_values("id").reset_index(drop=True)
 
-    expected = load_model(model_dir).tag(pdf)
+    # in process: the same rows, redacted as the executors redact them, then tagged
+    expected = load_model(model_dir).tag(redact_column(pdf, "text", (True, ())))
+    assert got["text"].tolist() == expected["text"].tolist()
     assert list(got.columns) == list(expected.columns)
     assert len(got) == len(texts)
     themes = [c for c in expected.columns if c.startswith("theme_")]
@@ -92,6 +94,41 @@ def test_spark_tagging_matches_in_process_tagging(spark, model_dir, texts):
     assert np.abs(got[scores].to_numpy() - expected[scores].to_numpy()).max() < 1e-4
     assert got["region"].tolist() == pdf["region"].tolist()
     assert got.loc[7, scores].sum() == 0  # the empty text
+
+
+PERSONAL = pd.DataFrame({
+    "id": [0, 1, 2, 3, 4],
+    "text": ["Our CDIO, Nadia Rahman, says the EPR went live on the wards.",
+             "Ring me on 07700 900461 or email priya.sharma@nhs.net about the firewalls.",
+             None,
+             "Wi-fi on the older wards drops out, Dr Okafor told the board.",
+             "Nurses need protected time to learn the new systems, said Tomasz."],
+})
+SECRETS = ["Nadia", "Rahman", "07700 900461", "priya.sharma@nhs.net", "Okafor", "Tomasz"]
+
+
+def test_spark_redacts_where_it_tags(spark, model_dir):
+    from insightkit.classify import load_model
+    from insightkit.spark import tag_spark
+
+    sdf = spark.createDataFrame(PERSONAL).repartition(3)
+    got = tag_spark(sdf, model_path=str(model_dir), extra_names=["Tomasz Nowak"]).toPandas()
+    got = got.sort_values("id").reset_index(drop=True)
+    assert len(got) == len(PERSONAL) and pd.isna(got.loc[2, "text"])  # rows kept one for one
+    shown = " ".join(t for t in got["text"].fillna(""))
+    assert not [s for s in SECRETS if s in shown]
+    assert "[PERSON]" in shown and "[PHONE]" in shown and "[EMAIL]" in shown
+    # scored on the redacted text: the same scores as tagging the redacted column in process
+    scores = [c for c in got.columns if c.startswith("score_")]
+    expected = load_model(model_dir).tag(got[["id", "text"]])
+    assert np.abs(got[scores].to_numpy() - expected[scores].to_numpy()).max() < 1e-4
+    # the same rows in one partition give the same texts: a row's redaction does not depend on its batch
+    one = tag_spark(spark.createDataFrame(PERSONAL).coalesce(1), model_path=str(model_dir),
+                    extra_names=["Tomasz Nowak"]).toPandas().sort_values("id")
+    assert one["text"].fillna("").tolist() == got["text"].fillna("").tolist()
+    # redact=False: for a column that is already redacted, the text is passed as it is
+    raw = tag_spark(sdf, model_path=str(model_dir), redact=False).toPandas().sort_values("id")
+    assert raw["text"].fillna("").tolist() == PERSONAL["text"].fillna("").tolist()
 
 
 def test_spark_output_schema_replaces_existing_theme_columns(spark, model_dir):

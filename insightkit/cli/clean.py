@@ -47,6 +47,10 @@ def register(subparsers) -> None:
                    help="template of the attribution shown beside quotes (default: '{trust_type}, {region}')")
     p.add_argument("--redaction-log", metavar="FILE",
                    help="also write the redaction log (it holds the personal data that was removed)")
+    p.add_argument("--pseudonyms", choices=("document", "batch"), default=None,
+                   help="number people and organisations ([PERSON_1], [ORG_1]) so the same name gets the same "
+                        "number within each document or across the whole batch (default: plain [PERSON]); "
+                        "the mapping is only in the redaction log")
     add_out(p, "FILE", "output table: .csv, .parquet or .xlsx (the rejected rows go beside it)")
     add_quiet(p)
     p.set_defaults(func=run)
@@ -87,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
             attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE, cleaning=config,
             show_progress=False if args.quiet else None, guess_interviewers=not args.no_guess_interviewer,
-            raise_if_none=False, warn=False, keep_columns=args.keep_columns,
+            raise_if_none=False, warn=False, keep_columns=args.keep_columns, pseudonyms=args.pseudonyms,
         )
     for w in caught:
         if not args.quiet:

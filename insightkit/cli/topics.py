@@ -37,6 +37,10 @@ def register(sub) -> None:
     p.add_argument("--by", help="comma-separated columns to count topics by (default: trust_type,region where present)")
     p.add_argument("--time-column", default="auto",
                    help="date or wave column for topics over time (auto: look for one; none: skip)")
+    p.add_argument("--name", action="append", default=[], metavar="NAME", dest="names",
+                   help="a name to keep out of topic labels, keywords and the texts shown, whatever the context "
+                        "(repeatable; for example staff named in the comments). Name-like keywords are dropped "
+                        "and shown texts redacted again even without it")
     p.add_argument("--no-model", action="store_true", help="do not save the fitted model")
     p.set_defaults(func=run)
 
@@ -113,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = discover_topics(df_in, text_column=args.text_column, themes=themes, mode=args.mode,
                                  codebook=codebook, seed=args.seed,
-                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol)
+                                 min_topic_size=args.min_topic_size, id_column=id_col, by=by, time_column=tcol,
+                                 extra_names=args.names)
     except InputError as exc:
         if exc.path is not None:
             raise

@@ -21,11 +21,12 @@ import pandas as pd
 from insightkit.alignment import apply_edits, edits_from_json, edits_to_json
 from insightkit.clean import CleaningConfig
 from insightkit.clean.items import clean_items
-from insightkit.errors import InputError
+from insightkit.errors import InputError, ParameterError
 from insightkit.io import EXTRA_SEGMENT_COLUMNS, Document, FileError, load_documents
 from insightkit.names import name_variants
 from insightkit.pipeline.redact import name_documents, redact_attributes, redact_items
 from insightkit.redact import Redactor
+from insightkit.redact.pseudonyms import check_scope
 from insightkit.segments import (
     ATTRIBUTE_COLUMNS,
     DEFAULT_ATTRIBUTION_TEMPLATE,
@@ -170,7 +171,7 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
                interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
                cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
                redactor=None, force_format: str | None = None, raise_if_none: bool = True,
-               warn: bool = True, keep_columns: Sequence[str] | str = ()) -> ReadResult:
+               warn: bool = True, keep_columns: Sequence[str] | str = (), pseudonyms: str | None = None) -> ReadResult:
     """:func:`read`, with the choices a batch command needs: ``raise_if_none=False`` returns a
     result with no documents (and the ``errors``) instead of raising when no file can be read;
     ``warn=False`` leaves the unreadable files to the caller (not warned about); ``force_format``
@@ -182,6 +183,10 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
     else:
         config = CleaningConfig.from_dict(cleaning)
     config.steps(level)  # validates the level
+    scope = check_scope(pseudonyms) if pseudonyms is not None else getattr(redactor, "pseudonyms", None)
+    if scope is not None and not redact:
+        raise ParameterError("pseudonyms (--pseudonyms) number the placeholders redaction writes: they cannot be used "
+                             "with redact=False (--no-redact)")
     loaded = load_documents(paths, participants, text_columns=text_columns, id_column=id_column, redact=redact,
                             interviewers=interviewers, guess_interviewers=guess_interviewers,
                             force_format=force_format, show_progress=show_progress, keep_columns=keep_columns)
@@ -190,6 +195,8 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
         interviewers = [interviewers]
     if redact and redactor is None and docs:
         redactor = Redactor(types=None, use_ner=True)  # one for file names, texts and attributes
+    if hasattr(redactor, "without_pseudonyms"):
+        redactor = redactor.without_pseudonyms()  # file names and attributes keep plain placeholders
     known = parts.all_names() + [v for n in interviewers for v in name_variants(n)]
     name_documents(docs, list(dict.fromkeys(known)), redactor if redact else None)
     docs, duplicate_rows = _drop_duplicate_surveys(docs)
@@ -208,7 +215,7 @@ def read_batch(paths, participants=None, *, text_columns: Sequence[str] | str | 
         extra = parts.all_names()
         for n in interviewers:
             extra += name_variants(n)
-        redact_items(docs, list(dict.fromkeys(extra)), show_progress, redactor)
+        redact_items(docs, list(dict.fromkeys(extra)), show_progress, redactor, pseudonyms=scope)
         redact_attributes(docs, list(dict.fromkeys(extra)), redactor)
     for d in docs:
         for w in d.warnings:
@@ -227,7 +234,7 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
          id_column: str | None = None, level: str = "clean", redact: bool = True,
          interviewers: Sequence[str] = (), attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE,
          cleaning=None, show_progress: bool | None = None, guess_interviewers: bool = True,
-         redactor=None, keep_columns: Sequence[str] | str = ()) -> ReadResult:
+         redactor=None, keep_columns: Sequence[str] | str = (), pseudonyms: str | None = None) -> ReadResult:
     """Read, clean and redact transcripts and survey exports into a segment table.
 
     paths: a file, a folder (its supported files, recursively) or a list of them. A CSV/XLSX with
@@ -243,6 +250,10 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     keep_columns: survey or participants-file columns to keep although they may hold personal
         data as a whole (``organization``, ``email``; see docs/redaction.md, "Attribute columns");
         their values are redacted like every attribute's.
+    pseudonyms: ``None`` (plain ``[PERSON]``), ``"document"`` or ``"batch"``: number the people and
+        organisations in the texts (``[PERSON_1]``, ``[ORG_1]``), the same name getting the same
+        number within a document or across every file read; the mapping is only in the redaction
+        log. File names and attribute columns keep plain placeholders. See docs/redaction.md.
 
     Files that cannot be read are listed in ``errors`` (and warned about) while the others are
     read; when none can be read an :class:`InputError` is raised. A survey saved as both CSV and
@@ -258,7 +269,7 @@ def read(paths, participants=None, *, text_columns: Sequence[str] | str | None =
     return read_batch(paths, participants, text_columns=text_columns, id_column=id_column, level=level,
                  redact=redact, interviewers=interviewers, attribution_template=attribution_template,
                  cleaning=cleaning, show_progress=show_progress, guess_interviewers=guess_interviewers,
-                 redactor=redactor, keep_columns=keep_columns)
+                 redactor=redactor, keep_columns=keep_columns, pseudonyms=pseudonyms)
 
 
 def _reader(fmt: str, doc: str):

@@ -16,13 +16,16 @@ from insightkit.redact import Redactor
 from insightkit.pipeline.fields import name_sheets, redact_attribute_names, redact_attribute_values, redact_questions
 from insightkit.redact.fields import redact_fields
 from insightkit.redact.filenames import file_name_edits, redact_file_name
+from insightkit.redact.pseudonyms import number_placeholders
 from insightkit.segments import make_doc_id
 
 __all__ = ["redact_items", "redact_attributes", "name_documents", "shown_error"]
 
 
-def redact_items(docs: list[Document], extra_names: list[str], show: bool | None, redactor=None) -> None:
-    """Redact every item with text, in batches; each item keeps its redaction log."""
+def redact_items(docs: list[Document], extra_names: list[str], show: bool | None, redactor=None,
+                 pseudonyms: str | None = None) -> None:
+    """Redact every item with text, in batches; each item keeps its redaction log. ``pseudonyms``
+    (``"document"``/``"batch"``): number people and organisations over the whole run at the end."""
     if redactor is None:
         redactor = Redactor(types=None, use_ner=True)
     items = [it for d in docs for it in d.items if it.at.text]
@@ -41,6 +44,11 @@ def redact_items(docs: list[Document], extra_names: list[str], show: bool | None
             bar.update(len(chunk))
     finally:
         bar.close()
+    if pseudonyms:
+        done = number_placeholders([(it.at, it.redactions) for it in items],
+                                   [id(it.doc) if pseudonyms == "document" else 0 for it in items])
+        for it, (new_at, log) in zip(items, done):
+            it.at, it.redactions = new_at, log
 
 
 def redact_attributes(docs: list[Document], extra_names: list[str], redactor=None) -> None:

@@ -3,6 +3,7 @@ and applies the placeholders."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -12,6 +13,7 @@ from insightkit.redact.allowlist import Allowlist, default_allowlist, load_allow
 from insightkit.redact.apply import apply
 from insightkit.redact.ner import Entity, NerRunner
 from insightkit.redact.propagate import propagate_names
+from insightkit.redact.pseudonyms import check_scope, number_placeholders
 from insightkit.redact.recognizers.base import Context, Recognizer
 from insightkit.redact.recognizers.people import NameIndex, mentions_in_text, with_surname
 from insightkit.redact.recognizers.registry import default_recognizers
@@ -37,6 +39,10 @@ class Redactor:
     replacing the bundled one; ``allow_terms`` adds to it. ``nlp``: a spaCy pipeline to use instead
     of the bundled model; ``batch_size``/``n_process`` go to ``nlp.pipe``. ``recognizers``: the
     recognizers to run instead of :func:`~insightkit.redact.recognizers.default_recognizers`.
+    ``pseudonyms``: ``None`` (plain ``[PERSON]``), ``"document"`` or ``"batch"``: number people and
+    organisations (``[PERSON_1]``, ``[ORG_2]``) so the same name gets the same number within one
+    group of items (``redact_batch``'s ``groups``) or within one ``redact_batch`` call; see
+    :mod:`insightkit.redact.pseudonyms`.
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class Redactor:
         batch_size: int = 256,
         n_process: int = 1,
         recognizers: Sequence[Recognizer] | None = None,
+        pseudonyms: str | None = None,
     ):
         if types is None:
             self.types = frozenset(TYPES)
@@ -77,6 +84,17 @@ class Redactor:
             default_recognizers(self.org_terms, org_gazetteer)
         self.names = NameIndex(self.extra_names)
         self.ner = NerRunner(self.vocab, nlp, batch_size, n_process)
+        self.pseudonyms = check_scope(pseudonyms)
+
+    def without_pseudonyms(self) -> "Redactor":
+        """This redactor writing plain placeholders (it shares the loaded model and lists): for a
+        caller that redacts in chunks and numbers the whole run at once with
+        :func:`~insightkit.redact.pseudonyms.number_placeholders`."""
+        if self.pseudonyms is None:
+            return self
+        plain = copy.copy(self)
+        plain.pseudonyms = None
+        return plain
 
     @property
     def batch_size(self) -> int:
@@ -98,7 +116,8 @@ class Redactor:
         A full name found by NER or a rule in one item ("our CDIO, Nadia Rahman") is also redacted
         where it recurs alone in the other items of its group ("when Nadia asks"). ``groups[i]``
         names item i's group (e.g. its document); by default items with the same known names form
-        a group, which is what one document's turns have.
+        a group, which is what one document's turns have. With ``pseudonyms`` set, people and
+        organisations are numbered within each group (``"document"``) or across the call (``"batch"``).
         """
         aligned = [it if isinstance(it, AlignedText) else AlignedText.from_source(str(it)) for it in items]
         if names is None:
@@ -109,10 +128,13 @@ class Redactor:
             raise ParameterError(f"groups has {len(groups)} entries for {len(aligned)} items")
         docs = self._ner([it.text for it in aligned])
         dets = [self.detect(it.text, nm, ents=ents) for it, nm, ents in zip(aligned, names, docs)]
+        keys = list(groups) if groups is not None else [tuple(sorted({str(n) for n in (nm or ())})) for nm in names]
         if "PERSON" in self.types:
-            keys = list(groups) if groups is not None else [tuple(sorted({str(n) for n in (nm or ())})) for nm in names]
             dets = propagate_names(self.vocab, aligned, keys, dets)
-        return [apply(it, d) for it, d in zip(aligned, dets)]
+        results = [apply(it, d) for it, d in zip(aligned, dets)]
+        if self.pseudonyms is not None:
+            results = number_placeholders(results, keys if self.pseudonyms == "document" else [0] * len(results))
+        return results
 
     def redact_text(self, text: str, names: Sequence[str] = ()) -> tuple[str, list[dict]]:
         """Redact one plain string; log offsets are offsets in ``text``."""

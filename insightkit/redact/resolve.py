@@ -16,8 +16,9 @@ from insightkit.redact.types import PRIORITY, Detection
 __all__ = ["resolve", "protected_spans"]
 
 _REGEX_ONLY_PARTS = {"EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE"}  # never cut into pieces
-# any bracketed upper-case tag, e.g. [PERSON] or a transcriber's [INAUDIBLE]: never redacted again
-_TAG_RX = re.compile(r"\[[A-Z][A-Z_]*\]")
+# any bracketed upper-case tag, e.g. [PERSON], a pseudonym [PERSON_2] or a transcriber's [INAUDIBLE]:
+# never redacted again
+_TAG_RX = re.compile(r"\[[A-Z][A-Z_]*(?:_[1-9]\d*)?\]")
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:

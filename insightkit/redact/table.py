@@ -6,6 +6,7 @@ from typing import Iterable, Mapping, Sequence
 
 from insightkit.alignment import AlignedText, edits_to_json
 from insightkit.redact.engine import Redactor
+from insightkit.redact.pseudonyms import check_scope, number_placeholders
 
 __all__ = ["redact"]
 
@@ -21,6 +22,7 @@ def redact(
     redactor: Redactor | None = None,
     text_column: str = "text",
     progress: bool = False,
+    pseudonyms: str | None = None,
 ):
     """Redact the ``text`` column of a segment table; returns ``(segments, redaction_log)``.
 
@@ -29,6 +31,12 @@ def redact(
     an :class:`AlignedText` so the placeholders are added to ``edits`` and the log holds source
     offsets; otherwise the log's offsets are offsets in the text. The log has the columns of
     ``insightkit.segments.REDACTION_COLUMNS`` and holds the personal data: keep it apart.
+
+    ``pseudonyms``: ``"document"`` or ``"batch"`` numbers people and organisations
+    (``[PERSON_1]``, ``[ORG_1]``) consistently within each document (rows with the same ``doc_id``,
+    else ``source``; a table with neither is one document) or across the whole table; the log's
+    ``placeholder`` column then holds each number beside the name it stands for. Default: the
+    ``redactor``'s setting, else plain placeholders.
     """
     import pandas as pd
 
@@ -39,6 +47,9 @@ def redact(
     if text_column not in segments.columns:
         raise SegmentTableError(f"segment table is missing column(s): {text_column}")
     r = redactor or Redactor(types=types, use_ner=use_ner, extra_names=extra_names, org_terms=org_terms)
+    scope = check_scope(pseudonyms) if pseudonyms is not None else getattr(r, "pseudonyms", None)
+    if scope is not None and hasattr(r, "without_pseudonyms"):
+        r = r.without_pseudonyms()  # chunks get plain placeholders; the whole table is numbered below
     df = segments.copy()
     has_span = "start" in df.columns and "end" in df.columns
     has_edits = has_span and "edits" in df.columns
@@ -81,6 +92,8 @@ def redact(
             bar.update(min(step, len(items) - a))
     if bar is not None:
         bar.close()
+    if scope is not None:
+        results = number_placeholders(results, [_scope_key(rec, scope) for rec in records])
 
     new_texts, new_edits, log_rows = [], [], []
     for i, ((new, log), rec) in enumerate(zip(results, records)):
@@ -101,3 +114,16 @@ def redact(
         df["edits"] = new_edits
     log_df = pd.DataFrame(log_rows, columns=REDACTION_COLUMNS) if log_rows else empty_redactions()
     return df, log_df
+
+
+def _scope_key(rec: dict, scope: str):
+    """The pseudonym scope of a row: its document (``doc_id``, else ``source``), or the whole table."""
+    from insightkit.segments import is_missing
+
+    if scope == "batch":
+        return ""
+    for k in ("doc_id", "source"):
+        v = rec.get(k)
+        if v is not None and not is_missing(v) and str(v) != "":
+            return (k, str(v))
+    return ""

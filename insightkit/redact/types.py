@@ -11,8 +11,9 @@ __all__ = ["TYPES", "PLACEHOLDERS", "PLACEHOLDER_RX", "PRIORITY", "Detection"]
 TYPES: tuple[str, ...] = ("EMAIL", "URL", "NHS_NUMBER", "PHONE", "POSTCODE", "ORG", "PERSON")
 #: The placeholder written in place of each type: ``[PERSON]``, ``[ORG]``, ...
 PLACEHOLDERS: dict[str, str] = {t: f"[{t}]" for t in TYPES}
-#: Any placeholder the redactor writes.
-PLACEHOLDER_RX = re.compile(r"\[(" + "|".join(TYPES) + r")\]")
+#: Any placeholder the redactor writes: plain (``[PERSON]``) or numbered by the pseudonym option
+#: (``[PERSON_1]``, ``[ORG_12]``; see :mod:`insightkit.redact.pseudonyms`). Group 1 is the type.
+PLACEHOLDER_RX = re.compile(r"\[(" + "|".join(TYPES) + r")(?:_[1-9]\d*)?\]")
 PRIORITY: dict[str, int] = {t: i for i, t in enumerate(TYPES)}
 
 

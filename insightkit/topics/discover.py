@@ -29,6 +29,7 @@ from insightkit.segments import theme_ids as segment_theme_ids
 from insightkit.topics.emergent import EMERGENT_COLUMNS, emergent_candidates, split_emergent
 from insightkit.topics.model import TopicModel
 from insightkit.topics.params import MIN_SEGMENTS
+from insightkit.topics.privacy import NameGuard
 from insightkit.topics.tables import find_time_column, topics_by, topics_over_time
 from insightkit.topics.themes import codebook_themes, default_codebook_themes, seed_lists, tag_matrix, \
     topic_theme_columns
@@ -353,6 +354,8 @@ def discover_topics(
     time_column: str | None = "auto",
     time_freq: str | None = None,
     skip_roles: Sequence[str] = SKIP_ROLES,
+    redact_labels: bool = True,
+    extra_names: Sequence[str] = (),
 ) -> TopicResult:
     """Find topics in a segment table (or a list of texts).
 
@@ -365,23 +368,35 @@ def discover_topics(
     to count topics by (default: ``trust_type`` and ``region`` where present). ``time_column``: a
     date or wave column (``"auto"`` looks for one; ``None`` for none). Rows with no text and
     interviewer turns (``skip_roles``) are kept in ``segments`` but not modelled.
+
+    ``redact_labels`` (default True): defence in depth against names the text redaction missed:
+    name-like keywords and key phrases are dropped (labels are built from the rest), and the
+    representative texts and the texts shown on the map are redacted again; ``extra_names``:
+    names to keep out whatever the context (see :mod:`insightkit.topics.privacy`). The
+    ``segments`` table itself is returned as given: redact it before (``insightkit clean``).
     """
     df = _as_table(segments, text_column, mode)
     messages: list[str] = []
+    guard = NameGuard(extra_names) if redact_labels else None
     rows = _modelled_rows(df, text_column, id_column, skip_roles, messages)
     emb, embedder = _embed(df, rows, embeddings, embedder, seed)
     tags = _theme_tags(df, themes, rows.pos, low_score_threshold, messages)
     mode_kw, zs_ids = _mode_settings(mode, codebook, tags.cb_themes, zeroshot_min_similarity)
     model_kw = dict(embedder=embedder, seed=seed, min_topic_size=min_topic_size, representation=representation,
-                    outlier_threshold=outlier_threshold, **mode_kw)
+                    outlier_threshold=outlier_threshold, redact_labels=guard or False, **mode_kw)
     main, table = _main_model(model_kw, rows, emb, tags, emergent_share, seed, mode, zs_ids, messages)
     main_topics = main._fitted_topics()
     out = _topic_columns(df, rows.pos, main_topics, table)
-    sub_kw = dict(embedder=embedder, seed=seed, representation=representation, outlier_threshold=outlier_threshold)
+    sub_kw = dict(embedder=embedder, seed=seed, representation=representation, outlier_threshold=outlier_threshold,
+                  redact_labels=guard or False)
     sub_tables, sub_models = (_subthemes(out, rows, emb, tags, sub_kw, min_subtheme_segments, messages)
                               if subthemes and tags.tags is not None else ({}, {}))
     cand_table, emergent_model = (_emergent(out, rows, emb, tags.open_, main_topics, table, sub_kw, messages)
                                   if emergent and tags.open_ is not None else (pd.DataFrame(columns=EMERGENT_COLUMNS), None))
+    if guard is not None:  # names judged name-like in a later model are hidden in every table's texts
+        for t in [table, cand_table, *sub_tables.values()]:
+            if "representative_text" in t.columns and len(t):
+                t["representative_text"] = [guard.scrub(str(x)) for x in t["representative_text"]]
     by_attribute = _by_attribute(out, by, messages)
     tcol, over_time = _over_time(out, time_column, time_freq, messages)
     params = {"main": main._fitted_params().to_dict(), "cluster_method": main.cluster_method_, "mode": mode, "seed": seed,
@@ -395,5 +410,6 @@ def discover_topics(
         segments=out, topics=table, subthemes=sub_tables, emergent=cand_table, rejected=rows.rejected,
         messages=messages, by_attribute=by_attribute, over_time=over_time, params=params,
         outliers=dict(main.outliers_), theme_ids=tags.tagged_ids, model=main, subtheme_models=sub_models,
-        emergent_model=emergent_model, coords=main.coords_, map_texts=np.asarray(rows.texts, dtype=object),
+        emergent_model=emergent_model, coords=main.coords_,
+        map_texts=np.asarray(guard.texts(rows.texts) if guard is not None else rows.texts, dtype=object),
     )

@@ -25,6 +25,7 @@ from insightkit.topics.cluster import AdaptiveClusterer
 from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
 from insightkit.topics.params import TopicParams, choose_params, make_vectorizer, strip_placeholders
+from insightkit.topics.privacy import NameGuard, hidden_from
 
 __all__ = ["TopicModel", "OUTLIER_LABEL", "TOPIC_TABLE_COLUMNS"]
 
@@ -63,6 +64,10 @@ class TopicModel:
     ``representation``: ``"ctfidf"`` (keywords straight from c-TF-IDF), ``"mmr"`` or ``"keybert"``
     (re-ranked with the embedder; nothing is downloaded). Any of ``umap_model``,
     ``cluster_model``, ``vectorizer_model``, ``representation_model`` replaces the default part.
+    ``redact_labels`` (default True, or a shared :class:`~insightkit.topics.privacy.NameGuard`):
+    keep names out of keywords, key phrases, labels and representative texts even when the text
+    redaction missed them (``extra_names``: names to keep out whatever the context); see
+    :mod:`insightkit.topics.privacy`.
     """
 
     def __init__(self, *, embedder=None, mode: str = "auto", seed_topic_list: list[list[str]] | None = None,
@@ -71,7 +76,8 @@ class TopicModel:
                  min_topic_size: int | None = None, seed: int = 42, representation: str = "ctfidf",
                  umap_model=None, cluster_model=None, vectorizer_model=None, representation_model=None,
                  reduce_outliers: bool = True, outlier_strategy: str = "embeddings",
-                 outlier_threshold: float | None = None, top_n_words: int = _N_KEYWORDS):
+                 outlier_threshold: float | None = None, top_n_words: int = _N_KEYWORDS,
+                 redact_labels: "bool | NameGuard" = True, extra_names: Sequence[str] = ()):
         if mode not in ("auto", "guided", "zeroshot"):
             raise ParameterError(f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
         if mode == "guided" and not seed_topic_list:
@@ -100,6 +106,10 @@ class TopicModel:
         self.outlier_threshold = (DEFAULT_OUTLIER_THRESHOLD[outlier_strategy] if outlier_threshold is None
                                   else float(outlier_threshold))
         self.top_n_words = int(top_n_words)
+        if isinstance(redact_labels, NameGuard):
+            self.guard: NameGuard | None = redact_labels
+        else:
+            self.guard = NameGuard(extra_names) if redact_labels else None
         # fitted state
         self.bertopic_ = None
         self.params_: TopicParams | None = None
@@ -111,6 +121,8 @@ class TopicModel:
         self.coords_: np.ndarray | None = None
         self.centroids_: dict[int, np.ndarray] = {}
         self.cluster_method_: str = ""
+        # words dropped from keywords and phrases as name-like: kept out of the saved model too
+        self._hidden_words: set[str] = set()
         # (texts, texts for keywords, embeddings) of the fit
         self._fit_data: tuple[list[str], list[str], np.ndarray] | None = None
 
@@ -145,6 +157,7 @@ class TopicModel:
         emb = self.embed(texts, embeddings)
         n = len(texts)
         self.messages_ = []
+        self._hidden_words = set()
         self.params_ = p = choose_params(n, min_topic_size=self.min_topic_size)
         self.outliers_ = {"initial": 0, "reassigned": 0, "remaining": 0, "threshold": self.outlier_threshold,
                           "strategy": self.outlier_strategy}
@@ -389,6 +402,12 @@ class TopicModel:
             sims = emb[members] @ (centre / norm if norm > 0 else centre)
             order = members[np.lexsort((members, -sims))][:_N_REPRESENTATIVES]
             phrase = phrases.get(t, "")
+            if self.guard is not None and (kw or phrase):  # no name in what the topic shows
+                named = self.guard.name_words([w for term in [*kw, phrase] for w in term.split()],
+                                              [texts[i] for i in members])
+                self._hidden_words |= named
+                kw = self.guard.keep(kw, named)
+                phrase = (self.guard.keep([phrase], named) or [""])[0]
             if t == -1:
                 label = OUTLIER_LABEL if self._fitted_params().method != "none" else "(too few segments to model)"
             elif self.mode == "zeroshot" and t in self.zeroshot_topics_:
@@ -399,6 +418,8 @@ class TopicModel:
             else:
                 label = compose_label(phrase, kw) or f"topic {t}"
             text = " ".join(texts[order[0]].split()) if len(order) else ""
+            if self.guard is not None and text:
+                text = self.guard.text(text)
             rows.append({
                 "topic": t,
                 "label": label,
@@ -484,7 +505,7 @@ class TopicModel:
         path.mkdir(parents=True, exist_ok=True)
         emb_hash = model_hash(self.embedder)
         if self.bertopic_ is not None:
-            with quiet():
+            with quiet(), hidden_from(self.bertopic_, self.guard, self._hidden_words):
                 self.bertopic_.save(str(path), serialization="safetensors", save_ctfidf=True,
                                     save_embedding_model=model_path(self.embedder) or False)
         from insightkit import __version__
