@@ -92,3 +92,14 @@ def test_context_finds_a_name_no_list_knows():
     assert g.name_words(["okonkwo-baptiste", "rota"], texts) == {"okonkwo-baptiste"}
     # representative texts are redacted again with the full redactor
     assert g.text("Ring me on 07700 900461, said Dr Okonkwo-Baptiste.") == "Ring me on [PHONE], said Dr [PERSON]."
+
+
+def test_topic_tables_show_the_redacted_file_name():
+    import pandas as pd
+
+    from insightkit.topics.report import _shown
+
+    df = pd.DataFrame({"source": ["mr_j_okafor.txt"], "source_display": ["mr_[PERSON].txt"], "text": ["x"]})
+    out = _shown(df)
+    assert out["source"].tolist() == ["mr_[PERSON].txt"] and "source_display" not in out.columns
+    assert _shown(df.drop(columns="source_display")).equals(df.drop(columns="source_display"))

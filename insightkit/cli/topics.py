@@ -17,7 +17,7 @@ def register(sub) -> None:
         "CSV/XLSX/Parquet table with a text column. A table with theme_<id> columns (from 'insightkit tag') "
         "also gets sub-themes per theme and emergent themes (topics of segments no theme was tagged on); an "
         "untagged table is tagged with the shipped theme model first where one is installed. Writes "
-        "DIR/segments.csv (every input column plus topic columns), DIR/topics.csv, DIR/emergent.csv, "
+        "DIR/segments.csv (every input column plus topic columns; source holds the shown file name, names redacted), DIR/topics.csv, DIR/emergent.csv, "
         "DIR/subthemes.csv, tables by attribute and over time, DIR/topics.png, a self-contained "
         "DIR/topics.html and the model (safetensors, no pickle) in DIR/model/.",
     )

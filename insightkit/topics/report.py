@@ -238,6 +238,15 @@ TOPIC_OUTPUT_FILES = ("segments.csv", "topics.csv", "emergent.csv", "subthemes.c
                       "topics_over_time.csv", "topics.png", "topics.html", "messages.txt")
 
 
+def _shown(df):
+    """A table as shared: ``source`` holds the shown file name (names in it redacted, as
+    ``source_display`` has it; docs/redaction.md), never the real one."""
+    if "source_display" not in df.columns or "source" not in df.columns:
+        return df
+    shown = df["source_display"].where(df["source_display"].astype(str).str.len() > 0, "")
+    return df.assign(source=shown).drop(columns=["source_display"])
+
+
 def write_topic_outputs(result, out: str | Path, *, title: str = "Topics", save_model: bool = True) -> list[Path]:
     """Write a :class:`~insightkit.topics.TopicResult` into the folder ``out``: the tables (CSV,
     formulas neutralised), the figure, the HTML page, the messages and, with ``save_model``, the fitted
@@ -250,11 +259,11 @@ def write_topic_outputs(result, out: str | Path, *, title: str = "Topics", save_
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(out, f"cannot write the output: {exc.strerror or exc}") from None
-    written = [write_table(result.segments, out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
+    written = [write_table(_shown(result.segments), out / "segments.csv"), write_table(result.topics, out / "topics.csv"),
                write_table(result.emergent, out / "emergent.csv"),
                write_table(result.subthemes_table, out / "subthemes.csv")]
     if len(result.rejected):
-        written.append(write_table(result.rejected, out / "rejected.csv"))
+        written.append(write_table(_shown(result.rejected), out / "rejected.csv"))
     for col, table in result.by_attribute.items():
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(col))
         written.append(write_table(table, out / f"topics_by_{safe}.csv"))
