@@ -119,8 +119,13 @@ def person_names(res) -> set[str]:
     return names
 
 
+WITHHELD = {"Interview participant", "Survey respondent", "Participant"}  # a small group's quote: no attribution
+
+
 def names_in(attribution: str, names: set[str], row) -> list[str]:
     """Known names found in an attribution, or the attribution itself if it is more than trust type and region."""
+    if attribution in WITHHELD:
+        return []
     words = set(attribution.replace(",", " ").replace("/", " ").split())
     found = sorted(n for n in names if (" " in n and n in attribution) or n in words)
     rest = attribution

@@ -253,10 +253,25 @@ def test_verify_finds_a_renamed_file_by_its_digest_and_refuses_a_changed_one(tmp
     # a file of the same name but other bytes is not taken for the source
     (other / "call01.txt").write_text(TRANSCRIPT.replace("March", "April"), encoding="utf-8")
     (other / "x.txt").unlink()
-    with pytest.raises(QuoteVerificationError, match="not the quote"):
+    with pytest.raises(QuoteVerificationError, match="not the quote") as info:
         verify_quotes(q, segments=no_record, source_dirs=[other])
+    assert not re.search(r"April|March", str(info.value))  # never the text of the file
     # a recorded folder leading elsewhere is used only for the file of that name and digest
     bad = segs.assign(source_folder=str(tmp_path / "other"))
-    with pytest.raises(QuoteVerificationError):
+    with pytest.raises(QuoteVerificationError) as info:
         verify_quotes(q, segments=bad, source_dirs=[])
-    assert not re.search(r"April|March", str(info.value))
+    assert info.value.missing == ["call01.txt"]
+
+
+def test_a_recorded_folder_leads_to_one_file_in_it_and_nowhere_else(tmp_path):
+    from insightkit.quotes.sources import recorded_file
+
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("s", encoding="utf-8")
+    (d / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert recorded_file(d, "a.txt") == (d / "a.txt").resolve()
+    assert recorded_file(d, "elsewhere/a.txt") == (d / "a.txt").resolve()  # its base name, in that folder only
+    for name in ("link.txt", "../secret.txt", "..", "", "a\x00.txt", "missing.txt"):
+        assert recorded_file(d, name) is None, name

@@ -13,8 +13,9 @@ back to the exact file, neither exposing a person's name in a path:
   again by :func:`recorded_folders`; a redacted part matches any folder whose redacted name is the
   same, and the digest decides.
 
-Both are untrusted (anyone can edit a table): a file is taken from a recorded folder only when its
-name is the segment's ``source`` file name and its digest matches, and the searches are bounded
+Both are untrusted (anyone can edit a table): from a recorded folder only the one file named by the
+segment's ``source`` (its base name, directly in that folder: :func:`recorded_file`) is looked at,
+and taken only when its digest matches; the searches under the folders given are bounded
 (:data:`MAX_FILES` files, :data:`MAX_BYTES` bytes a file). Only regular files are read.
 """
 
@@ -26,8 +27,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-__all__ = ["doc_digest", "file_digest_matches", "DigestIndex", "folder_record", "recorded_folders", "MAX_FILES",
-           "MAX_BYTES"]
+__all__ = ["doc_digest", "file_digest_matches", "DigestIndex", "folder_record", "recorded_folders", "recorded_file",
+           "MAX_FILES", "MAX_BYTES"]
 
 #: Files looked at, at most, in one search by content (a folder of transcripts holds far fewer).
 MAX_FILES = 20_000
@@ -162,3 +163,18 @@ def recorded_folders(record: str) -> list[Path]:
         if not found:
             return []
     return found
+
+
+def recorded_file(folder: Path, name: str) -> Path | None:
+    """The regular file ``folder / basename(name)``, resolved and still inside ``folder``, or None."""
+    base = Path(str(name)).name
+    if not base or base in (".", "..") or "\x00" in base:
+        return None
+    try:
+        root = folder.resolve()
+        real = (folder / base).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if real.parent != root or not real.is_file():
+        return None
+    return real

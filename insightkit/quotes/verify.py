@@ -13,9 +13,9 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from insightkit.alignment import apply_edits, edits_from_json
-from insightkit.errors import InputError, InsightkitError
+from insightkit.errors import InsightkitError
 from insightkit.quotes.candidates import parse_quote_id, row_value, window_quote
-from insightkit.quotes.sources import DigestIndex, doc_digest, file_digest_matches, recorded_folders
+from insightkit.quotes.sources import DigestIndex, doc_digest, file_digest_matches, recorded_file, recorded_folders
 from insightkit.redact.types import PLACEHOLDER_RX
 
 __all__ = ["QuoteVerificationError", "verify_quotes"]
@@ -82,24 +82,15 @@ class _Sources:
         return next((p for n in names if (p := find_source(n, self.dirs, table=self.table, where=where))), None)
 
     def _by_digest(self, row, names: list[str], digest: str) -> Path | None:
-        """A file with the document's content digest: under the folders given (any name), else
-        under the folder the segment table recorded (the segment's file name only)."""
-        from insightkit.io.sources import find_source
-
-        suffix = Path(names[0] if names else str(row_value(row, "source_display"))).suffix
-        if suffix:
-            hit = self.index.find(digest, suffix)
-            if hit is not None:
-                return hit
+        """A file with the document's content digest: the segment's file in the folder the segment
+        table recorded (looked at first: one file, no search), else any file under the folders given."""
         for folder in recorded_folders(self.folder_by_doc.get(str(row_value(row, "doc_id")), "")):
             for n in names:
-                try:
-                    p = find_source(Path(n).name, [folder])
-                except InputError:
-                    continue  # a name that leads out of the folder: not this one
+                p = recorded_file(folder, n)
                 if p is not None and file_digest_matches(p, digest):
                     return p
-        return None
+        suffix = Path(names[0] if names else str(row_value(row, "source_display"))).suffix
+        return self.index.find(digest, suffix) if suffix else None
 
     def locate(self, row) -> Path | None:
         """The path of the quote's source file, or None (looked up once per document)."""
