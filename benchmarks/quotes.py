@@ -119,8 +119,13 @@ def person_names(res) -> set[str]:
     return names
 
 
+WITHHELD = {"Interview participant", "Survey respondent", "Participant"}  # a small group's quote: no attribution
+
+
 def names_in(attribution: str, names: set[str], row) -> list[str]:
     """Known names found in an attribution, or the attribution itself if it is more than trust type and region."""
+    if attribution in WITHHELD:
+        return []
     words = set(attribution.replace(",", " ").replace("/", " ").split())
     found = sorted(n for n in names if (" " in n and n in attribution) or n in words)
     rest = attribution
@@ -238,6 +243,9 @@ def measure(name: str, res, labels, model, sample_labels: pd.DataFrame | None) -
         "placeholder_rate": round(float(q["quote"].map(lambda x: bool(PLACEHOLDER_RX.search(x))).mean()), 4) if len(q) else 0.0,
         "interviewer_quotes": int(sum(r == "interviewer" for r in roles)),
         "names_in_attributions": int(sum(len(v) for v in name_hits.values())),
+        "from_calls": int((q["kind"] == "transcript").sum()) if "kind" in q.columns else None,
+        "from_survey": int((q["kind"] == "survey").sum()) if "kind" in q.columns else None,
+        "attributions_withheld": int(q["attribution_withheld"].astype(bool).sum()) if "attribution_withheld" in q.columns else 0,
         "name_hits": {k: v for k, v in name_hits.items() if v},
         "windows_in_two_themes": int((shared > 1).sum()) + len(cross),
         "second_run_identical": bool(identical),
@@ -272,6 +280,8 @@ def markdown(result: dict) -> str:
                   f"| placeholder rate | {r['placeholder_rate']:.0%} | 0% by default |",
                   f"| interviewer quotes | {r['interviewer_quotes']} | 0 |",
                   f"| person names in attributions | {r['names_in_attributions']} | 0 |",
+                  f"| quotes from the calls / the survey | {r['from_calls']} / {r['from_survey']} | at least 2 of 3 per theme from the calls where both |",
+                  f"| attributions withheld (a group too small to count) | {r['attributions_withheld']} | |",
                   f"| a window (or an overlapping one) in two themes | {r['windows_in_two_themes']} | 0 |",
                   f"| second run byte-identical | {'yes' if r['second_run_identical'] else 'NO'} | yes |",
                   f"| reject each theme's top quote, re-run: it or an overlapping window back | "

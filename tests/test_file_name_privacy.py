@@ -198,8 +198,9 @@ def test_quotes_cli_exports_carry_no_name_from_the_file_name(tmp_path, monkeypat
     assert set(segs["source"]) == {"interview_jane_smith.vtt"}  # the working table keeps the real file
     tagged = load_model().tag(segs)
     tagged.to_csv(tmp_path / "tagged.csv", index=False)
+    # --min-count 1: one interviewee, whose trust type would otherwise be withheld as too small a group
     assert main(["quotes", "tagged.csv", "--n", "2", "--min-words", "8", "--out", "quotes.csv",
-                 "--html", "audit.html", "--sources", "transcripts"]) == 0
+                 "--html", "audit.html", "--sources", "transcripts", "--min-count", "1"]) == 0
     for name in ("quotes.csv", "quotes.rejected.csv", "audit.html"):
         leaked = NAME_RX.findall(_text_of(tmp_path / name))
         assert not leaked, f"{name} carries the name: {leaked[:3]}"
@@ -216,9 +217,12 @@ def test_quotes_cli_exports_carry_no_name_from_the_file_name(tmp_path, monkeypat
         verify_quotes(altered, segments=tagged, source_dirs=[src])
     with pytest.raises(QuoteVerificationError, match="not the quote"):
         verify_quotes(altered, source_paths={quotes.loc[0, "doc_id"]: src / "interview_jane_smith.vtt"})
-    # without the segment table the shown name cannot lead to the file: said plainly, without the name
+    # without the segment table the shown name cannot lead to the file, but its content digest (the end
+    # of doc_id) can; where the file is not there, the message names it without the name
+    assert verify_quotes(quotes, source_dirs=[src])["verified"].all()
+    (tmp_path / "empty").mkdir()
     with pytest.raises(QuoteVerificationError, match="interview_\\[PERSON\\].vtt") as info:
-        verify_quotes(quotes, source_dirs=[src])
+        verify_quotes(quotes, source_dirs=[tmp_path / "empty"])
     assert not NAME_RX.search(str(info.value))
 
 

@@ -1,13 +1,12 @@
 """Quote selection: candidates, filters with reasons, MMR with spread, decisions, verification, audit HTML."""
 
-import hashlib
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from insightkit.alignment import AlignedText, edits_to_json
+from quote_helpers import HashEmbedder
 from insightkit.quotes import (
     QuoteConfig,
     QuoteVerificationError,
@@ -17,20 +16,6 @@ from insightkit.quotes import (
     verify_quotes,
     write_audit_html,
 )
-
-
-class HashEmbedder:
-    """Deterministic bag-of-words vectors: similar words, similar vectors; no model needed."""
-
-    def encode(self, texts):
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().split():
-                h = int(hashlib.md5(w.strip(".,;!?").encode()).hexdigest(), 16)
-                out[i, h % 64] += 1.0
-            n = np.linalg.norm(out[i])
-            out[i] /= n or 1.0
-        return out
 
 
 TURNS = [
@@ -72,7 +57,8 @@ def test_candidates_skip_interviewers_and_record_reasons():
 
 def test_selection_is_verbatim_spread_and_deterministic():
     source, segs = _source_and_segments()
-    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder())
+    # one person per trust type here: min_count=1 turns the small-number rule off to see the spread
+    sel = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), config=QuoteConfig(min_count=1))
     q = sel.quotes
     assert len(q) == 3
     assert q.participant_id.is_unique
@@ -84,7 +70,7 @@ def test_selection_is_verbatim_spread_and_deterministic():
     p01 = q[q.participant_id == "call-x/P01"]
     if len(p01):
         assert "Um" not in p01.quote.iloc[0] and "we we" not in p01.quote.iloc[0]
-    again = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder()).quotes
+    again = select_quotes(segs, themes=["epr"], n=3, embedder=HashEmbedder(), config=QuoteConfig(min_count=1)).quotes
     pd.testing.assert_frame_equal(q, again)
     for alts in q.alternatives:
         json.loads(alts)

@@ -57,7 +57,7 @@ def register(subparsers) -> None:
 
 
 _NOT_ATTRIBUTES = {"doc_id", "segment_id", "source", "kind", "turn", "line", "text", "start", "end", "edits",
-                   "attribution", "cell", "role_source", "source_display", "question", "timestamp"}
+                   "attribution", "cell", "role_source", "source_display", "question", "timestamp", "source_folder"}
 
 
 def rejected_path(out: Path) -> Path:
@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"insightkit clean: error: {err.message}", file=sys.stderr)
         return 2
     seg, rej = result.segments, result.rejected
+    seg = with_source_folders(seg, args.paths)
     if args.attribution:
         import re
 
@@ -128,6 +129,43 @@ def run(args: argparse.Namespace) -> int:
     for err in result.errors:
         print(f"insightkit clean: error: {err.message}", file=sys.stderr)
     return 2 if result.errors else 0
+
+
+def with_source_folders(seg, paths):
+    """The segment table with ``source_folder``: the folder each document was read from, recorded
+    so that ``insightkit quotes`` finds the file again from anywhere (home as ``~``, names in folder
+    names redacted: :func:`insightkit.quotes.sources.folder_record`)."""
+    import hashlib
+
+    from insightkit.io import expand_paths
+    from insightkit.quotes.sources import doc_digest, folder_record
+
+    if seg.empty or "source" not in seg.columns:
+        return seg
+    by_name: dict[str, list[Path]] = {}
+    for f, _, outside in expand_paths(paths):
+        if outside is None and f.is_file():
+            by_name.setdefault(f.name, []).append(f)
+    records: dict[str, str] = {}
+
+    def folder_of(doc_id: str, name: str) -> str:
+        files = by_name.get(name, [])
+        if len(files) > 1:  # the same file name in two folders: the one with the document's bytes
+            digest = doc_digest(doc_id)
+            files = [f for f in files if hashlib.sha1(f.read_bytes()).hexdigest()[:8] == digest] or files
+        if not files:
+            return ""
+        folder = files[0].parent
+        if str(folder) not in records:
+            records[str(folder)] = folder_record(folder)
+        return records[str(folder)]
+
+    docs = seg[["doc_id", "source"]].drop_duplicates()
+    folder = {d: folder_of(str(d), str(n)) for d, n in zip(docs["doc_id"], docs["source"])}
+    out = seg.copy()
+    at = list(out.columns).index("source_display") + 1 if "source_display" in out.columns else len(out.columns)
+    out.insert(at, "source_folder", out["doc_id"].map(folder).fillna(""))
+    return out
 
 
 def _doc_kinds(result) -> list[str]:

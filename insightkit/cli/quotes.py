@@ -5,8 +5,28 @@ from __future__ import annotations
 import argparse
 
 from insightkit.cli._common import add_model_options, add_out
-from insightkit.cli._types import existing_dir, existing_file, positive_int
+from insightkit.cli._types import existing_dir, existing_file, non_negative_int, positive_int
 from pathlib import Path
+
+
+def _balance_item(value: str):
+    """``KIND=SHARE`` (a share from 0 to 1, or 'people'), or 'off'."""
+    value = str(value).strip()
+    if value.lower() in ("off", "none"):
+        return None
+    kind, eq, share = value.partition("=")
+    kind, share = kind.strip(), share.strip().lower()
+    if not eq or not kind:
+        raise argparse.ArgumentTypeError(f"expected KIND=SHARE such as transcript=0.5, or off (got {value!r})")
+    if share == "people":
+        return kind, share
+    try:
+        x = float(share)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the share must be a number from 0 to 1 or 'people' (got {value!r})") from None
+    if not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"the share must be from 0 to 1 (got {value!r})")
+    return kind, x
 
 
 def register(sub) -> None:
@@ -34,8 +54,22 @@ def register(sub) -> None:
                    "first; default: trust_type and region; a column the table lacks is ignored)")
     p.add_argument("--allow-shared", action="store_true",
                    help="let one passage be quoted under two themes (default: it goes to the theme it scores highest on)")
+    p.add_argument("--balance", action="append", type=_balance_item, metavar="KIND=SHARE",
+                   help="least share of each theme's quotes from one kind of source, when a theme has candidates of "
+                   "several (repeatable; SHARE from 0 to 1, or 'people' for the kind's share of people; 'off' turns "
+                   "balancing off; default: transcript=0.5 and survey=0.25, so 2 and 1 of 3 quotes)")
+    p.add_argument("--min-count", type=non_negative_int, default=5, metavar="N",
+                   help="the report's small-number threshold: a quote from a group (trust type, region) whose count "
+                   "for the theme is suppressed (fewer than N people, or 1 to N-1 of them raised it) is shown without "
+                   "its attribution (default 5, as 'insightkit report'; 0 or 1 turns it off)")
+    p.add_argument("--omit-suppressed", action="store_true",
+                   help="leave out quotes from such groups instead of showing them without attribution")
+    p.add_argument("--keep-false-starts", action="store_true",
+                   help="show quotes as cleaned, without dropping false starts ('not a, not a strategy')")
     p.add_argument("--sources", action="append", type=existing_dir, default=[], metavar="DIR",
-                   help="folder holding the source files, for verification (repeatable; default: the input's folder and the current one)")
+                   help="folder holding the source files, for verification (repeatable; searched recursively, files "
+                   "matched by name or by content; default: the input's folder, the current one and the folder "
+                   "'insightkit clean' recorded)")
     p.add_argument("--no-verify", action="store_true", help="skip verification against the source files (not recommended)")
     p.set_defaults(func=run)
 
@@ -46,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from insightkit.cli import model_pin
-    from insightkit.quotes import (QuoteConfig, QuoteDecisionWarning, check_tagged_table, select_quotes, verify_quotes,
-                                   write_audit_html)
+    from insightkit.quotes import QuoteConfig, QuoteDecisionWarning, check_tagged_table, select_quotes, write_audit_html
 
     from insightkit.errors import InputError, ParameterError
     from insightkit.export import check_outputs
@@ -65,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
 
         model = load_model(args.model, sha256=pin)
     cfg = QuoteConfig(min_words=args.min_words, max_words=args.max_words, allow_placeholders=args.allow_placeholders,
-                      allow_shared=args.allow_shared)
+                      allow_shared=args.allow_shared, min_count=args.min_count,
+                      suppressed="omit" if args.omit_suppressed else "unattributed",
+                      collapse_false_starts=not args.keep_false_starts)
+    if args.balance:
+        cfg.balance = {} if None in args.balance else dict(args.balance)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuoteDecisionWarning)
         try:
@@ -80,8 +117,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: decisions file: {msg}", file=sys.stderr)
     quotes = sel.quotes
     if not args.no_verify and len(quotes):
-        dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
-        quotes = verify_quotes(quotes, segments=segments, source_dirs=dirs, table=args.input)
+        quotes = _verify(quotes, segments, args)
     write_tables([(quotes, out), (sel.rejected, rejected_path)])
     if args.html:
         write_audit_html(sel if args.no_verify else _with(sel, quotes), segments, args.html)
@@ -94,6 +130,27 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_verify and len(quotes):
         print("every quote verified verbatim against its source")
     return 0
+
+
+def _verify(quotes, segments, args):
+    """The quotes, verified; a source that cannot be found is one line naming its shown name and
+    ``--sources``."""
+    from insightkit.errors import InputError
+    from insightkit.quotes import QuoteVerificationError, verify_quotes
+
+    dirs = [Path(d) for d in args.sources] or [Path(args.input).resolve().parent, Path.cwd()]
+    try:
+        return verify_quotes(quotes, segments=segments, source_dirs=dirs, table=args.input)
+    except QuoteVerificationError as exc:
+        if not exc.missing or len(exc.failures) > sum("not available to verify" in f for f in exc.failures):
+            raise
+        names = ", ".join(f"'{m}'" for m in exc.missing[:3]) + (f" and {len(exc.missing) - 3} more"
+                                                                 if len(exc.missing) > 3 else "")
+        where = "the folders given with --sources" if args.sources else \
+            "the input's folder, the current folder or the folder recorded when the table was made"
+        raise InputError(args.input, f"cannot verify the quotes: source file{'s' if len(exc.missing) > 1 else ''} "
+                                     f"{names} not found in {where}; pass --sources DIR, the folder holding the "
+                                     "transcripts and survey files (searched recursively, files matched by content)") from None
 
 
 def _with(sel, quotes):

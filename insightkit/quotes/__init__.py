@@ -11,7 +11,7 @@ shown name (``source_display``: names in the file name redacted); the real file 
 ``doc_id`` and the segment table (``docs/quotes.md``).
 
 The steps, one module each: :mod:`~insightkit.quotes.candidates` (windows and filters),
-:mod:`~insightkit.quotes.scoring` (theme score, representativeness, specificity),
+:mod:`~insightkit.quotes.scoring` (theme score, representativeness, specificity, voice),
 :mod:`~insightkit.quotes.selection` (:func:`select_quotes`), :mod:`~insightkit.quotes.decisions`
 (reviewer decisions), :mod:`~insightkit.quotes.verify` (:func:`verify_quotes`) and
 :mod:`~insightkit.quotes.audit` (:func:`write_audit_html`); settings in
@@ -19,7 +19,15 @@ The steps, one module each: :mod:`~insightkit.quotes.candidates` (windows and fi
 
 Combined score (documented in ``docs/quotes.md``)::
 
-    score = 0.5 * theme_score + 0.3 * representativeness + 0.2 * specificity
+    score = 0.4 * theme_score + 0.2 * representativeness + 0.15 * specificity + 0.25 * voice
+
+``voice`` (:mod:`~insightkit.quotes.voice`) prefers a person's own spoken words to prose read out or
+pasted into a call. Each theme's quotes are balanced between the calls and the survey
+(:mod:`~insightkit.quotes.balance`); a quote from a group whose count the report suppresses shows
+no group (:mod:`~insightkit.quotes.suppression`); false starts are dropped from the shown quote
+(:mod:`~insightkit.quotes.restarts`); what a reviewer's decision caused beyond its own quote is
+said (:mod:`~insightkit.quotes.effects`); a source file is found again from what the segment table
+records (:mod:`~insightkit.quotes.sources`).
 """
 
 from insightkit.quotes.audit import write_audit_html
@@ -29,6 +37,7 @@ from insightkit.quotes.decisions import QuoteDecisionWarning, load_decisions
 from insightkit.quotes.scoring import specificity
 from insightkit.quotes.selection import select_quotes
 from insightkit.quotes.verify import QuoteVerificationError, verify_quotes
+from insightkit.quotes.voice import spoken_voice
 
 __all__ = [
     "QuoteConfig",
@@ -43,4 +52,5 @@ __all__ = [
     "DECISION_COLUMNS",
     "write_audit_html",
     "specificity",
+    "spoken_voice",
 ]

@@ -3,7 +3,9 @@
 Sentences come from the one splitter, :mod:`insightkit.sentences`. A whole short survey answer is
 a window too. Interviewers never give candidates. Each window that fails a quotability filter is
 kept in the rejected table with its ``reason`` (``too_short``, ``too_long``,
-``incomplete_sentence``, ``contains_redaction``, ``misaligned_segment``).
+``incomplete_sentence``, ``contains_redaction``, ``misaligned_segment``). The shown quote of a
+window drops its false starts (:mod:`insightkit.quotes.restarts`); :func:`window_quote` rebuilds
+it from the segment, which is how verification checks it.
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ import pandas as pd
 from insightkit.alignment import AlignedText, edits_to_json
 from insightkit.errors import InputError
 from insightkit.quotes.config import QuoteConfig
+from insightkit.quotes.restarts import collapse_false_starts
+from insightkit.quotes.voice import spoken_voice
 from insightkit.sentences import SentenceSplitter, sentence_spans
 from insightkit.redact.types import PLACEHOLDER_RX
 from insightkit.segments import theme_ids
 
 __all__ = ["build_candidates", "check_tagged_table", "CANDIDATE_COLUMNS", "REJECTED_COLUMNS", "parse_quote_id",
-           "overlap", "row_value", "shown_name"]
+           "overlap", "row_value", "shown_name", "window_quote"]
 
 _WORD_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _END_RX = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LIST_NUMBER_END_RX = re.compile(r"(?:^|\s)\(?\d{1,2}[.)]$")  # "... 3." is the next item's number, not an end
 _START_RX = re.compile(r"^[\"'“‘(]*[A-Z0-9£]")
 
-CANDIDATE_COLUMNS = ["quote_id", "segment_id", "offset_in_text", "quote", "words", "start", "end", "edits"]
+CANDIDATE_COLUMNS = ["quote_id", "segment_id", "offset_in_text", "end_in_text", "quote", "words", "start", "end", "edits",
+                     "false_starts", "voice"]
 REJECTED_COLUMNS = ["segment_id", "quote_id", "quote", "reason", "detail"]
 _NEEDED = ("segment_id", "text", "start", "end")
 
@@ -116,6 +121,26 @@ def _filter_reason(quote: str, words: int, cfg: QuoteConfig) -> str:
     return ""
 
 
+def _shown(aligned: AlignedText, a: int, b: int, collapse: bool) -> tuple[AlignedText, list[str], tuple[int, int]]:
+    """The shown quote of window ``[a, b)`` (false starts dropped when ``collapse``), what was
+    dropped, and its source span."""
+    span = aligned.source_span(a, b)
+    piece = aligned.slice(a, b)
+    if not collapse:
+        return piece, [], span
+    shown, dropped = collapse_false_starts(piece)
+    return shown, dropped, span
+
+
+def window_quote(segment_text: str, start, end, edits, a: int, b: int, collapse: bool = True) -> str:
+    """The shown quote of the window ``[a, b)`` of a segment's cleaned text (raises ValueError when
+    the segment's text does not match its span and edits, or the window is outside it)."""
+    if not 0 <= a < b <= len(segment_text):
+        raise ValueError("the window is outside the segment's text")
+    aligned = AlignedText.from_row(segment_text, start, end, edits)
+    return _shown(aligned, a, b, collapse)[0].text
+
+
 def _segment_windows(seg, text: str, sents, cfg: QuoteConfig, keep: list, drop: list) -> None:
     """Add the windows of one segment to ``keep`` (quotable) or ``drop`` (with the reason)."""
     try:
@@ -125,18 +150,19 @@ def _segment_windows(seg, text: str, sents, cfg: QuoteConfig, keep: list, drop: 
                      "detail": "the segment's text does not match its span and edits"})
         return
     for a, b in _windows(text, sents, cfg.max_sentences, str(seg.get("kind", "")) == "survey"):
-        quote = text[a:b]
+        quote_id = f"{seg['segment_id']}@{a}-{b}"
+        piece, dropped, (src_s, src_e) = _shown(aligned, a, b, cfg.collapse_false_starts)
+        quote = piece.text
         words = word_count(quote)
         reason = _filter_reason(quote, words, cfg)
-        quote_id = f"{seg['segment_id']}@{a}-{b}"
         if reason:
             drop.append({"segment_id": seg["segment_id"], "quote_id": quote_id, "quote": quote, "reason": reason,
                          "detail": f"{words} words"})
             continue
-        piece = aligned.slice(a, b)
-        src_s, src_e = aligned.source_span(a, b)
-        keep.append({"quote_id": quote_id, "segment_id": seg["segment_id"], "offset_in_text": a, "quote": quote,
-                     "words": words, "start": src_s, "end": src_e, "edits": edits_to_json(piece.edits())})
+        keep.append({"quote_id": quote_id, "segment_id": seg["segment_id"], "offset_in_text": a, "end_in_text": b,
+                     "quote": quote, "words": words, "start": src_s, "end": src_e,
+                     "edits": edits_to_json(piece.edits()), "false_starts": " | ".join(dropped),
+                     "voice": spoken_voice(quote)})
 
 
 def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None,

@@ -167,40 +167,62 @@ def load_decisions(path_or_table) -> pd.DataFrame:
 
 @dataclass
 class ThemeDecisions:
-    """The decisions on one theme, in the forms selection needs."""
+    """The decisions on one theme, in the forms selection needs.
+
+    ``foreign_spans``: passages rejected under *other* themes. A rejected passage stays out of
+    every theme (a window overlapping it is rejected too), unless a decision on this theme keeps it.
+    """
 
     rejected_rows: list = field(default_factory=list)  # reject and replace decisions
     rejected_ids: set = field(default_factory=set)
     rejected_spans: list = field(default_factory=list)  # ((segment_id, a, b), decision)
     pinned_ids: list = field(default_factory=list)  # accepted windows, then replacements
     decided: dict = field(default_factory=dict)  # quote id (or replacement id) -> decision
+    foreign_spans: list = field(default_factory=list)  # ((segment_id, a, b), decision) of other themes
+
+    def rejecting(self, p: dict):
+        """``(decision, foreign)`` of the rejection that keeps window ``p`` out, else None."""
+        if p["quote_id"] in self.rejected_ids:
+            return next(r for r in self.rejected_rows if r["quote_id"] == p["quote_id"]), False
+        if p["pinned"]:
+            return None
+        for spans, foreign in ((self.rejected_spans, False), (self.foreign_spans, True)):
+            hit = next((r for (sid, a, b), r in spans if sid == p["segment_id"] and a < p["b"] and p["a"] < b), None)
+            if hit is not None:
+                return hit, foreign
+        return None
 
     def rejection(self, p: dict, theme: str) -> tuple[str, str]:
         """``(reason, detail)`` when a reviewer's rejection keeps window ``p`` out, else ``("", "")``."""
-        if p["quote_id"] in self.rejected_ids:
-            r = next(r for r in self.rejected_rows if r["quote_id"] == p["quote_id"])
+        found = self.rejecting(p)
+        if found is None:
+            return "", ""
+        r, foreign = found
+        if r["quote_id"] == p["quote_id"] and not foreign:
             return "rejected_by_reviewer", f"theme {theme}: {r['decision']}ed by {r['reviewer']}"
-        hit = next((r for (sid, a, b), r in self.rejected_spans
-                    if sid == p["segment_id"] and a < p["b"] and p["a"] < b), None)
-        if hit is not None and not p["pinned"]:
-            return "rejected_by_reviewer", f"theme {theme}: overlaps {hit['quote_id']}, {hit['decision']}ed by {hit['reviewer']}"
-        return "", ""
+        if foreign:
+            return "rejected_by_reviewer", (f"theme {theme}: overlaps {r['quote_id']}, rejected by {r['reviewer']} "
+                                            f"under theme {r['theme']} (a rejected passage stays out of every theme)")
+        return "rejected_by_reviewer", f"theme {theme}: overlaps {r['quote_id']}, {r['decision']}ed by {r['reviewer']}"
 
 
 def theme_decisions(decisions: pd.DataFrame, theme: str) -> ThemeDecisions:
-    """Rejections, pins and the decision behind each id, for one theme."""
+    """Rejections (this theme's, and passages rejected under any other), pins and the decision
+    behind each id, for one theme."""
     dec_t = decisions[decisions["theme"] == theme]
     rejected_rows = [r for _, r in dec_t.iterrows() if r["decision"] in ("reject", "replace")]
     pinned = list(dict.fromkeys(list(dec_t.loc[dec_t["decision"] == "accept", "quote_id"])
                                 + list(dec_t.loc[dec_t["decision"] == "replace", "replacement_id"])))
     decided = {r["quote_id"]: r for _, r in dec_t.iterrows()}
     decided.update({r["replacement_id"]: r for _, r in dec_t[dec_t["decision"] == "replace"].iterrows()})
+    others = decisions[(decisions["theme"] != theme) & (decisions["decision"] == "reject")]
     return ThemeDecisions(
         rejected_rows=rejected_rows,
         rejected_ids={r["quote_id"] for r in rejected_rows},
         rejected_spans=[(span, r) for r in rejected_rows if (span := parse_quote_id(r["quote_id"])) is not None],
         pinned_ids=pinned,
         decided=decided,
+        foreign_spans=[(span, r) for _, r in others.iterrows() if (span := parse_quote_id(r["quote_id"])) is not None],
     )
 
 

@@ -1,12 +1,15 @@
-"""The three scores of a candidate window for a theme, and how they combine.
+"""The four scores of a candidate window for a theme, and how they combine.
 
 * **theme score**: the classifier's probability for the theme on the window itself (when a model is
   given), else the segment's ``score_<id>``;
 * **representativeness**: cosine similarity of the window to the centroid of the participant
   segments tagged with the theme;
-* **specificity**: concrete detail (numbers, named systems or acronyms, actions taken).
+* **specificity**: concrete detail (numbers, named systems or acronyms, actions taken);
+* **voice**: a person's own spoken words rather than report-like prose
+  (:func:`insightkit.quotes.voice.spoken_voice`).
 
-``score = 0.5 * theme_score + 0.3 * representativeness + 0.2 * specificity`` (docs/quotes.md).
+``score = 0.4 * theme_score + 0.2 * representativeness + 0.15 * specificity + 0.25 * voice``
+(docs/quotes.md).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from insightkit.quotes.voice import spoken_voice
 from insightkit.sentences import starts_sentence
 
-__all__ = ["WEIGHTS", "specificity", "window_theme_scores", "theme_centroid", "combined_scores"]
+__all__ = ["WEIGHTS", "specificity", "window_theme_scores", "theme_centroid", "combined_scores", "score_formula"]
 
 _NUMBER_RX = re.compile(r"(?<![A-Za-z])(?:£\s?)?\d[\d,.]*\s?(?:%|per ?cent|k|m|bn|million|billion|hours?|days?|weeks?|months?|years?|minutes?)?")
 _ACRONYM_RX = re.compile(r"\b[A-Z][A-Z0-9]{1,6}s?\b")
@@ -31,7 +35,18 @@ _ACTION_RX = re.compile(
 )
 _CAPITALISED_RX = re.compile(r"\b[A-Z][a-z]+[A-Z]?[a-z]*\b")
 
-WEIGHTS = {"theme_score": 0.5, "representativeness": 0.3, "specificity": 0.2}
+WEIGHTS = {"theme_score": 0.4, "representativeness": 0.2, "specificity": 0.15, "voice": 0.25}
+#: How each score is named where a reason spells the formula out.
+_SHORT = {"theme_score": "theme", "representativeness": "typical", "specificity": "specific", "voice": "voice"}
+
+
+def score_formula(parts: dict | None = None) -> str:
+    """``"0.4 x theme + 0.2 x typical + ..."``; with ``parts`` (a candidate's scores) the values too."""
+    terms = []
+    for k, w in WEIGHTS.items():
+        value = f" {parts[k]:.2f}" if parts is not None else ""
+        terms.append(f"{w:g} x {_SHORT[k]}{value}")
+    return " + ".join(terms)
 
 
 def specificity(text: str) -> float:
@@ -78,10 +93,19 @@ def theme_centroid(seg_vecs: np.ndarray, people_mask: np.ndarray) -> np.ndarray:
     return centroid / (np.linalg.norm(centroid) or 1.0)
 
 
-def combined_scores(theme_score: np.ndarray, cand_vecs: np.ndarray, centroid: np.ndarray,
-                    quotes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(representativeness, specificity, combined)`` of the windows with vectors ``cand_vecs``."""
+def voice_scores(quotes) -> np.ndarray:
+    """:func:`~insightkit.quotes.voice.spoken_voice` of each window."""
+    return np.array([spoken_voice(q) for q in quotes], dtype=float)
+
+
+def combined_scores(theme_score: np.ndarray, cand_vecs: np.ndarray, centroid: np.ndarray, quotes,
+                    voice: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(representativeness, specificity, voice, combined)`` of the windows with vectors ``cand_vecs``
+    (``voice``: the windows' voice scores when already computed)."""
     rep = np.clip(cand_vecs @ centroid, 0, 1) if len(cand_vecs) else np.zeros(0)
-    spec = np.array([specificity(q) for q in quotes])
-    total = WEIGHTS["theme_score"] * theme_score + WEIGHTS["representativeness"] * rep + WEIGHTS["specificity"] * spec
-    return rep, spec, total
+    quotes = list(quotes)
+    spec = np.array([specificity(q) for q in quotes], dtype=float)
+    vo = voice_scores(quotes) if voice is None else np.asarray(voice, dtype=float)
+    total = (WEIGHTS["theme_score"] * theme_score + WEIGHTS["representativeness"] * rep
+             + WEIGHTS["specificity"] * spec + WEIGHTS["voice"] * vo)
+    return rep, spec, vo, total

@@ -1,12 +1,12 @@
 """Choosing quotes: score the candidates of each theme, filter, choose by maximal marginal relevance
-with spread rules, keep a passage under one theme, and explain every choice.
+with spread and balance rules, keep a passage under one theme, and explain every choice.
 
-:func:`select_quotes` chains the steps; each step is a small function below.
+:func:`select_quotes` chains the steps; each step is a small function below, the quotes table is
+built in :mod:`~insightkit.quotes.rows`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
@@ -14,24 +14,21 @@ import numpy as np
 import pandas as pd
 
 from insightkit.errors import InputError, ParameterError
-from insightkit.quotes.candidates import build_candidates, overlap, row_value, shown_name
+from insightkit.quotes.balance import check_balance, kind_quotas, short_kinds
+from insightkit.quotes.candidates import build_candidates, overlap, row_value
 from insightkit.quotes.config import DEFAULT_SPREAD_BY, QuoteConfig, QuoteSelection
 from insightkit.quotes.decisions import (ThemeDecisions, decided_segments, decision_status, load_decisions,
                                          theme_decisions)
+from insightkit.quotes.effects import decision_effects, decision_name
+from insightkit.quotes.rows import QUOTE_COLUMNS, ThemeRows, balance_note, quotes_frame, theme_rows
 from insightkit.quotes.scoring import combined_scores, theme_centroid, window_theme_scores
+from insightkit.quotes.suppression import GroupCounts, check_suppression
 from insightkit.segments import theme_ids as segment_theme_ids
 from insightkit.sentences import SentenceSplitter
 
 __all__ = ["select_quotes", "QUOTE_COLUMNS"]
 
-QUOTE_COLUMNS = [
-    "theme", "theme_label", "rank", "quote_id", "quote", "attribution", "doc_id", "source_display", "segment_id", "cell",
-    "participant_id", "trust_type", "region", "topic", "start", "end", "edits", "theme_score", "representativeness",
-    "specificity", "score", "alternatives", "reason", "decision", "reviewer", "decided_on", "decision_note"]
-_POOL_ONLY = ("ci", "a", "b", "pinned", "spread")  # pool fields that are not columns of ``candidates``
-#: How the reason names a new value of a spread column ("adds a Mental health trust voice; adds London").
-_SPREAD_PHRASES = {"trust_type": "adds a {value} trust voice", "region": "adds {value}"}
-_SPREAD_PHRASE = "adds {column} {value}"
+_POOL_ONLY = ("ci", "a", "b", "pinned", "spread", "withheld")  # pool fields that are not columns of ``candidates``
 
 
 @dataclass
@@ -49,11 +46,14 @@ class _Run:
     thresholds: dict
     spread_cols: tuple  # spread_by columns the table has (the others are ignored)
     extra_cols: tuple  # spread columns that are not already columns of the quotes table
+    groups: GroupCounts  # people per group and theme, for the report's suppression rule
 
 
 def _config(config: QuoteConfig | None, spread_by) -> QuoteConfig:
-    """The config, with ``spread_by`` (a column name or a list of them) set when given."""
+    """The config, checked, with ``spread_by`` (a column name or a list of them) set when given."""
     cfg = config or QuoteConfig()
+    cfg = replace(cfg, balance=check_balance(cfg.balance))
+    check_suppression(cfg.min_count, cfg.suppressed)
     if spread_by is None:
         return cfg
     cols = (spread_by,) if isinstance(spread_by, str) else tuple(spread_by)
@@ -120,7 +120,7 @@ def _prepare(segs, cand, cfg, model, embedder) -> _Run:
     return _Run(cfg=cfg, segs=segs, seg_by_id=segs.set_index("segment_id", drop=False),
                 seg_row={sid: i for i, sid in enumerate(segs["segment_id"])}, cand=cand, cand_vecs=cand_vecs,
                 seg_vecs=seg_vecs, window_scores=window_scores, thresholds=thresholds, spread_cols=spread_cols,
-                extra_cols=extra)
+                extra_cols=extra, groups=GroupCounts(segs, tuple(cfg.suppress_by), cfg.min_count))
 
 
 # --- the pool of each theme: scored, filtered ----------------------------------------------------
@@ -142,20 +142,22 @@ def _theme_score(run: _Run, t: str, idx: np.ndarray) -> np.ndarray:
     return np.ones(len(idx))
 
 
-def _pool_entry(run: _Run, ci: int, scores: tuple, pinned_ids: list[str]) -> dict:
+def _pool_entry(run: _Run, t: str, ci: int, scores: tuple, pinned_ids: list[str]) -> dict:
     c = run.cand.iloc[ci]
     seg = run.seg_by_id.loc[c["segment_id"]]
-    a = int(c["offset_in_text"])
-    tscore, rep, spec, total = scores
+    tscore, rep, spec, voice, total = scores
+    person = str(row_value(seg, "participant_id", c["segment_id"]))
     return {
-        "ci": int(ci), "quote_id": c["quote_id"], "segment_id": c["segment_id"], "a": a, "b": a + len(c["quote"]),
-        "quote": c["quote"],
+        "ci": int(ci), "quote_id": c["quote_id"], "segment_id": c["segment_id"], "a": int(c["offset_in_text"]),
+        "b": int(c["end_in_text"]), "quote": c["quote"],
         "theme_score": float(tscore), "representativeness": float(rep), "specificity": float(spec),
-        "score": float(total), "participant_id": str(row_value(seg, "participant_id", c["segment_id"])),
-        "trust_type": str(row_value(seg, "trust_type")), "region": str(row_value(seg, "region")),
+        "voice": float(voice), "score": float(total), "participant_id": person,
+        "kind": str(row_value(seg, "kind")), "trust_type": str(row_value(seg, "trust_type")),
+        "region": str(row_value(seg, "region")),
         "topic": row_value(seg, "topic", None), "attribution": str(row_value(seg, "attribution")),
         "pinned": c["quote_id"] in pinned_ids,
         "spread": tuple(str(row_value(seg, col)) for col in run.spread_cols),
+        "withheld": run.groups.suppressed(t, person),
     }
 
 
@@ -169,14 +171,17 @@ def _score_pool(run: _Run, t: str, dec: ThemeDecisions, tagged_mask, people_mask
                 | cand["quote_id"].isin(dec.pinned_ids).to_numpy(dtype=bool)) if len(cand) else np.zeros(0, bool)
     idx = np.flatnonzero(in_theme)
     tscore = _theme_score(run, t, idx)
-    rep, spec, total = combined_scores(tscore, run.cand_vecs[idx], centroid, cand["quote"].iloc[idx])
-    pool = [_pool_entry(run, int(ci), (tscore[k], rep[k], spec[k], total[k]), dec.pinned_ids) for k, ci in enumerate(idx)]
+    voice = cand["voice"].to_numpy(dtype=float)[idx] if "voice" in cand.columns else None
+    rep, spec, vo, total = combined_scores(tscore, run.cand_vecs[idx], centroid, cand["quote"].iloc[idx], voice)
+    pool = [_pool_entry(run, t, int(ci), (tscore[k], rep[k], spec[k], vo[k], total[k]), dec.pinned_ids)
+            for k, ci in enumerate(idx)]
     pool.sort(key=lambda p: (-p["score"], p["quote_id"]))
     return pool
 
 
 def _filter_pool(run: _Run, t: str, pool: list[dict], dec: ThemeDecisions, rejected: list[dict]) -> list[dict]:
-    """Drop windows a reviewer rejected, off-theme windows and near-duplicates (each with its reason)."""
+    """Drop windows a reviewer rejected, off-theme windows, near-duplicates and (when asked) windows
+    of a suppressed group (each with its reason)."""
     cfg = run.cfg
     min_score = cfg.min_theme_score if cfg.min_theme_score is not None else \
         run.thresholds.get(t, 0.5 if t in run.window_scores else 0.0)
@@ -188,6 +193,8 @@ def _filter_pool(run: _Run, t: str, pool: list[dict], dec: ThemeDecisions, rejec
             detail = f"theme {t}"
             if p["theme_score"] < min_score and not p["pinned"]:
                 why = "off_theme"
+            elif p["withheld"] and cfg.suppressed == "omit" and not p["pinned"]:
+                why, detail = "suppressed_group", f"theme {t}: {p['withheld']}"
             else:
                 v = run.cand_vecs[p["ci"]]
                 sims = [float(v @ kv) for kv, kp in kept_vecs if kp["segment_id"] != p["segment_id"]]
@@ -244,8 +251,25 @@ def _mmr_value(p: dict, chosen: list[dict], run: _Run, values: list[set], topics
     return val
 
 
-def _choose(viable: list[dict], banned: Mapping[str, str], pinned_ids: Sequence[str], n: int, run: _Run) -> list[dict]:
-    """Reviewer-pinned windows first, then maximal marginal relevance with the spread rules."""
+def _best(pool: list[dict], chosen: list[dict], run: _Run, values: list[set], topics: set, kinds: set) -> dict | None:
+    """The window of the highest MMR value among those of ``kinds`` (any kind when empty) that add
+    a person and overlap nothing chosen."""
+    used_people = {c["participant_id"] for c in chosen}
+    best, best_val = None, -1e9
+    for p in pool:
+        if (kinds and p["kind"] not in kinds) or p["participant_id"] in used_people or any(overlap(p, c) for c in chosen):
+            continue
+        val = _mmr_value(p, chosen, run, values, topics)
+        if val > best_val + 1e-12:
+            best, best_val = p, val
+    return best
+
+
+def _choose(viable: list[dict], banned: Mapping[str, str], pinned_ids: Sequence[str], n: int,
+            run: _Run) -> tuple[list[dict], dict[str, str]]:
+    """Reviewer-pinned windows first, then maximal marginal relevance with the spread and balance
+    rules. Returns the chosen windows and, for those a balance quota chose over a better-valued
+    window, why."""
     pool = [p for p in viable if p["quote_id"] not in banned]
     chosen: list[dict] = []
     for qid in pinned_ids:
@@ -256,19 +280,20 @@ def _choose(viable: list[dict], banned: Mapping[str, str], pinned_ids: Sequence[
             chosen.append(p)
     values = _value_sets(pool, len(run.spread_cols))
     topics = {p["topic"] for p in pool if p["topic"] not in (None, "", -1)}
+    quotas = kind_quotas(pool, n, run.cfg.balance or {})
+    notes: dict[str, str] = {}
     while len(chosen) < n:
-        used_people = {c["participant_id"] for c in chosen}
-        best, best_val = None, -1e9
-        for p in pool:
-            if p["participant_id"] in used_people or any(overlap(p, c) for c in chosen):
-                continue
-            val = _mmr_value(p, chosen, run, values, topics)
-            if val > best_val + 1e-12:
-                best, best_val = p, val
+        kinds = short_kinds(chosen, quotas, n)
+        best = _best(pool, chosen, run, values, topics, kinds) if kinds else None
+        free = _best(pool, chosen, run, values, topics, set())
+        if best is None:
+            best = free
+        elif free is not None and free is not best:
+            notes[best["quote_id"]] = balance_note(best["kind"], quotas[best["kind"]], n)
         if best is None:
             break
         chosen.append(best)
-    return chosen
+    return chosen, notes
 
 
 def _belongs_more(p: dict, q: dict, tp: str, tq: str, order: list[str]) -> bool:
@@ -308,14 +333,16 @@ def _ban_shared(chosen_by_theme: dict, pools: dict, banned: dict, theme_list: li
     return changed
 
 
-def _choose_all(run: _Run, pools: dict, decs: dict, theme_list: list[str], n: int) -> tuple[dict, dict]:
+def _choose_all(run: _Run, pools: dict, decs: dict, theme_list: list[str], n: int) -> tuple[dict, dict, dict]:
     """The chosen windows of each theme; unless shared quotes are allowed, a window (or an
-    overlapping one) goes to one theme only. Returns (chosen by theme, banned by theme)."""
+    overlapping one) goes to one theme only. Returns (chosen by theme, banned by theme, notes by
+    theme)."""
     banned: dict[str, dict[str, str]] = {t: {} for t in theme_list}  # theme -> quote_id -> why
     while True:
-        chosen_by_theme = {t: _choose(pools[t], banned[t], decs[t].pinned_ids, n, run) for t in theme_list}
+        picks = {t: _choose(pools[t], banned[t], decs[t].pinned_ids, n, run) for t in theme_list}
+        chosen_by_theme = {t: picks[t][0] for t in theme_list}
         if run.cfg.allow_shared or not _ban_shared(chosen_by_theme, pools, banned, theme_list):
-            return chosen_by_theme, banned
+            return chosen_by_theme, banned, {t: picks[t][1] for t in theme_list}
 
 
 def _banned_rows(pools: dict, banned: dict, theme_list: list[str]) -> list[dict]:
@@ -327,81 +354,9 @@ def _banned_rows(pools: dict, banned: dict, theme_list: list[str]) -> list[dict]
 # --- the quotes table ------------------------------------------------------------------------------
 
 
-def _alternatives(c: dict, viable: list[dict], chosen: list[dict], others: list[dict], cfg: QuoteConfig) -> list[dict]:
-    """The next best windows from other participants that overlap nothing chosen."""
-    alts: list[dict] = []
-    for p in viable:
-        if len(alts) >= cfg.n_alternatives:
-            break
-        if p["participant_id"] == c["participant_id"] or any(overlap(p, x) for x in chosen + alts):
-            continue
-        if not cfg.allow_shared and any(overlap(p, x) for x in others):
-            continue
-        alts.append(p)
-    return alts
-
-
-def _spread_reason(c: dict, before: list[dict], cols: tuple) -> str:
-    """What a quote adds to the ones ranked above it ("adds a Mental health trust voice; adds London")."""
-    new = []
-    for i, col in enumerate(cols):
-        value = c["spread"][i]
-        if value and value not in {b["spread"][i] for b in before}:
-            new.append(_SPREAD_PHRASES.get(col, _SPREAD_PHRASE).format(value=value, column=col))
-    return "; ".join(new) if new else "least redundant with the quotes above"
-
-
-def _reason(c: dict, rank: int, label: str, n_cand: int, n_people: int, before: list[dict], dec, cols: tuple) -> str:
-    if dec is not None and dec["decision"] in ("accept", "replace"):
-        verb = "kept" if dec["decision"] == "accept" else "chosen as a replacement"
-        return f"{verb} by reviewer {dec['reviewer']} on {dec['date'] or 'an unrecorded date'}" + (f": {dec['note']}" if dec["note"] else "")
-    parts = [f"ranked {rank} of {n_cand} candidates from {n_people} people tagged '{label}'"]
-    parts.append(f"score {c['score']:.2f} = 0.5 x theme {c['theme_score']:.2f} + 0.3 x typical {c['representativeness']:.2f}"
-                 f" + 0.2 x specific {c['specificity']:.2f}")
-    if before:
-        parts.append(_spread_reason(c, before, cols))
-    return "; ".join(parts) + "."
-
-
-def _quote_row(run: _Run, t: str, label: str, rank: int, c: dict, alts: list[dict], reason: str, dec,
-               shown_names: dict) -> dict:
-    cand_row = run.cand.iloc[c["ci"]]
-    seg = run.seg_by_id.loc[c["segment_id"]]
-    row = {
-        "theme": t, "theme_label": label, "rank": rank, "quote_id": c["quote_id"], "quote": c["quote"],
-        "attribution": c["attribution"], "doc_id": row_value(seg, "doc_id"),
-        "source_display": shown_name(seg, shown_names), "segment_id": c["segment_id"],
-        "cell": row_value(seg, "cell"), "participant_id": c["participant_id"], "trust_type": c["trust_type"],
-        "region": c["region"], "topic": c["topic"], "start": int(cand_row["start"]), "end": int(cand_row["end"]),
-        "edits": cand_row["edits"], "theme_score": round(c["theme_score"], 4),
-        "representativeness": round(c["representativeness"], 4), "specificity": round(c["specificity"], 4),
-        "score": round(c["score"], 4),
-        "alternatives": json.dumps([{"quote_id": a["quote_id"], "quote": a["quote"], "attribution": a["attribution"],
-                                     "score": round(a["score"], 4)} for a in alts], ensure_ascii=False),
-        "reason": reason,
-        "decision": dec["decision"] if dec is not None else "",
-        "reviewer": dec["reviewer"] if dec is not None else "",
-        "decided_on": dec["date"] if dec is not None else "",
-        "decision_note": dec["note"] if dec is not None else "",
-    }
-    row.update({col: c["spread"][run.spread_cols.index(col)] for col in run.extra_cols})
-    return row
-
-
-def _theme_quotes(run: _Run, t: str, label: str, viable: list[dict], chosen: list[dict], others: list[dict],
-                  decided: dict, shown_names: dict) -> list[dict]:
-    """The rows of the quotes table for theme ``t``, ranked."""
-    n_people = len({p["participant_id"] for p in viable})
-    rows = []
-    for rank, c in enumerate(chosen, start=1):
-        alts = _alternatives(c, viable, chosen, others, run.cfg)
-        dec = decided.get(c["quote_id"])
-        reason = _reason(c, rank, label, len(viable), n_people, chosen[: rank - 1], dec, run.spread_cols)
-        rows.append(_quote_row(run, t, label, rank, c, alts, reason, dec, shown_names))
-    return rows
-
-
-def _quotes_table(run: _Run, theme_list, labels, pools, chosen_by_theme, banned, decs, n, messages) -> pd.DataFrame:
+def _quotes_table(run: _Run, theme_list, labels, pools, picks, banned, decs, n, messages,
+                  effects: pd.DataFrame) -> pd.DataFrame:
+    chosen_by_theme, notes = picks
     all_chosen = [c for t in theme_list for c in chosen_by_theme[t]]
     shown_names: dict[str, str] = {}
     rows: list[dict] = []
@@ -411,8 +366,44 @@ def _quotes_table(run: _Run, theme_list, labels, pools, chosen_by_theme, banned,
             messages.append(f"{t}: only {len(chosen)} quote(s) from distinct participants pass the filters")
         viable = [p for p in pools[t] if p["quote_id"] not in banned[t]]
         others = [c for c in all_chosen if not any(c is x for x in chosen)]
-        rows += _theme_quotes(run, t, labels.get(t, t), viable, chosen, others, decs[t].decided, shown_names)
-    return pd.DataFrame(rows, columns=QUOTE_COLUMNS + list(run.extra_cols))
+        rows += theme_rows(run, ThemeRows(theme=t, label=labels.get(t, t), viable=viable, chosen=chosen, others=others,
+                                          decided=decs[t].decided, notes=notes[t], effects=_quote_effects(effects, t, decs[t]),
+                                          n=n), shown_names)
+    return quotes_frame(rows, run.extra_cols)
+
+
+def _quote_effects(effects: pd.DataFrame, t: str, dec: ThemeDecisions) -> dict[str, str]:
+    """What the decisions caused, by the quote id of each chosen quote it concerns: an added quote
+    says whose place it took; a quote kept by a decision says what that decision also dropped."""
+    out: dict[str, list[str]] = {}
+    sub = effects[effects["theme"] == t] if len(effects) else effects
+    for _, e in sub.iterrows():
+        if e["effect"] == "added":
+            out.setdefault(e["quote_id"], []).append(e["detail"])
+    for _, e in (effects[effects["effect"] == "dropped"] if len(effects) else effects).iterrows():
+        for qid, d in dec.decided.items():
+            kept = d["quote_id"] if d["decision"] == "accept" else d["replacement_id"]
+            if qid == kept and e["caused_by"] == decision_name(d):
+                out.setdefault(qid, []).append(f"this decision also dropped {e['quote_id']} under theme {e['theme']}: "
+                                               f"{e['detail']}")
+    return {k: "; ".join(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _baseline(run: _Run, theme_list: list[str], n: int) -> dict:
+    """The windows each theme would choose with no decisions (to see what the decisions caused)."""
+    empty = {t: ThemeDecisions() for t in theme_list}
+    pools = {t: _theme_pool(run, t, empty[t], [], [], []) for t in theme_list}
+    return _choose_all(run, pools, empty, theme_list, n)[0]
+
+
+def _effects(run: _Run, decisions_df: pd.DataFrame, theme_list, chosen_by_theme, decs, n, messages) -> pd.DataFrame:
+    """The effects of the decisions beyond the quotes they name, each also said in ``messages``."""
+    if not len(decisions_df):
+        return decision_effects({t: [] for t in theme_list}, {t: [] for t in theme_list}, decs, theme_list)
+    effects = decision_effects(_baseline(run, theme_list, n), chosen_by_theme, decs, theme_list)
+    for _, e in effects[effects["effect"] == "dropped"].iterrows():
+        messages.append(f"{e['theme']}: {e['quote_id']} no longer chosen: {e['detail']} (caused by {e['caused_by']})")
+    return effects
 
 
 def _spread_notes(cfg: QuoteConfig, segs: pd.DataFrame) -> list[str]:
@@ -440,13 +431,18 @@ def select_quotes(
     ``model`` (a fitted ThemeClassifier) re-scores each candidate window, so a quote is on-theme
     in its own words and not only by its turn; without it the segment's ``score_<id>`` is used.
     ``decisions`` (a file or table of reviewer decisions) is honoured: a rejected quote and every
-    window of its turn that overlaps it stay out of that theme; accepted quotes and replacements
-    stay even if their scores drop; a decision whose id names no window any more raises a
-    :class:`QuoteDecisionWarning` and is marked stale in ``selection.decisions['status']``.
+    window of its turn that overlaps it stay out of that theme, and a rejected passage out of every
+    other theme too; accepted quotes and replacements stay even if their scores drop; a decision
+    whose id names no window any more raises a :class:`QuoteDecisionWarning` and is marked stale in
+    ``selection.decisions['status']``. What a decision caused beyond its own quote (another quote
+    of the same person dropped, a passage kept out of another theme) is in ``selection.effects``,
+    the quotes' ``decision_effect``, the decisions' ``effect`` and ``messages``.
     Unless ``config.allow_shared``, a passage is quoted under one theme only: the one where the
     classifier scores the window highest. ``spread_by`` (default ``config.spread_by``,
     ``("trust_type", "region")``): columns whose values the quotes of a theme are spread across;
-    a column the table lacks is ignored. Deterministic for the same input.
+    a column the table lacks is ignored. ``config.balance`` gives the calls and the survey each a
+    least share of a theme's quotes; ``config.min_count`` withholds the attribution of a quote
+    from a group whose count the report suppresses. Deterministic for the same input.
     """
     cfg = _config(config, spread_by)
     all_ids, theme_list = _check_request(tagged, themes)
@@ -463,12 +459,24 @@ def select_quotes(
     extra_rejected: list[dict] = []
     cand_rows: list[dict] = []
     pools = {t: _theme_pool(run, t, decs[t], messages, extra_rejected, cand_rows) for t in theme_list}
-    chosen_by_theme, banned = _choose_all(run, pools, decs, theme_list, n)
+    chosen_by_theme, banned, notes = _choose_all(run, pools, decs, theme_list, n)
     extra_rejected += _banned_rows(pools, banned, theme_list)
     if extra_rejected:
         rejected = pd.concat([rejected, pd.DataFrame(extra_rejected)], ignore_index=True)
-    quotes = _quotes_table(run, theme_list, labels, pools, chosen_by_theme, banned, decs, n, messages)
+    effects = _effects(run, decisions_df, theme_list, chosen_by_theme, decs, n, messages)
+    quotes = _quotes_table(run, theme_list, labels, pools, (chosen_by_theme, notes), banned, decs, n, messages, effects)
     known = set(cand["quote_id"]) | set(rejected["quote_id"].dropna())
     decisions_df = decision_status(decisions_df, known, all_ids, theme_list, chosen_by_theme, rejected, messages)
+    decisions_df = decisions_df.assign(effect=_decision_effect_text(decisions_df, effects))
     return QuoteSelection(quotes=quotes, candidates=pd.DataFrame(cand_rows), rejected=rejected.reset_index(drop=True),
-                          decisions=decisions_df, messages=messages, spread_by=tuple(cfg.spread_by))
+                          decisions=decisions_df, messages=messages, spread_by=tuple(cfg.spread_by), effects=effects)
+
+
+def _decision_effect_text(decisions_df: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
+    """For each decision, what it caused beyond its own quote ("" when nothing)."""
+    out = []
+    for _, d in decisions_df.iterrows():
+        name = decision_name(d)
+        hits = effects[(effects["effect"] == "dropped") & (effects["caused_by"] == name)] if len(effects) else effects
+        out.append("; ".join(f"dropped {e['quote_id']} under theme {e['theme']}: {e['detail']}" for _, e in hits.iterrows()))
+    return out
