@@ -168,7 +168,7 @@ def _publish_folder(stage: Path, final: Path) -> None:
 
 def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportOptions) -> ReportResult:
     """The report, written into ``out_dir`` (a fresh staging folder)."""
-    from insightkit.quotes import select_quotes, verify_quotes
+    from insightkit.quotes import QuoteConfig, select_quotes, verify_quotes
     from insightkit.quotes.audit import write_audit_html
     from insightkit.report.plots import report_figures
     from insightkit.report.html import write_html
@@ -227,7 +227,10 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
     steps.set_postfix_str("quotes")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        selection = select_quotes(tagged, n=opts.n_quotes, model=theme_model, decisions=opts.decisions)
+        # the report's own small-number rule reaches the quotes: no attributed quote for a suppressed group
+        qcfg = QuoteConfig(min_count=opts.min_count,
+                           suppress_by=tuple(DEFAULT_BY if opts.by is None else opts.by))
+        selection = select_quotes(tagged, n=opts.n_quotes, model=theme_model, decisions=opts.decisions, config=qcfg)
     messages.extend(f"quotes: decisions file: {w.message}" for w in caught)
     quotes = verify_quotes(selection.quotes, result.documents, segments=tagged) if len(selection.quotes) else selection.quotes
     selection.quotes = quotes

@@ -43,6 +43,7 @@ _ID_TRAILER = re.compile(r"\n*\(insightkit id: ([A-Za-z0-9_\-]+)\)\s*$")
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 #: Segment-table columns that are never case variables: ids, positions, text, provenance.
 _VARIABLE_SKIP = {
+    "source_folder",
     "doc_id", "segment_id", "source", "source_display", "kind", "turn", "line", "speaker", "participant_id", "role",
     "role_source", "question", "timestamp", "text", "start", "end", "edits", "attribution", "cell", "verified",
     "reason", "detail", "quote", "quote_id",
