@@ -159,12 +159,13 @@ APPENDIX_MAX_ROWS = 5000
 def _segments_appendix(people: pd.DataFrame, cb) -> str:
     """Every participant and respondent segment (redacted), so any count can be checked by eye."""
     ids = [t.id for t in cb.themes if f"theme_{t.id}" in people.columns]
+    label = {t.id: t.label for t in cb.themes}
     rows = people.head(APPENDIX_MAX_ROWS)
     out = ["<h2>Appendix: segments</h2>",
            f"<details><summary>All {len(people)} participant and respondent segments with their themes "
            "(redacted text, as tagged)</summary><table><tr><th>segment</th><th>attribution</th><th>themes</th><th>text</th></tr>"]
     for _, r in rows.iterrows():
-        themes = ", ".join(t for t in ids if int(pd.to_numeric(r.get(f"theme_{t}", 0), errors="coerce") or 0))
+        themes = "; ".join(label.get(t, t) for t in ids if int(pd.to_numeric(r.get(f"theme_{t}", 0), errors="coerce") or 0))
         out.append(f"<tr><td>{_e(r.get('segment_id', ''))}</td><td>{_e(r.get('attribution', ''))}</td>"
                    f"<td>{_e(themes)}</td><td>{_e(r.get('text', ''))}</td></tr>")
     out.append("</table>")
