@@ -48,6 +48,11 @@ def test_report_writes_all_files_safely(tmp_path, repo_root, shared_dir):
         assert res.files[kind].is_file() and res.files[kind].stat().st_size > 200, kind
     html = res.files["html"].read_text()
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+    # readable: no JSON dump, no raw column names or theme ids shown to a reader
+    assert "<pre>" not in html and '{"' not in html
+    for raw in ("n_people", "ci_low", "ci_high", "n_raised", "infrastructure_cyber", ">epr<"):
+        assert raw not in html, raw
+    assert res.files["model_card"].is_file() and res.files["audit"].is_file()
     assert "data:image/png;base64," in html
     # prevalence counts people and suppresses small cells (the one transcript participant is a group of 1)
     by_type = res.prevalence["trust_type"]

@@ -8,6 +8,7 @@ segments for topics) are kept and reported, not dropped. The files are written b
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import os
@@ -219,7 +220,7 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
             subthemes = dict(tr.subthemes or {})
             emergent_table = tr.emergent if tr.emergent is not None and len(tr.emergent) else None
             for m in getattr(tr, "messages", []) or []:
-                messages.append(f"topics: {m}")
+                messages.append(f"topics: {_with_label(m, labels)}")
         except InputError as exc:
             messages.append(f"topics skipped: {exc}")
     steps.update()
@@ -234,7 +235,7 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
     messages.extend(f"quotes: decisions file: {w.message}" for w in caught)
     quotes = verify_quotes(selection.quotes, result.documents, segments=tagged) if len(selection.quotes) else selection.quotes
     selection.quotes = quotes
-    messages.extend(f"quotes: {m}" for m in selection.messages)
+    messages.extend(f"quotes: {_with_label(m, labels)}" for m in selection.messages)
     steps.update()
 
     steps.set_postfix_str("tables")
@@ -279,6 +280,15 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
     steps.update()
     steps.close()
     return ReportResult(out, files, tagged, rejected, prevalence, quotes, topics_table, likert, messages)
+
+
+def _with_label(message: str, labels: dict) -> str:
+    """A stage's note as a reader sees it: a theme id ("epr: ...", "theme epr sub-themes") becomes its label."""
+    head, sep, rest = message.partition(":")
+    if sep and head in labels:
+        message = f"{labels[head]}:{rest}"
+    return re.sub(r"\btheme (\w+)", lambda m: f"theme \u201c{labels[m.group(1)]}\u201d" if m.group(1) in labels
+                  else m.group(0), message)
 
 
 def _resolve_model(model, codebook, messages: list[str], sha256: str | None = None):

@@ -77,7 +77,7 @@ def write_html(path, title, tagged, rejected, prevalence, quotes, topics_table, 
             continue
         h.append(f"<h3>By {_e(col.replace('_', ' '))}</h3>")
         if f"heatmap_{col}" in figures:
-            h.append(f"<img alt='Themes by {_e(col)}' src='{figures[f'heatmap_{col}']}'>")
+            h.append(f"<img alt='Themes by {_e(col.replace('_', ' '))}' src='{figures[f'heatmap_{col}']}'>")
         h.append(_table_html(readable_pivot(prev, col, labels)))
     for col, tab in likert.items():
         h.append(f"<h3>Agreement: {_e(col.replace('_', ' '))}</h3>")
