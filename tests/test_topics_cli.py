@@ -69,7 +69,7 @@ def test_cli_on_an_untagged_survey_table(tmp_path, hash_embedder):
     df.to_excel(src, index=False)
     out = tmp_path / "o"
     assert main(["topics", str(src), "--out", str(out), "--text-column", "answer", "--theme-columns", "none",
-                 "--no-model", "--time-column", "none"]) == 0
+                 "--no-model", "--time-column", "none", "--no-clean"]) == 0
     seg = read_table(out / "segments.csv")
     assert list(seg.columns[:3]) == ["segment_id", "trust_type", "answer"] and len(seg) == len(df)
     assert not (out / "model").exists() and not (out / "topics_over_time.csv").exists()
@@ -91,5 +91,22 @@ def test_cli_few_rows_gives_a_message(tmp_path, hash_embedder):
     out = tmp_path / "o"
     assert main(["topics", str(src), "--out", str(out), "--theme-columns", "none"]) == 0
     assert "too few segments" in (out / "messages.txt").read_text()
-    assert len(read_table(out / "segments.csv")) == 3
+    # a raw table is cleaned first, as 'insightkit clean' does: "N/A" is set aside with its reason
+    assert len(read_table(out / "segments.csv")) == 2
+    assert read_table(out / "rejected_on_reading.csv")["reason"].tolist() == ["non_answer"]
     assert (out / "topics.html").is_file() and (out / "topics.png").is_file()
+
+
+def test_cli_cleans_and_redacts_a_raw_table_before_modelling(tmp_path, hash_embedder):
+    df = planted_table()[["segment_id", "trust_type", "text"]].copy()
+    df.loc[0, "text"] = df.loc[0, "text"] + " Email me at jo.bloggs@nhs.net or ring 07700 900123."
+    src = tmp_path / "raw.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "o"
+    assert main(["topics", str(src), "--out", str(out), "--theme-columns", "none", "--no-model",
+                 "--time-column", "none"]) == 0
+    for f in out.rglob("*"):
+        if f.is_file():
+            body = f.read_text(encoding="utf-8", errors="ignore")
+            assert "jo.bloggs@nhs.net" not in body and "07700 900123" not in body, f.name
+    assert "trust_type" in read_table(out / "segments.csv").columns

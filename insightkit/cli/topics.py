@@ -42,6 +42,10 @@ def register(sub) -> None:
                         "(repeatable; for example staff named in the comments). Name-like keywords are dropped "
                         "and shown texts redacted again even without it")
     p.add_argument("--no-model", action="store_true", help="do not save the fitted model")
+    p.add_argument("--no-clean", action="store_true",
+                   help="model a raw table as it is; by default a table that is neither a segment table from "
+                        "'insightkit clean' nor tagged is cleaned and redacted first, as 'insightkit clean' does, so "
+                        "no personal data reaches the embedding cache or the outputs")
     p.set_defaults(func=run)
 
 
@@ -50,6 +54,31 @@ def _read(path: str):
 
     # the shared reading layer: one InputError naming the file
     return check_segment_table(read_table(Path(path)), Path(path))
+
+
+def _clean_first(args: argparse.Namespace, df, out: Path):
+    """A raw, untagged table cleaned and redacted as ``insightkit clean`` does (topics would otherwise
+    tag and embed its raw text); its rejected rows go to OUT/rejected_on_reading.csv."""
+    from insightkit.export import check_outputs, write_table
+    from insightkit.pipeline import read_batch
+    from insightkit.segments import is_segment_table, theme_ids
+
+    if args.no_clean or is_segment_table(df) or theme_ids(df):
+        return df
+    if Path(args.input).suffix.lower() in (".parquet", ".pq"):
+        return df  # the survey reader reads CSV and XLSX; a Parquet table is taken as prepared
+    rej_path = out / "rejected_on_reading.csv"
+    check_outputs([rej_path], [args.input])
+    result = read_batch([args.input], text_columns=[args.text_column], force_format="survey", redact=True,
+                        show_progress=False, warn=False)
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(result.rejected, rej_path)
+    print(f"cleaned and redacted {args.input} first, as 'insightkit clean' does (--no-clean models it as it is): "
+          f"{len(result.segments):,} segments, {len(result.rejected):,} rows set aside -> {rej_path}")
+    args.text_column = "text"
+    if args.id_column not in result.segments.columns:
+        args.id_column = "segment_id"
+    return result.segments
 
 
 def _check_columns(args: argparse.Namespace, df) -> None:
@@ -109,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs([out / n for n in TOPIC_OUTPUT_FILES], [args.input, args.codebook])
     df = _read(args.input)
     _check_columns(args, df)
+    df = _clean_first(args, df, out)
     notes: list[str] = []
     df_in, themes, codebook = _themes(args, df, notes)
     by = [c.strip() for c in args.by.split(",") if c.strip()] if args.by else None
