@@ -186,7 +186,8 @@ def ranked_phrases(texts: Sequence[str], topics: np.ndarray, weights: dict[str, 
 
     Candidates: 2-3 word sequences and spaCy noun phrases of 2-4 words, used by at least
     ``max(2, min_support)`` members. Score: share of members using the phrase x log(N / corpus
-    documents using it) x the smallest ``weights`` of its words (by stem; 1 when absent). Each
+    documents using it), times half the smallest ``weights`` of its words (by stem) when one is
+    below 1 (a word another theme owns), with a small bonus per word past two. Each
     phrase shown shares no word with a better one. Ties go to the alphabetically first.
     """
     topics = np.asarray(topics)
@@ -220,6 +221,7 @@ def ranked_phrases(texts: Sequence[str], topics: np.ndarray, weights: dict[str, 
             if c < need:
                 continue
             w = min((weights or {}).get(s, 1.0) for s in k) if weights else 1.0
+            w = 1.0 if w >= 1.0 else 0.5 * w  # a word of another theme at least halves the score
             score = (c / len(members)) * math.log(total / corpus_df[k]) * w * (1 + 0.05 * (len(k) - 2))
             if score > 1e-12:
                 forms = surface[k]
