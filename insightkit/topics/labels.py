@@ -29,7 +29,8 @@ __all__ = ["tidy_keywords", "supported_keywords", "key_phrases", "ranked_phrases
            "phrase_label", "min_support", "LABEL_STOP_WORDS", "theme_word_weights", "off_theme_words"]
 
 _SUFFIXES = ("ingly", "edly", "ing", "ed", "es", "s", "ly")
-_WORD_RX = re.compile(r"[^\W\d_][^\W\d_'’-]*[^\W\d_]|[^\W\d_]", re.UNICODE)
+#: words; a hyphenated word is one ("wi-fi", "go-live"), never two fragments
+_WORD_RX = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 _STOP = frozenset(STOP_WORDS)
 
 #: Words of greetings, thanks, goodbyes, apologies and back-channel: never part of a label or a
@@ -185,8 +186,8 @@ def ranked_phrases(texts: Sequence[str], topics: np.ndarray, weights: dict[str, 
     """Up to ``n`` distinctive phrases per topic, best first: (phrase, score, members using it).
 
     Candidates: 2-3 word sequences and spaCy noun phrases of 2-4 words, used by at least
-    ``max(2, min_support)`` members. Score: share of members using the phrase x log(N / corpus
-    documents using it), times half the smallest ``weights`` of its words (by stem) when one is
+    ``max(2, min_support)`` members. Score: share of members using the phrase x log(1 + N / corpus
+    documents using it) (c-TF-IDF's form: a phrase most members use beats a rare one few use), times half the smallest ``weights`` of its words (by stem) when one is
     below 1 (a word another theme owns), with a small bonus per word past two. Each
     phrase shown shares no word with a better one. Ties go to the alphabetically first.
     """
@@ -222,7 +223,7 @@ def ranked_phrases(texts: Sequence[str], topics: np.ndarray, weights: dict[str, 
                 continue
             w = min((weights or {}).get(s, 1.0) for s in k) if weights else 1.0
             w = 1.0 if w >= 1.0 else 0.5 * w  # a word of another theme at least halves the score
-            score = (c / len(members)) * math.log(total / corpus_df[k]) * w * (1 + 0.05 * (len(k) - 2))
+            score = (c / len(members)) * math.log(1 + total / corpus_df[k]) * w * (1 + 0.05 * (len(k) - 2))
             if score > 1e-12:
                 forms = surface[k]
                 best_form = min(forms, key=lambda f: (-forms[f], f))
