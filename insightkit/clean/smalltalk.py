@@ -27,6 +27,7 @@ DEFAULT_SMALL_TALK: tuple[str, ...] = (
     "yes", "yeah", "yep", "yup", "aye", "no", "nope", "ok", "okay", "okey", "alright", "right", "sure", "fine",
     "great", "good", "brilliant", "perfect", "fab", "fabulous", "fantastic", "wonderful", "excellent", "super",
     "cool", "lovely", "absolutely", "definitely", "exactly", "indeed", "totally", "certainly", "correct",
+    "course", "grand", "genuinely", "mostly", "saying", "loud", "clear", "quiet", "echo", "froze",
     "accurate", "true", "agreed", "agree", "fair", "enough", "interesting", "wow", "gosh", "oh", "ah", "aha",
     "mm", "mmm", "hmm", "mhm", "uh", "um", "erm", "er", "huh", "ha", "haha", "laughs", "laughter", "crosstalk",
     "inaudible", "pause", "silence", "much", "lot", "very", "really", "so", "well", "anyway", "anyways",

@@ -11,9 +11,10 @@ Three views of one corpus, all from the same embeddings (computed once, or passe
 * **emergent**: a model over the open segments only, so that a small new subject (virtual wards,
   AI, funding) surfaces even where its segments are scattered among themed topics.
 
-Nothing is dropped silently: rows without text and interviewer turns are kept in ``segments``
-with an empty topic and listed in ``rejected`` with a reason; every message says what could not be
-modelled and why.
+Nothing is dropped silently: rows without text, interviewer turns and small talk from calls
+(greetings, thanks, goodbyes, back-channel: :func:`insightkit.clean.is_small_talk`; left in, they
+form the largest "topics") are kept in ``segments`` with an empty topic and listed in ``rejected``
+with a reason; every message says what could not be modelled and why.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from insightkit.clean.smalltalk import is_small_talk
 from insightkit.errors import InputError, ParameterError
 from insightkit.segments import theme_ids as segment_theme_ids
 from insightkit.topics.emergent import EMERGENT_COLUMNS, emergent_candidates, split_emergent
+from insightkit.topics.labels import theme_word_weights
 from insightkit.topics.model import TopicModel
-from insightkit.topics.params import MIN_SEGMENTS
+from insightkit.topics.params import MIN_SEGMENTS, strip_placeholders
 from insightkit.topics.privacy import NameGuard
 from insightkit.topics.tables import find_time_column, topics_by, topics_over_time
 from insightkit.topics.themes import codebook_themes, default_codebook_themes, seed_lists, tag_matrix, \
@@ -122,15 +125,30 @@ def _as_table(segments, text_column: str, mode: str) -> pd.DataFrame:
     return df
 
 
+_DETAIL = {"empty_text": "no text to model", "interviewer_turn": "interviewer turns are not modelled"}
+
+
 def _modelled_rows(df: pd.DataFrame, text_column: str, id_column: str | None, skip_roles: Sequence[str],
-                   messages: list[str]) -> _Rows:
-    """Rows with text that are not interviewer turns; the others are listed with a reason."""
+                   messages: list[str], small_talk: bool = True) -> _Rows:
+    """Rows with text that are not interviewer turns or small talk; the others are listed with a reason.
+
+    Small talk is looked for in transcript turns only (``kind == "transcript"``): a survey answer
+    "No" or "Thanks" answers a question and stays.
+    """
     texts_all = df[text_column].astype("string").fillna("").str.strip()
     reasons = pd.Series("", index=df.index, dtype="object")
+    details = pd.Series("", index=df.index, dtype="object")
     reasons[texts_all == ""] = "empty_text"
     if "role" in df.columns and skip_roles:
         role = df["role"].astype("string").fillna("").str.lower()
         reasons[(reasons == "") & role.isin([r.lower() for r in skip_roles])] = "interviewer_turn"
+    if small_talk and "kind" in df.columns:
+        turn = (reasons == "") & (df["kind"].astype("string").fillna("").str.lower() == "transcript")
+        for i in np.flatnonzero(turn.to_numpy()):
+            why = is_small_talk(strip_placeholders(str(texts_all.iat[i])))  # "Thanks, [PERSON]. Bye."
+            if why is not None:
+                reasons.iat[i] = "small_talk"
+                details.iat[i] = why
     keep = (reasons == "").to_numpy()
     pos = np.flatnonzero(keep)
     ids_all = (df[id_column].astype(str).tolist() if id_column and id_column in df.columns
@@ -139,8 +157,7 @@ def _modelled_rows(df: pd.DataFrame, text_column: str, id_column: str | None, sk
         "row": np.flatnonzero(~keep),
         "id": [ids_all[i] for i in np.flatnonzero(~keep)],
         "reason": reasons.to_numpy()[~keep],
-        "detail": ["no text to model" if r == "empty_text" else "interviewer turns are not modelled"
-                   for r in reasons.to_numpy()[~keep]],
+        "detail": [d or _DETAIL.get(r, r) for r, d in zip(reasons.to_numpy()[~keep], details.to_numpy()[~keep])],
     })
     if len(rejected):
         counts = rejected["reason"].value_counts()
@@ -270,7 +287,9 @@ def _subthemes(out: pd.DataFrame, rows: _Rows, emb: np.ndarray, tags: _Tags, sub
         if len(idx) < need:
             messages.append(f"theme {tid}: {len(idx)} tagged segment(s), too few for sub-themes (need {need})")
         else:
-            sub = TopicModel(**sub_kw).fit([rows.texts[i] for i in idx], emb[idx])
+            # a sub-topic label stays within its theme: words other themes use more weigh less
+            weights = theme_word_weights(rows.texts, tags.tags, j)
+            sub = TopicModel(**sub_kw, label_weights=weights).fit([rows.texts[i] for i in idx], emb[idx])
             sub.set_row_ids([rows.ids[i] for i in idx])
             messages.extend(f"theme {tid} sub-themes: {m}" for m in sub.messages_)
             st = sub.topic_table()
@@ -354,6 +373,7 @@ def discover_topics(
     time_column: str | None = "auto",
     time_freq: str | None = None,
     skip_roles: Sequence[str] = SKIP_ROLES,
+    small_talk: bool = True,
     redact_labels: bool = True,
     extra_names: Sequence[str] = (),
 ) -> TopicResult:
@@ -367,7 +387,8 @@ def discover_topics(
     one vector per row; when ``None`` they come from the shared, cached embedder. ``by``: columns
     to count topics by (default: ``trust_type`` and ``region`` where present). ``time_column``: a
     date or wave column (``"auto"`` looks for one; ``None`` for none). Rows with no text and
-    interviewer turns (``skip_roles``) are kept in ``segments`` but not modelled.
+    interviewer turns (``skip_roles``) are kept in ``segments`` but not modelled; so are transcript
+    turns that are small talk (greetings, thanks, goodbyes, back-channel) unless ``small_talk=False``.
 
     ``redact_labels`` (default True): defence in depth against names the text redaction missed:
     name-like keywords and key phrases are dropped (labels are built from the rest), and the
@@ -378,7 +399,7 @@ def discover_topics(
     df = _as_table(segments, text_column, mode)
     messages: list[str] = []
     guard = NameGuard(extra_names) if redact_labels else None
-    rows = _modelled_rows(df, text_column, id_column, skip_roles, messages)
+    rows = _modelled_rows(df, text_column, id_column, skip_roles, messages, small_talk)
     emb, embedder = _embed(df, rows, embeddings, embedder, seed)
     tags = _theme_tags(df, themes, rows.pos, low_score_threshold, messages)
     mode_kw, zs_ids = _mode_settings(mode, codebook, tags.cb_themes, zeroshot_min_similarity)

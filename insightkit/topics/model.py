@@ -22,7 +22,7 @@ import pandas as pd
 from insightkit.errors import InputError, InsightkitError, ModelError, ParameterError
 from insightkit.topics.backend import load_bertopic, make_backend, model_hash, model_path, normalise, quiet
 from insightkit.topics.cluster import AdaptiveClusterer
-from insightkit.topics.labels import compose_label, key_phrases, supported_keywords
+from insightkit.topics.labels import phrase_label, ranked_phrases, supported_keywords
 from insightkit.topics.reduce import ExactKnnUMAP
 from insightkit.topics.params import TopicParams, choose_params, make_vectorizer, strip_placeholders
 from insightkit.topics.privacy import NameGuard, hidden_from
@@ -67,7 +67,9 @@ class TopicModel:
     ``redact_labels`` (default True, or a shared :class:`~insightkit.topics.privacy.NameGuard`):
     keep names out of keywords, key phrases, labels and representative texts even when the text
     redaction missed them (``extra_names``: names to keep out whatever the context); see
-    :mod:`insightkit.topics.privacy`.
+    :mod:`insightkit.topics.privacy`. ``label_weights`` (word stem -> weight in 0-1) pushes words
+    down in labels, e.g. another theme's words in a sub-theme model
+    (:func:`~insightkit.topics.labels.theme_word_weights`).
     """
 
     def __init__(self, *, embedder=None, mode: str = "auto", seed_topic_list: list[list[str]] | None = None,
@@ -77,7 +79,8 @@ class TopicModel:
                  umap_model=None, cluster_model=None, vectorizer_model=None, representation_model=None,
                  reduce_outliers: bool = True, outlier_strategy: str = "embeddings",
                  outlier_threshold: float | None = None, top_n_words: int = _N_KEYWORDS,
-                 redact_labels: "bool | NameGuard" = True, extra_names: Sequence[str] = ()):
+                 redact_labels: "bool | NameGuard" = True, extra_names: Sequence[str] = (),
+                 label_weights: dict[str, float] | None = None):
         if mode not in ("auto", "guided", "zeroshot"):
             raise ParameterError(f"unknown topic mode {mode!r}: use auto, guided or zeroshot")
         if mode == "guided" and not seed_topic_list:
@@ -106,6 +109,7 @@ class TopicModel:
         self.outlier_threshold = (DEFAULT_OUTLIER_THRESHOLD[outlier_strategy] if outlier_threshold is None
                                   else float(outlier_threshold))
         self.top_n_words = int(top_n_words)
+        self.label_weights = dict(label_weights) if label_weights else None
         if isinstance(redact_labels, NameGuard):
             self.guard: NameGuard | None = redact_labels
         else:
@@ -388,26 +392,30 @@ class TopicModel:
 
     def _summarise(self, texts: list[str], emb: np.ndarray, keywords: dict[int, list[str]],
                    ids: Sequence | None = None) -> None:
-        """The topic table: label from keywords, a key phrase, and the most central segments."""
+        """The topic table, largest topic first (outliers last): a label that is a phrase from the
+        segments, keywords, the key phrase, and the most central segments."""
         topics = self._fitted_topics()
         ids = list(range(len(texts))) if ids is None else list(ids)
         self._row_ids = ids
         rows = []
-        phrases = key_phrases(texts, topics) if len(texts) else {}
-        for t in sorted(set(int(x) for x in topics), key=lambda x: (x == -1, x)):
+        ranked = ranked_phrases(texts, topics, self.label_weights) if len(texts) else {}
+        sizes = {int(t): int((topics == t).sum()) for t in set(int(x) for x in topics)}
+        for t in sorted(sizes, key=lambda x: (x == -1, -sizes[x], x)):
             members = np.flatnonzero(topics == t)
             kw = list(keywords.get(t, []))
             centre = emb[members].mean(axis=0)
             norm = np.linalg.norm(centre)
             sims = emb[members] @ (centre / norm if norm > 0 else centre)
             order = members[np.lexsort((members, -sims))][:_N_REPRESENTATIVES]
-            phrase = phrases.get(t, "")
-            if self.guard is not None and (kw or phrase):  # no name in what the topic shows
-                named = self.guard.name_words([w for term in [*kw, phrase] for w in term.split()],
+            phrases = list(ranked.get(t, []))
+            if self.guard is not None and (kw or phrases):  # no name in what the topic shows
+                named = self.guard.name_words([w for term in [*kw, *(p for p, _, _ in phrases)] for w in term.split()],
                                               [texts[i] for i in members])
                 self._hidden_words |= named
                 kw = self.guard.keep(kw, named)
-                phrase = (self.guard.keep([phrase], named) or [""])[0]
+                shown = set(self.guard.keep([p for p, _, _ in phrases], named))
+                phrases = [x for x in phrases if x[0] in shown]
+            phrase = phrases[0][0] if phrases else ""
             if t == -1:
                 label = OUTLIER_LABEL if self._fitted_params().method != "none" else "(too few segments to model)"
             elif self.mode == "zeroshot" and t in self.zeroshot_topics_:
@@ -416,7 +424,7 @@ class TopicModel:
                     raise InsightkitError("a zero-shot model needs its topic descriptions or labels")
                 label = names[self.zeroshot_topics_[t]]
             else:
-                label = compose_label(phrase, kw) or f"topic {t}"
+                label = phrase_label(phrases, kw, len(members)) or f"topic {t}"
             text = " ".join(texts[order[0]].split()) if len(order) else ""
             if self.guard is not None and text:
                 text = self.guard.text(text)

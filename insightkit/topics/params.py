@@ -132,8 +132,9 @@ STOP_WORDS: tuple[str, ...] = tuple(sorted(set(_SK_STOP) | FILLER_WORDS | set(_P
 #: Placeholders the redactor writes into text, such as ``[PERSON]``, ``[ORG_2]`` or ``<EMAIL>``.
 PLACEHOLDER_RX = re.compile(r"[\[<{]\s*[A-Z][A-Z0-9_]*(?:\s*[-_#]?\s*\d+)?\s*[\]>}]")
 
-#: Tokens: words of two or more letters (digits, scores and dates never become keywords).
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
+#: Tokens: words of two or more letters (digits, scores and dates never become keywords); a
+#: hyphenated word stays whole ("wi-fi", "non-exec"), never two fragments ("wi", "fi").
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+(?:-[^\W\d_]+)*\b"
 
 
 def strip_placeholders(text: str) -> str:
