@@ -221,6 +221,11 @@ def _build_into(inputs: Sequence[str | Path], out_dir: str | Path, opts: ReportO
             emergent_table = tr.emergent if tr.emergent is not None and len(tr.emergent) else None
             for m in getattr(tr, "messages", []) or []:
                 messages.append(f"topics: {_with_label(m, labels)}")
+            rej = getattr(tr, "rejected", None)
+            if rej is not None and len(rej) and "reason" in rej.columns:
+                counts = rej["reason"].value_counts()
+                messages.append("topics: segments kept in the tables but set aside before topic modelling: "
+                                + ", ".join(f"{n} {str(r).replace('_', ' ')}" for r, n in counts.items()))
         except InputError as exc:
             messages.append(f"topics skipped: {exc}")
     steps.update()
