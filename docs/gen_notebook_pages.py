@@ -79,7 +79,7 @@ def page(path: Path) -> str:
                     png = _text(data["image/png"]).replace("\n", "")
                     out += [f'<img alt="figure" src="data:image/png;base64,{png}">', ""]
                 elif "text/html" in data and "<iframe" not in _text(data["text/html"]):
-                    out += ['<div class="nb-output" markdown="0">', _text(data["text/html"]).strip(), "</div>", ""]
+                    out += ['<div class="nb-output">', _text(data["text/html"]).strip(), "</div>", ""]
                 elif "text/plain" in data:
                     out += ["```text", _text(data["text/plain"]).rstrip(), "```", ""]
     return "\n".join(out).rstrip() + "\n"
