@@ -44,12 +44,23 @@ def execute(path: Path) -> None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)  # timestamps: a re-run would differ for nothing
+    drop_noise(nb)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     if errors:
         raise SystemExit(f"{path.name}: a cell failed: {errors[0].get('ename')}: {errors[0].get('evalue')}")
     nbformat.write(nb, path)
+
+
+def drop_noise(nb) -> None:
+    """Remove what differs from run to run or machine to machine and tells a reader nothing: cell
+    execution timestamps, and the warning tqdm prints (with its install path) when Jupyter widgets
+    are missing."""
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr"
+                                       and "TqdmWarning" in _text(o.get("text", "")))]
 
 
 def _text(value) -> str:

@@ -1,4 +1,4 @@
-"""The worked-example notebooks run top to bottom, and are committed without outputs.
+"""The worked-example notebooks run top to bottom, and are committed with their outputs.
 
 Each notebook is executed with nbclient in a fresh kernel started from this interpreter (a
 kernelspec written for the test, so the kernel is the venv's Python whatever ``python`` means on
@@ -26,17 +26,36 @@ def test_the_four_notebooks_exist():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_is_committed_clean(path):
-    """No outputs or execution counts in git: diffs stay readable and no data leaks into them."""
+def test_notebook_is_committed_executed(path):
+    """Committed run top to bottom (docs/gen_notebook_pages.py --execute): every code cell ran in
+    order, none failed, and no machine's folders or real comments from ../shared reached an output."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert nb.get("nbformat") == 4
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, f"{path.name} has no code cells"
-    for cell in code:
-        assert cell.get("outputs") == [], f"{path.name}: a cell has outputs"
-        assert cell.get("execution_count") is None, f"{path.name}: a cell has an execution count"
+    counts = [c.get("execution_count") for c in code]
+    assert all(isinstance(n, int) for n in counts) and counts == sorted(counts), f"{path.name}: not run in order"
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    assert outputs, f"{path.name}: committed without outputs"
+    assert not [o for o in outputs if o.get("output_type") == "error"], f"{path.name}: a cell failed"
+    text = json.dumps(outputs)
+    for needle in ("/tmp/", "/work/", "/home/", "C:\\\\Users", "pxtextmining (real patient comments)"):
+        assert needle not in text, f"{path.name}: {needle!r} in an output"
     assert nb["cells"][0]["cell_type"] == "markdown", f"{path.name} should open with a title cell"
+
+
+def test_notebook_pages_in_the_docs_are_current():
+    """docs/notebooks/<name>.md are rendered from the committed notebooks (docs/gen_notebook_pages.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_notebook_pages", REPO / "docs" / "gen_notebook_pages.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for path in NOTEBOOKS:
+        page = REPO / "docs" / "notebooks" / f"{path.stem}.md"
+        assert page.is_file(), f"{page} is missing: run python docs/gen_notebook_pages.py"
+        assert page.read_text(encoding="utf-8") == gen.page(path), f"{page.name} is stale: run python docs/gen_notebook_pages.py"
 
 
 @pytest.fixture(scope="module")
