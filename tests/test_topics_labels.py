@@ -117,3 +117,29 @@ def test_a_sub_topic_label_stays_within_its_theme():
     weighted = ranked_phrases(epr, members, weights)[0][0][0]
     assert off_theme_words(unweighted, weights)  # the check can fail: without weights "board paper" wins
     assert not off_theme_words(weighted, weights), weighted
+
+
+def test_emergent_candidates_of_call_openings_and_closings_are_set_aside():
+    import numpy as np
+    import pandas as pd
+
+    from insightkit.topics.discover import _drop_chit_chat, _Rows
+
+    texts, kinds, docs = [], [], []
+    for d in range(4):  # four calls of ten turns: opening chatter, substance, closing contact details
+        for t in range(10):
+            docs.append(f"call{d}")
+            kinds.append("transcript")
+            texts.append(f"Can you hear me, I am in the car, bit of an echo ({d}{t})" if t < 2 else
+                         f"Drop me an email or ring the office, happy to help ({d}{t})" if t > 7 else
+                         f"We moved the pathology system to the cloud and cut the backlog by a third ({d}{t})")
+    out = pd.DataFrame({"doc_id": docs, "kind": kinds, "text": texts})
+    rows = _Rows(pos=np.arange(len(out)), texts=texts, ids=[str(i) for i in range(len(out))], rejected=pd.DataFrame())
+    idx = np.arange(len(out))
+    turn = np.tile(np.arange(10), 4)
+    cand = np.where((turn < 2) | (turn > 7), 0, 1)
+    table = pd.DataFrame({"candidate": [0, 1], "label": ["car, echo", "pathology cloud"], "size": [16, 24]})
+    messages: list[str] = []
+    kept = _drop_chit_chat(out, rows, idx, cand, table, messages)
+    assert kept["label"].tolist() == ["pathology cloud"]
+    assert any("car, echo" in m and "set aside" in m for m in messages)

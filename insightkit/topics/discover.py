@@ -19,6 +19,8 @@ with a reason; every message says what could not be modelled and why.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -315,12 +317,57 @@ def _emergent(out: pd.DataFrame, rows: _Rows, emb: np.ndarray, open_: np.ndarray
         model.set_row_ids([rows.ids[i] for i in idx])
         messages.extend(f"emergent themes: {m}" for m in model.messages_)
         cand_table = emergent_candidates(model, idx, topics, dict(zip(table["topic"], table["emergent"])))
+        cand_table = _drop_chit_chat(out, rows, idx, model.topics_, cand_table, messages)
         n_left = int((model._fitted_topics() == -1).sum())
         if n_left:
             messages.append(f"emergent themes: {n_left} open segment(s) fit no candidate")
         col[rows.pos[idx]] = model.topics_
     out["emergent_candidate"] = col
     return cand_table, model
+
+
+#: a candidate made mostly of these is no theme: call openings and closings, answers of a few words
+CHIT_CHAT_SHARE = 0.6
+EDGE_TURNS = 3
+_WORDS_RX = re.compile(r"[^\W\d_]{2,}")
+
+
+def _edge_or_empty(out: pd.DataFrame) -> np.ndarray:
+    """Rows that are one of the first or last ``EDGE_TURNS`` turns of their call, or hold fewer than
+    four words (a formula, a stray character, "Please see our annual report")."""
+    few = out["text"].astype(str).map(lambda t: len(_WORDS_RX.findall(t)) < 4).to_numpy() \
+        if "text" in out.columns else np.zeros(len(out), bool)
+    edge = np.zeros(len(out), bool)
+    if {"doc_id", "kind"} <= set(out.columns):
+        calls = out["kind"].astype(str).to_numpy() == "transcript"
+        order = pd.Series(np.arange(len(out)), index=out.index)
+        for _, grp in out[calls].groupby("doc_id", sort=False):
+            pos = order[grp.index].to_numpy()
+            if len(pos) > 2 * EDGE_TURNS:
+                edge[pos[:EDGE_TURNS]] = True
+                edge[pos[-EDGE_TURNS:]] = True
+    return few | edge
+
+
+def _drop_chit_chat(out: pd.DataFrame, rows: _Rows, idx: np.ndarray, cand_topics: np.ndarray,
+                    cand_table: pd.DataFrame, messages: list[str]) -> pd.DataFrame:
+    """Emergent candidates made mostly of call openings and closings ("can you hear me", "drop me an
+    email") or of answers of a few words are set aside, with a note: they are how calls start and
+    end, not a theme the codebook missed."""
+    if not len(cand_table):
+        return cand_table
+    flag = _edge_or_empty(out)[rows.pos[idx]]
+    keep = []
+    for _, r in cand_table.iterrows():
+        members = cand_topics == r["candidate"]
+        share = float(flag[members].mean()) if members.any() else 0.0
+        if share >= CHIT_CHAT_SHARE:
+            messages.append(f"emergent themes: candidate \u201c{r['label']}\u201d ({int(members.sum())} segments) set "
+                            f"aside: {share:.0%} of it are the first or last turns of calls or answers of a few words")
+            keep.append(False)
+        else:
+            keep.append(True)
+    return cand_table[keep].reset_index(drop=True)
 
 
 def _by_attribute(out: pd.DataFrame, by: Sequence[str] | None, messages: list[str]) -> dict[str, pd.DataFrame]:
