@@ -1,0 +1,160 @@
+"""A REFI-QDA project (``.qdpx``) as a segment table plus its coders' codings.
+
+:func:`read_qdpx` splits each plain-text source of the project into segments the way a ``.txt``
+transcript is split (speaker turns when the text has ``Name: text`` lines, else paragraphs), then
+cleans and redacts them as any source, so the segment table has the usual columns, offsets and
+ids; ``start``/``end`` are character offsets into the source's plain text, the positions REFI-QDA
+selections use. The codings are a second table, linked by ``segment_id``: one row per coding and
+segment it touches, with the characters they share (a coding may cover part of a segment, one, or
+several). A coding that touches no segment (only a header line or blank space) keeps a row with an
+empty ``segment_id`` and ``note`` saying so: nothing is dropped without a word.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from insightkit.clean import CleaningConfig
+from insightkit.clean.items import clean_items
+from insightkit.errors import InputError
+from insightkit.io import reader_options, transcript_document
+from insightkit.io.qdpx import QdaProject, open_project, paragraph_parse
+from insightkit.io.txt import parse_txt
+from insightkit.names import name_variants
+from insightkit.pipeline.read import _build_tables
+from insightkit.pipeline.redact import name_documents, redact_attributes, redact_items
+from insightkit.redact import Redactor
+from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
+
+__all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS"]
+
+CODING_COLUMNS = ["segment_id", "doc_id", "source", "user", "user_guid", "code", "code_guid", "coding_guid",
+                  "selection_guid", "selection_start", "selection_end", "overlap", "segment_chars", "note"]
+
+
+@dataclass
+class QdpxRead:
+    """What :func:`read_qdpx` returns; ``segments, codings = result`` works."""
+
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    rejected: pd.DataFrame
+    redactions: pd.DataFrame
+    documents: dict  # doc_id -> the source's plain text
+    project: QdaProject
+    source_guid: dict = field(default_factory=dict)  # doc_id -> TextSource guid
+
+    def __iter__(self):
+        yield self.segments
+        yield self.codings
+
+    @property
+    def skipped(self) -> list:
+        return list(self.project.skipped)
+
+
+def _file_name(name: str, k: int) -> str:
+    """A source's name as a file name (it is shown redacted and builds the doc_id like a file's)."""
+    base = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", name).strip(" .") or f"source-{k + 1}"
+    return base if base.lower().endswith(".txt") else f"{base}.txt"
+
+
+def read_qdpx(path: str | Path, *, level: str = "clean", redact: bool = True, redactor=None,
+              interviewers=(), guess_interviewers: bool = True, cleaning=None, pseudonyms: str | None = None,
+              attribution_template: str = DEFAULT_ATTRIBUTION_TEMPLATE, show_progress: bool | None = None) -> QdpxRead:
+    """Read a REFI-QDA project: the segment table of its text sources and the codings mapped onto it.
+
+    Sources that are not plain text (PDF, pictures, audio, video, rich text without its plain text)
+    are skipped with a warning and a ``source_not_read`` row in ``rejected``. Options as
+    :func:`insightkit.read`. Raises :class:`InputError` for a damaged project.
+    """
+    path = Path(path)
+    project = open_project(path)
+    config = cleaning if isinstance(cleaning, CleaningConfig) else (
+        CleaningConfig() if cleaning is None else CleaningConfig.from_dict(cleaning))
+    config.steps(level)
+    opts = reader_options(interviewers=interviewers, redact=redact, guess_interviewers=guess_interviewers)
+    docs, by_doc = [], {}
+    for k, src in enumerate(project.sources):
+        if not src.text.strip():
+            project.skipped.append((src.name, "its text is empty"))
+            continue
+        pseudo = path / _file_name(src.name, k)
+        try:
+            tp = parse_txt(src.text, pseudo, list(interviewers))
+        except InputError as exc:
+            if "no speaker turns" not in str(exc):
+                raise
+            tp = paragraph_parse(src.text)  # not a transcript: one segment per paragraph
+        doc = transcript_document(pseudo, "txt", src.text, src.text.encode("utf-8"), tp, opts)
+        docs.append(doc)
+        by_doc[id(doc)] = src
+    if redact and redactor is None and docs:
+        redactor = Redactor(types=None, use_ner=True)
+    if hasattr(redactor, "without_pseudonyms"):
+        redactor = redactor.without_pseudonyms()
+    known = [v for n in interviewers for v in name_variants(n)]
+    name_documents(docs, known, redactor if redact else None)
+    clean_items(docs, level, config, show_progress)
+    if redact:
+        redact_items(docs, known, show_progress, redactor, pseudonyms=pseudonyms)
+        redact_attributes(docs, known, redactor)
+    for d in docs:
+        for w in d.warnings:
+            warnings.warn(w, stacklevel=2)
+    segments, rejected, redactions = _build_tables(docs, attribution_template)
+    for name, why in project.skipped:
+        warnings.warn(f"{path}: source {name!r} skipped: {why}", stacklevel=2)
+    if project.skipped:
+        rows = [{"doc_id": "", "source": name, "kind": "transcript", "line": 0, "turn": -1, "speaker": "", "role": "",
+                 "question": "", "text": "", "start": 0, "end": 0, "reason": "source_not_read", "detail": why}
+                for name, why in project.skipped]
+        extra = pd.DataFrame(rows, columns=rejected.columns).astype(object).fillna("")
+        rejected = pd.concat([rejected, extra], ignore_index=True) if len(rejected) else extra
+        for c in ("turn", "line", "start", "end"):
+            rejected[c] = rejected[c].astype("int64")
+    source_guid = {d.doc_id: by_doc[id(d)].guid for d in docs}
+    segments["source"] = segments["doc_id"].map({d.doc_id: by_doc[id(d)].name for d in docs})
+    codings = _map_codings(project, segments, source_guid)
+    documents = {d.doc_id: d.text for d in docs}
+    return QdpxRead(segments, codings, rejected,
+                    redactions, documents, project, source_guid)
+
+
+def _map_codings(project: QdaProject, segments: pd.DataFrame, source_guid: dict) -> pd.DataFrame:
+    codes = project.code_by_guid()
+    doc_of = {g: d for d, g in source_guid.items()}
+    name_of = {s.guid: s.name for s in project.sources}
+    spans: dict[str, list[tuple[str, int, int]]] = {}
+    for sid, doc, s, e in segments[["segment_id", "doc_id", "start", "end"]].itertuples(index=False):
+        spans.setdefault(doc, []).append((sid, int(s), int(e)))
+    rows = []
+    for c in project.codings:
+        doc = doc_of.get(c.source_guid, "")
+        code = codes.get(c.code_guid)
+        base = {"doc_id": doc, "source": name_of.get(c.source_guid, ""),
+                "user": project.users.get(c.user_guid, c.user_guid), "user_guid": c.user_guid,
+                "code": code.path if code else c.code_guid, "code_guid": c.code_guid, "coding_guid": c.coding_guid,
+                "selection_guid": c.selection_guid, "selection_start": c.start, "selection_end": c.end}
+        note = "" if code else "its code is not in the codebook"
+        hit = False
+        for sid, s, e in spans.get(doc, []):
+            overlap = min(e, c.end) - max(s, c.start)
+            if overlap > 0 or (c.start == c.end and s <= c.start < e):
+                rows.append({"segment_id": sid, **base, "overlap": max(overlap, 0), "segment_chars": e - s,
+                             "note": note})
+                hit = True
+        if not hit:
+            why = "source not read" if not doc else "touches no segment (a header line or blank space)"
+            rows.append({"segment_id": "", **base, "overlap": 0, "segment_chars": 0,
+                         "note": "; ".join(x for x in (note, why) if x)})
+    out = pd.DataFrame(rows, columns=CODING_COLUMNS)
+    for col in ("selection_start", "selection_end", "overlap", "segment_chars"):
+        out[col] = out[col].astype("int64")
+    return out
+

@@ -1,0 +1,149 @@
+"""Reading REFI-QDA projects (.qdpx): segments, codings mapped onto them, safety, bad input."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from lxml import etree
+
+from insightkit.cli import main
+from insightkit.errors import InputError
+from insightkit.pipeline.qdpx import read_qdpx
+from insightkit.report.refi import validate
+from qdpx_helpers import ALICE, BOB, INTERVIEW, N, NOTES, build_project, gid, selection
+
+
+@pytest.fixture()
+def schema(shared_dir):
+    return shared_dir / "refi-qda" / "Project.xsd"
+
+
+@pytest.fixture()
+def project(tmp_path):
+    return build_project(tmp_path / "study.qdpx")
+
+
+def test_built_project_is_valid(project, schema):
+    assert validate(project, schema) == []
+
+
+def test_segments_and_codings(project):
+    with pytest.warns(UserWarning, match="Leaflet"):
+        r = read_qdpx(project, redact=False)
+    seg = r.segments
+    assert set(seg["source"]) == {"Interview one", "Field notes"}
+    # offsets index the source's plain text (characters, CRLF kept)
+    texts = {"Interview one": INTERVIEW, "Field notes": NOTES}
+    for src, s, e, text in seg[["source", "start", "end", "text"]].itertuples(index=False):
+        assert texts[src][s:e] == text
+    interview = seg[seg["source"] == "Interview one"]
+    assert list(interview["role"]) == ["interviewer", "participant", "interviewer", "participant"]
+    assert len(seg[seg["source"] == "Field notes"]) == 4  # paragraphs: no speaker turns
+    cod = r.codings
+    assert (cod["segment_id"] != "").all()
+    assert set(cod["segment_id"]) <= set(seg["segment_id"])
+    wait = cod[(cod["user"] == "Alice") & (cod["code"] == "Waiting times")]
+    # Alice's field-notes coding runs across a paragraph break: two segments, whole each
+    notes_rows = wait[wait["source"] == "Field notes"]
+    assert len(notes_rows) == 2 and (notes_rows["overlap"] == notes_rows["segment_chars"]).all()
+    # her interview coding covers part of one segment
+    part = wait[wait["source"] == "Interview one"]
+    assert len(part) == 1 and 0 < part["overlap"].iloc[0] < part["segment_chars"].iloc[0]
+    # nested code keeps its parent path; two codes on one selection both count
+    assert "Staff / Kindness" in set(cod["code"])
+    bob_staff = cod[(cod["user"] == "Bob") & (cod["code"] == "Staff") & (cod["source"] == "Interview one")]
+    assert len(bob_staff) == 2  # a selection over two segments
+    assert list(r.rejected["reason"]) == ["source_not_read"]
+    assert "PDF" in r.rejected["detail"].iloc[0]
+
+
+def test_redaction_applies(tmp_path):
+    def add(root):
+        src = root.find(f"{N}Sources")
+        el = etree.SubElement(src, f"{N}TextSource", guid=gid("src", "named"), name="Call with Margaret Thompson")
+        etree.SubElement(el, f"{N}PlainTextContent").text = "Margaret Thompson rang on 07700 900123 about her visit."
+
+    p = build_project(tmp_path / "named.qdpx", extra=add)
+    with pytest.warns(UserWarning):
+        r = read_qdpx(p)
+    joined = " ".join(r.segments["text"]) + " ".join(r.segments["doc_id"]) + " ".join(r.segments["source_display"])
+    assert "07700" not in joined and "Thompson" not in joined
+
+
+def test_utf16_source(tmp_path):
+    p = build_project(tmp_path / "u16.qdpx", notes_encoding="utf-16")
+    with pytest.warns(UserWarning):
+        r = read_qdpx(p, redact=False)
+    seg = r.segments[r.segments["source"] == "Interview one"]
+    for s, e, text in seg[["start", "end", "text"]].itertuples(index=False):
+        assert INTERVIEW[s:e] == text
+
+
+def _rewrite(path, qde: bytes | None = None, extra: dict | None = None):
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    if qde is not None:
+        members["project.qde"] = qde
+    members.update(extra or {})
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+
+
+def test_bad_input(tmp_path, project):
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(InputError, match="bad.qdpx"):
+        read_qdpx(bad)
+    _rewrite(project, qde=b"<Project xmlns='urn:QDA-XML:project:1.0'><Users>")
+    with pytest.raises(InputError, match="not valid XML"):
+        read_qdpx(project)
+
+
+def test_coding_outside_text(tmp_path):
+    def add(root):
+        src = root.find(f"{N}Sources/{N}TextSource")
+        selection(src, 10, 10_000, ALICE, gid("code", "wait"))
+
+    p = build_project(tmp_path / "out.qdpx", extra=add)
+    with pytest.raises(InputError, match="outside its text"):
+        read_qdpx(p)
+    assert main(["clean", str(p), "--out", str(tmp_path / "s.csv"), "--no-redact"]) == 2
+
+
+def test_no_entities_or_traversal(tmp_path, project):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    with zipfile.ZipFile(project) as zf:
+        qde = zf.read("project.qde").decode()
+    evil = qde.replace("<?xml version='1.0' encoding='utf-8'?>",
+                       f"<?xml version='1.0' encoding='utf-8'?><!DOCTYPE p [<!ENTITY x SYSTEM 'file://{secret}'>]>")
+    evil = evil.replace("Remember to ask about parking.", "&x;")
+    _rewrite(project, qde=evil.encode())
+    with pytest.warns(UserWarning):
+        r = read_qdpx(project, redact=False)
+    assert b"TOP SECRET" not in etree.tostring(r.project.tree)
+    traversal = evil.replace("internal://interview.txt", "internal://../../secret.txt")
+    _rewrite(project, qde=traversal.encode())
+    with pytest.raises(InputError, match="not a file in the project"):
+        read_qdpx(project)
+
+
+def test_cli_clean_qdpx(tmp_path, project):
+    out = tmp_path / "segments.csv"
+    assert main(["clean", str(project), "--out", str(out), "--no-redact", "--quiet"]) == 0
+    seg = pd.read_csv(out, keep_default_na=False)
+    cod = pd.read_csv(tmp_path / "segments.codings.csv", keep_default_na=False)
+    assert set(cod["segment_id"]) <= set(seg["segment_id"])
+    assert {"Alice", "Bob"} == set(cod["user"])
+    assert (tmp_path / "segments.rejected.csv").exists()
+
+
+def test_users_and_unused_codes_kept(project):
+    with pytest.warns(UserWarning):
+        r = read_qdpx(project, redact=False)
+    assert set(r.project.users.values()) == {"Alice", "Bob"}
+    assert "Never used" in {c.name for c in r.project.codes}
+    assert BOB in r.project.users
