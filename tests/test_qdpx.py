@@ -147,3 +147,44 @@ def test_users_and_unused_codes_kept(project):
     assert set(r.project.users.values()) == {"Alice", "Bob"}
     assert "Never used" in {c.name for c in r.project.codes}
     assert BOB in r.project.users
+
+
+def _human(r):
+    cod = r.codings
+    return cod[~cod["user"].str.startswith("insightkit")].drop(columns=["doc_id"]).reset_index(drop=True)
+
+
+def test_model_codings_added_beside_human_ones(tmp_path, project, schema):
+    from insightkit.codebook import Codebook, Theme
+    from insightkit.io.qdpx import write_project
+    from insightkit.pipeline.qdpx import add_model_codings
+
+    with pytest.warns(UserWarning):
+        r = read_qdpx(project, redact=False)
+    tagged = r.segments.assign(theme_wait=[int("wait" in t.lower()) for t in r.segments["text"]],
+                               theme_parking=[int("Parking" in t) for t in r.segments["text"]])
+    cb = Codebook(name="m", themes=(Theme(id="wait", label="Waiting times", description="waits"),
+                                    Theme(id="parking", label="Parking", description="finding a space")))
+    counts = add_model_codings(r, tagged, cb, "insightkit model m, threshold 0.50")
+    assert counts == {"wait": int(tagged["theme_wait"].sum()), "parking": 1}
+    out = write_project(r.project, tmp_path / "tagged.qdpx")
+    assert validate(out, schema) == []
+    with pytest.warns(UserWarning):
+        again = read_qdpx(out, redact=False)
+    pd.testing.assert_frame_equal(_human(again), _human_of(project))
+    model = again.codings[again.codings["user"] == "insightkit model m, threshold 0.50"]
+    assert set(model["code"]) == {"Waiting times", "Parking"}
+    # a theme matching a project code codes with that code; the new one is a new code
+    assert (model.loc[model["code"] == "Waiting times", "code_guid"] == gid("code", "wait").upper()).all()
+    assert (model["overlap"] == model["segment_chars"]).all()  # whole segments
+    # nothing else lost: notes, variables, sets, the PDF source and its file, the unused code
+    with zipfile.ZipFile(out) as zf:
+        qde = zf.read("project.qde").decode()
+        assert zf.read("sources/leaflet.pdf") == b"%PDF-1.4 not really"
+    for kept in ("Remember to ask about parking.", "Never used", "Pilot", 'name="site"', "Leaflet"):
+        assert kept in qde
+
+
+def _human_of(project):
+    with pytest.warns(UserWarning):
+        return _human(read_qdpx(project, redact=False))

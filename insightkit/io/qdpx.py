@@ -29,7 +29,7 @@ from insightkit.io.base import TranscriptParse, Turn, check_zip_archive, read_fi
 from insightkit.io.encoding import decode_bytes
 
 __all__ = ["QDPX_NS", "QdaCode", "QdaCoding", "QdaSource", "QdaProject", "open_project", "write_project",
-           "paragraph_parse", "project_bytes"]
+           "paragraph_parse", "project_bytes", "add_user", "add_code", "add_selection"]
 
 QDPX_NS = "urn:QDA-XML:project:1.0"
 _N = f"{{{QDPX_NS}}}"
@@ -261,3 +261,62 @@ def write_project(project: QdaProject, out: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+# -- editing: codings added beside the human ones, nothing else touched ---------------------------
+
+#: the children of <Project> and of <TextSource>, in the schema's order
+_PROJECT_ORDER = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs",
+                  "Description", "NoteRef"]
+_SOURCE_ORDER = ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"]
+
+
+def _child(parent, name: str, order: list[str]):
+    """``parent``'s ``name`` child, created at its place in the schema's order when missing."""
+    el = parent.find(f"{_N}{name}")
+    if el is not None:
+        return el
+    el = etree.Element(f"{_N}{name}")
+    _insert(parent, el, name, order)
+    return el
+
+
+def _insert(parent, el, name: str, order: list[str]) -> None:
+    """Insert ``el`` after the last child that comes no later than ``name`` in ``order``."""
+    rank = order.index(name)
+    at = 0
+    for i, c in enumerate(parent):
+        if isinstance(c.tag, str) and etree.QName(c).localname in order and \
+                order.index(etree.QName(c).localname) <= rank:
+            at = i + 1
+    parent.insert(at, el)
+
+
+def add_user(project: QdaProject, guid: str, name: str) -> None:
+    users = _child(project.root, "Users", _PROJECT_ORDER)
+    if not any(u.get("guid") == guid for u in users.findall(f"{_N}User")):
+        etree.SubElement(users, f"{_N}User", guid=guid, name=name)
+    project.users[guid] = name
+
+
+def add_code(project: QdaProject, guid: str, name: str, description: str = "") -> None:
+    """A top-level code, unless one with ``guid`` exists."""
+    if any(c.guid == guid for c in project.codes):
+        return
+    codes = _child(_child(project.root, "CodeBook", _PROJECT_ORDER), "Codes", ["Codes"])
+    code = etree.SubElement(codes, f"{_N}Code", guid=guid, name=name, isCodable="true")
+    if description:
+        etree.SubElement(code, f"{_N}Description").text = description
+    project.codes.append(QdaCode(guid, name, name, "", True))
+
+
+def add_selection(source: QdaSource, guid: str, start: int, end: int, user: str, codings: list[tuple[str, str]],
+                  name: str = "", stamp: str = "") -> None:
+    """A ``PlainTextSelection`` of ``source`` coded with ``codings`` ([(coding guid, code guid)])."""
+    stamp_attr = {"creationDateTime": stamp} if stamp else {}
+    sel = etree.Element(f"{_N}PlainTextSelection", guid=guid, name=name, startPosition=str(start),
+                        endPosition=str(end), creatingUser=user, **stamp_attr)
+    for cguid, code in codings:
+        coding = etree.SubElement(sel, f"{_N}Coding", guid=cguid, creatingUser=user, **stamp_attr)
+        etree.SubElement(coding, f"{_N}CodeRef", targetGUID=code)
+    _insert(source.element, sel, "PlainTextSelection", _SOURCE_ORDER)

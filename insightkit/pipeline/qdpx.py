@@ -13,6 +13,7 @@ empty ``segment_id`` and ``note`` saying so: nothing is dropped without a word.
 from __future__ import annotations
 
 import re
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from insightkit.pipeline.redact import name_documents, redact_attributes, redact
 from insightkit.redact import Redactor
 from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
-__all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS"]
+__all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS", "add_model_codings", "code_for_theme", "model_user_name"]
 
 CODING_COLUMNS = ["segment_id", "doc_id", "source", "user", "user_guid", "code", "code_guid", "coding_guid",
                   "selection_guid", "selection_start", "selection_end", "overlap", "segment_chars", "note"]
@@ -158,3 +159,69 @@ def _map_codings(project: QdaProject, segments: pd.DataFrame, source_guid: dict)
         out[col] = out[col].astype("int64")
     return out
 
+
+
+_GUID_NS = uuid.UUID("3b0e6f52-55a1-4c4e-8f0e-6f9a1d2c7b40")
+
+
+def _guid(*parts) -> str:
+    return str(uuid.uuid5(_GUID_NS, "\x1f".join(map(str, parts))))
+
+
+def model_user_name(model, name: str) -> str:
+    """The user a model's codings go under: its name and threshold, so coders see what coded them."""
+    import numpy as np
+
+    raw = getattr(model, "thresholds_", None)
+    th = np.atleast_1d(np.asarray(raw if raw is not None else [0.5], dtype=float))
+    if th.size == 0 or np.allclose(th, th.flat[0]):
+        return f"insightkit model {name}, threshold {float(th.flat[0]) if th.size else 0.5:.2f}"
+    return f"insightkit model {name}, thresholds {th.min():.2f}-{th.max():.2f} (tuned per code)"
+
+
+def code_for_theme(project: QdaProject, theme) -> str | None:
+    """The project's code a theme stands for: same GUID, else same path or name (case-insensitive)."""
+    for c in project.codes:
+        if c.guid.lower() == str(getattr(theme, "id", "")).lower():
+            return c.guid
+    label = str(getattr(theme, "label", "") or "").casefold().strip()
+    for attr in ("path", "name"):
+        for c in project.codes:
+            if c.codable and getattr(c, attr).casefold().strip() == label:
+                return c.guid
+    return None
+
+
+def add_model_codings(result: QdpxRead, tagged: pd.DataFrame, codebook, user_name: str) -> dict:
+    """Add the tagged segments' themes to ``result.project`` as codings by a user of their own.
+
+    Human codings, users and codes are left as they are. A theme whose code the project has
+    (:func:`code_for_theme`) codes with it; any other theme becomes a new top-level code. Returns
+    ``{theme id: segments coded}``.
+    """
+    from insightkit.io.qdpx import add_code, add_selection, add_user
+
+    project = result.project
+    user = _guid("user", user_name)
+    add_user(project, user, user_name)
+    code_of = {}
+    for theme in codebook.themes:
+        guid = code_for_theme(project, theme)
+        if guid is None:
+            guid = _guid("code", theme.id)
+            add_code(project, guid, str(theme.label or theme.id), str(getattr(theme, "description", "") or ""))
+        code_of[theme.id] = guid
+    by_guid = {s.guid: s for s in project.sources}
+    counts = {t: 0 for t in code_of}
+    cols = {t: f"theme_{t}" for t in code_of if f"theme_{t}" in tagged.columns}
+    for _, row in tagged.iterrows():
+        src = by_guid.get(result.source_guid.get(row["doc_id"], ""))
+        coded = [t for t, c in cols.items() if str(row[c]).strip() in ("1", "1.0", "True", "true")]
+        if src is None or not coded:
+            continue
+        sid = str(row["segment_id"])
+        add_selection(src, _guid("selection", user, sid), int(row["start"]), int(row["end"]), user,
+                      [(_guid("coding", user, sid, t), code_of[t]) for t in coded], name=sid)
+        for t in coded:
+            counts[t] += 1
+    return counts
