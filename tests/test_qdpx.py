@@ -188,3 +188,32 @@ def test_model_codings_added_beside_human_ones(tmp_path, project, schema):
 def _human_of(project):
     with pytest.warns(UserWarning):
         return _human(read_qdpx(project, redact=False))
+
+
+def test_agreement_between_two_coders(tmp_path, project, capsys):
+    import json
+
+    from insightkit.pipeline.qdpx import coder_labels
+
+    with pytest.warns(UserWarning):
+        r = read_qdpx(project, redact=False)
+    seg, codes, A, B = coder_labels(r, "Alice", "Bob")
+    names = list(codes.values())
+    assert set(names) == {"Waiting times", "Staff", "Staff / Kindness"}
+    assert len(seg) == 8  # both coded both text sources
+    sid = list(seg["segment_id"])
+    staff = names.index("Staff")
+    # Bob's Staff coding spans the interviewer's question and the answer; Alice's only the answer
+    assert B[:, staff].sum() == 3 and A[:, staff].sum() == 1
+    wait = names.index("Waiting times")
+    answer = next(i for i, s in enumerate(sid) if seg["text"].iloc[i].startswith("The wait"))
+    assert A[answer, wait] == B[answer, wait] == 1  # part of the segment or all of it: coded both
+    out = tmp_path / "disagree.csv"
+    assert main(["agreement", str(project), "--users", "Alice", "Bob", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["themes"]) == set(names) and report["n_texts"] == 8
+    assert all("ac1" in v for v in report["themes"].values())
+    dis = pd.read_csv(out, keep_default_na=False)
+    assert len(dis) == int((A != B).sum()) and set(dis.columns) >= {"Alice", "Bob", "code", "text", "decision"}
+    assert main(["agreement", str(project), "--users", "Alice", "Carol"]) == 2
+    assert "no user 'Carol'" in capsys.readouterr().err

@@ -32,7 +32,8 @@ from insightkit.pipeline.redact import name_documents, redact_attributes, redact
 from insightkit.redact import Redactor
 from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
-__all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS", "add_model_codings", "code_for_theme", "model_user_name"]
+__all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS", "add_model_codings", "code_for_theme", "model_user_name",
+           "coder_labels", "disagreements"]
 
 CODING_COLUMNS = ["segment_id", "doc_id", "source", "user", "user_guid", "code", "code_guid", "coding_guid",
                   "selection_guid", "selection_start", "selection_end", "overlap", "segment_chars", "note"]
@@ -225,3 +226,53 @@ def add_model_codings(result: QdpxRead, tagged: pd.DataFrame, codebook, user_nam
         for t in coded:
             counts[t] += 1
     return counts
+
+
+def _user_guid(project: QdaProject, who: str) -> str:
+    for guid, name in project.users.items():
+        if who in (guid, name) or who.casefold() == str(name).casefold():
+            return guid
+    used = sorted({project.users.get(c.user_guid, c.user_guid) for c in project.codings})
+    raise InputError(project.path, f"no user {who!r} in the project (users with codings: {', '.join(used) or 'none'})")
+
+
+def coder_labels(result: QdpxRead, user_a: str, user_b: str, min_overlap: int = 1):
+    """Segment-level 0/1 labels of two users, for agreement: ``(segments, codes, A, B)``.
+
+    Segments are those of the sources both users coded (a source only one coded is not "the same
+    text"); a code is 1 for a user on a segment when one of the user's codings with it covers at
+    least ``min_overlap`` characters of the segment. ``codes`` are the codes either user applied,
+    as {code guid: code path}.
+    """
+    import numpy as np
+
+    project = result.project
+    ga, gb = _user_guid(project, user_a), _user_guid(project, user_b)
+    cod = result.codings[result.codings["segment_id"] != ""]
+    docs_a = set(cod.loc[cod["user_guid"] == ga, "doc_id"])
+    docs_b = set(cod.loc[cod["user_guid"] == gb, "doc_id"])
+    docs = docs_a & docs_b
+    if not docs:
+        raise InputError(project.path, f"{user_a} and {user_b} have not both coded any text source: nothing to compare")
+    seg = result.segments[result.segments["doc_id"].isin(docs)].reset_index(drop=True)
+    mine = cod[cod["user_guid"].isin([ga, gb]) & cod["doc_id"].isin(docs) & (cod["overlap"] >= min_overlap)]
+    codes = dict(sorted(dict(zip(mine["code_guid"], mine["code"])).items(), key=lambda kv: kv[1]))
+    row = {sid: i for i, sid in enumerate(seg["segment_id"])}
+    col = {g: j for j, g in enumerate(codes)}
+    A = np.zeros((len(seg), len(codes)), dtype=np.int8)
+    B = np.zeros_like(A)
+    for sid, user, code in mine[["segment_id", "user_guid", "code_guid"]].itertuples(index=False):
+        (A if user == ga else B)[row[sid], col[code]] = 1
+    return seg, codes, A, B
+
+
+def disagreements(seg: pd.DataFrame, codes: dict, A, B, user_a: str, user_b: str) -> pd.DataFrame:
+    """One row per segment and code the two users coded differently: what a team arbitrates."""
+    rows = []
+    names = list(codes.values())
+    for i, j in zip(*(A != B).nonzero()):
+        r = seg.iloc[int(i)]
+        rows.append({"segment_id": r["segment_id"], "source": r["source"], "speaker": r["speaker"],
+                     "code": names[int(j)], user_a: int(A[i, j]), user_b: int(B[i, j]), "text": r["text"],
+                     "decision": ""})
+    return pd.DataFrame(rows, columns=["segment_id", "source", "speaker", "code", user_a, user_b, "text", "decision"])
