@@ -217,3 +217,20 @@ def test_agreement_between_two_coders(tmp_path, project, capsys):
     assert len(dis) == int((A != B).sum()) and set(dis.columns) >= {"Alice", "Bob", "code", "text", "decision"}
     assert main(["agreement", str(project), "--users", "Alice", "Carol"]) == 2
     assert "no user 'Carol'" in capsys.readouterr().err
+
+
+def test_training_set_from_codings(project):
+    from insightkit.pipeline.qdpx import training_set
+
+    with pytest.warns(UserWarning):
+        r = read_qdpx(project, redact=False)
+    cb, texts, Y, counts, notes = training_set(r)
+    assert [t.label for t in cb.themes] == ["Waiting times", "Staff", "Staff / Kindness"]
+    assert len(texts) == 5 and "How was your visit to the clinic?" not in texts  # uncoded: left out
+    assert counts[cb.themes[1].id] == 3 and any("Never used" in n for n in notes)
+    cb, texts, Y, counts, _ = training_set(r, users=["Alice"], fully_coded=["Field notes"])
+    # Alice coded 4 segments; the 2 other field-notes paragraphs count as coded with nothing
+    assert len(texts) == 6 and int((Y.sum(axis=1) == 0).sum()) == 2
+    assert len(training_set(r, fully_coded="all")[1]) == 8
+    with pytest.raises(InputError, match="no text source 'Nope'"):
+        training_set(r, fully_coded=["Nope"])

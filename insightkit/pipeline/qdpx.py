@@ -33,7 +33,7 @@ from insightkit.redact import Redactor
 from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
 
 __all__ = ["read_qdpx", "QdpxRead", "CODING_COLUMNS", "add_model_codings", "code_for_theme", "model_user_name",
-           "coder_labels", "disagreements"]
+           "coder_labels", "disagreements", "training_set"]
 
 CODING_COLUMNS = ["segment_id", "doc_id", "source", "user", "user_guid", "code", "code_guid", "coding_guid",
                   "selection_guid", "selection_start", "selection_end", "overlap", "segment_chars", "note"]
@@ -276,3 +276,68 @@ def disagreements(seg: pd.DataFrame, codes: dict, A, B, user_a: str, user_b: str
                      "code": names[int(j)], user_a: int(A[i, j]), user_b: int(B[i, j]), "text": r["text"],
                      "decision": ""})
     return pd.DataFrame(rows, columns=["segment_id", "source", "speaker", "code", user_a, user_b, "text", "decision"])
+
+
+def training_set(result: QdpxRead, users=(), fully_coded=()):
+    """Labelled segments from a project's codings: ``(codebook, texts, Y, counts, notes)``.
+
+    The codebook is the project's codable codes that were applied (theme label = the code's path);
+    a segment's themes are the codes the chosen ``users`` (all when empty) applied to it. An uncoded
+    segment counts as "none of them" only in a source named in ``fully_coded`` (source names, or
+    ``"all"``); elsewhere it is left out, since a coder may simply not have reached it.
+    """
+    import numpy as np
+
+    from insightkit.codebook import Codebook, Theme, slugify_id
+
+    project = result.project
+    guids = {_user_guid(project, u) for u in users}
+    cod = result.codings[(result.codings["segment_id"] != "") & (result.codings["overlap"] > 0)]
+    if guids:
+        cod = cod[cod["user_guid"].isin(guids)]
+    codes = {c.guid: c for c in project.codes if c.codable}
+    cod = cod[cod["code_guid"].isin(codes)]
+    if cod.empty:
+        raise InputError(project.path, "no codings to train on" + (f" by {', '.join(users)}" if users else ""))
+    all_sources = set(result.segments["source"])
+    if fully_coded == "all" or "all" in list(fully_coded):
+        full = all_sources
+    else:
+        full = set(fully_coded)
+        unknown = sorted(full - all_sources)
+        if unknown:
+            raise InputError(project.path, f"--fully-coded names no text source {unknown[0]!r} (sources: "
+                                           f"{', '.join(sorted(all_sources))})")
+    used = [g for g in codes if g in set(cod["code_guid"])]
+    themes, seen = [], set()
+    for g in used:
+        c = codes[g]
+        tid, k = slugify_id(c.path), 2
+        while tid in seen:
+            tid, k = f"{slugify_id(c.path)}_{k}", k + 1
+        seen.add(tid)
+        el = next((e for e in project.root.iter(f"{{{project.root.nsmap.get(None)}}}Code") if e.get("guid") == g), None)
+        desc_el = el.find(f"{{{project.root.nsmap.get(None)}}}Description") if el is not None else None
+        desc = (desc_el.text or "").strip() if desc_el is not None else ""
+        themes.append(Theme(id=tid, label=c.path, description=desc or c.path))
+    codebook = Codebook(name=project.path.stem, themes=tuple(themes))
+    col = {g: j for j, g in enumerate(used)}
+    coded = cod.groupby("segment_id")["code_guid"].agg(set).to_dict()
+    texts, rows, left_out = [], [], 0
+    for sid, src, text in result.segments[["segment_id", "source", "text"]].itertuples(index=False):
+        if sid not in coded and src not in full:
+            left_out += 1
+            continue
+        y = np.zeros(len(used), dtype=int)
+        for g in coded.get(sid, ()):
+            y[col[g]] = 1
+        texts.append(text)
+        rows.append(y)
+    Y = np.vstack(rows) if rows else np.zeros((0, len(used)), dtype=int)
+    counts = {t.id: int(n) for t, n in zip(themes, Y.sum(axis=0))}
+    notes = [f"{left_out:,} uncoded segment(s) left out (their sources are not marked fully coded: --fully-coded)"] \
+        if left_out else []
+    unused = [c.path for g, c in codes.items() if g not in col]
+    if unused:
+        notes.append(f"codes never applied, not trained: {', '.join(unused)}")
+    return codebook, texts, Y, counts, notes
