@@ -20,6 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -66,13 +67,13 @@ class QdaSource:
     guid: str
     name: str
     text: str
-    element: object  # the TextSource element, for adding selections
+    element: Any  # the TextSource element (lxml), for adding selections
 
 
 @dataclass
 class QdaProject:
     path: Path
-    tree: object  # lxml ElementTree of project.qde, as read
+    tree: Any  # lxml ElementTree of project.qde, as read
     members: list  # [(ZipInfo, bytes)] of the archive other than project.qde, in order
     users: dict = field(default_factory=dict)  # guid -> name
     codes: list = field(default_factory=list)  # [QdaCode]
