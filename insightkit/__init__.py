@@ -33,6 +33,7 @@ _EXPORTS = {
     "read_srt": "insightkit.pipeline",
     "read_docx": "insightkit.pipeline",
     "read_survey": "insightkit.pipeline",
+    "read_qdpx": "insightkit.pipeline.qdpx",
     "read_participants": "insightkit.io",
     "read_source_text": "insightkit.io",
     "clean": "insightkit.clean",

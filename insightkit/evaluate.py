@@ -24,6 +24,7 @@ __all__ = [
     "few_data_warnings",
     "evaluate_predictions",
     "agreement",
+    "gwet_ac1",
     "format_report",
     "format_agreement",
     "MultilabelStratifiedKFold",
@@ -181,6 +182,19 @@ def _kripp_alpha(a: np.ndarray, b: np.ndarray) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+def gwet_ac1(a: Any, b: Any) -> float | None:
+    """Gwet's AC1 between two 0/1 label vectors: (po - pe) / (1 - pe) with pe = 2 pi (1 - pi), pi the
+    mean prevalence of 1 over both coders. Unlike kappa it does not collapse when a code is rare
+    (high agreement on "absent" stays high agreement). None for no rows."""
+    x, y = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if not len(x):
+        return None
+    po = float((x == y).mean())
+    pi = float((x.mean() + y.mean()) / 2)
+    pe = 2 * pi * (1 - pi)
+    return 1.0 if pe >= 1 else (po - pe) / (1 - pe)
+
+
 def agreement(A: Any, B: Any, theme_ids: Sequence[str]) -> dict[str, Any]:
     """Per-theme Cohen's kappa and Krippendorff's alpha (nominal) between two 0/1 label sets.
 
@@ -200,6 +214,7 @@ def agreement(A: Any, B: Any, theme_ids: Sequence[str]) -> dict[str, Any]:
         row: dict[str, Any] = {
             "kappa": kappa,
             "alpha": alpha,
+            "ac1": gwet_ac1(x, y),
             "observed_agreement": float((x == y).mean()) if len(x) else None,
             "positives_a": int(x.sum()),
             "positives_b": int(y.sum()),
@@ -220,6 +235,7 @@ def agreement(A: Any, B: Any, theme_ids: Sequence[str]) -> dict[str, Any]:
         "themes": per,
         "mean_kappa": mean("kappa"),
         "mean_alpha": mean("alpha"),
+        "mean_ac1": mean("ac1"),
         "pooled_alpha": overall_alpha,
     }
 
@@ -259,15 +275,16 @@ def format_agreement(report: dict[str, Any]) -> str:
     """A plain-text table of ``agreement`` output."""
     ids = list(report["themes"])
     w = max([len("theme"), *map(len, ids)]) + 2
-    lines = ["theme".ljust(w) + "    kappa    alpha   agree%      n+A      n+B"]
+    lines = ["theme".ljust(w) + "    kappa    alpha      AC1   agree%      n+A      n+B"]
     for tid in ids:
         v = report["themes"][tid]
         agree = None if v["observed_agreement"] is None else 100 * v["observed_agreement"]
-        lines.append(tid.ljust(w) + _fmt(v["kappa"]) + _fmt(v["alpha"])
+        lines.append(tid.ljust(w) + _fmt(v["kappa"]) + _fmt(v["alpha"]) + _fmt(v.get("ac1"))
                      + (_fmt(None) if agree is None else f"{agree:9.1f}")
                      + _fmt(v["positives_a"]) + _fmt(v["positives_b"]) + (f"  ({v['note']})" if v.get("note") else ""))
     lines.append("")
-    lines.append("mean".ljust(w) + _fmt(report["mean_kappa"]) + _fmt(report["mean_alpha"]))
+    lines.append("mean".ljust(w) + _fmt(report["mean_kappa"]) + _fmt(report["mean_alpha"])
+                 + _fmt(report.get("mean_ac1")))
     lines.append(f"pooled alpha over all themes: {_fmt(report['pooled_alpha'], 0).strip()}   texts: {report['n_texts']}")
     return "\n".join(lines)
 

@@ -141,3 +141,15 @@ def test_macro_f1_interval_is_wide_on_few_texts_and_narrow_on_many():
         "x has only 25 texts (fewer than 50): its scores are not to be trusted",
         "x: fewer than 10 positive examples for a (3)"]
     assert few_data_warnings(500, {"a": 30}, what="x", min_texts=50, min_positives=10) == []
+
+
+def test_gwet_ac1_hand_computed():
+    from insightkit.evaluate import gwet_ac1
+
+    a = [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    b = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    # po = 0.9; pi = (0.2 + 0.1) / 2 = 0.15; pe = 2 * 0.15 * 0.85 = 0.255; AC1 = 0.645 / 0.745
+    assert gwet_ac1(a, b) == pytest.approx(0.645 / 0.745)
+    assert gwet_ac1([0] * 10, [0] * 10) == pytest.approx(1.0)  # kappa is undefined here, AC1 is not
+    assert gwet_ac1([], []) is None
+    assert gwet_ac1([1, 0], [0, 1]) == pytest.approx(-1.0)

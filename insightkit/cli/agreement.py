@@ -16,7 +16,7 @@ import pandas as pd
 
 from insightkit.errors import InputError
 
-HELP = "per-theme Cohen's kappa and Krippendorff's alpha between two label files"
+HELP = "per-theme Cohen's kappa, Krippendorff's alpha and Gwet's AC1 between two label files or two coders of a project"
 _ID_COLUMNS = ("segment_id", "id", "text_id", "row_id")
 _NOT_THEMES = {"text", "style", "turn", "line", "start", "end"}
 
@@ -30,8 +30,13 @@ def register(subparsers) -> None:
             "theme id or theme_<id>. Rows are aligned by an id column (--id-column, or segment_id/id/text_id/row_id "
             "when both files have it), otherwise by position, in which case both files must have the same length."),
     )
-    p.add_argument("a", metavar="A", help="first label file")
-    p.add_argument("b", metavar="B", help="second label file")
+    p.add_argument("a", metavar="A", help="first label file, or a REFI-QDA project (.qdpx) with --users")
+    p.add_argument("b", metavar="B", nargs="?", help="second label file (not with a .qdpx project)")
+    p.add_argument("--users", nargs=2, metavar=("USER_A", "USER_B"),
+                   help="with a .qdpx project: the two coders (user names or GUIDs) to compare, segment by segment")
+    p.add_argument("--out", metavar="FILE",
+                   help="with a .qdpx project: write the disagreements (segment, code, each user's 0/1, text, an "
+                        "empty decision column) to this table for the team to arbitrate")
     p.add_argument("--id-column", metavar="COL", help="column that identifies a text in both files")
     p.add_argument("--theme", action="append", dest="themes", metavar="ID", help="only this theme (repeatable)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -75,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.evaluate import agreement, format_agreement
     from insightkit.export import read_table
 
+    if str(args.a).lower().endswith(".qdpx"):
+        return _run_qdpx(args)
+    if args.b is None:
+        raise InputError(args.a, "give a second label file B to compare with (or a .qdpx project with --users)")
+    if args.users or args.out:
+        raise InputError(args.a, "--users and --out are for a .qdpx project")
     A, B = read_table(args.a), read_table(args.b)
     ca, cb = label_columns(A), label_columns(B)
     if args.themes:
@@ -119,4 +130,52 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{report['a']} vs {report['b']}: {report['n_texts']} texts, aligned by {report['aligned_by']}")
         print(format_agreement(report))
+    return 0
+
+
+def _run_qdpx(args: argparse.Namespace) -> int:
+    """Two coders of one REFI-QDA project, segment by segment (:func:`insightkit.pipeline.qdpx.coder_labels`)."""
+    import warnings
+
+    from insightkit.evaluate import agreement, format_agreement
+    from insightkit.pipeline.qdpx import coder_labels, disagreements, read_qdpx
+
+    if args.b is not None:
+        raise InputError(args.b, "a .qdpx project is compared within itself: give --users A B, not a second file")
+    if not args.users:
+        raise InputError(args.a, "name the two coders to compare: --users A B")
+    ua, ub = args.users
+    if ua == ub:
+        raise InputError(args.a, f"--users names {ua!r} twice: give two different coders")
+    if args.out:
+        from insightkit.export import TABLE_EXTENSIONS, check_outputs
+
+        if Path(args.out).suffix.lower() not in TABLE_EXTENSIONS:
+            raise InputError(args.out, f"unsupported output type; use one of: {', '.join(TABLE_EXTENSIONS)}")
+        check_outputs([Path(args.out)], [args.a])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sources skipped are reported by 'insightkit clean'
+        result = read_qdpx(args.a, show_progress=False)  # redacted: the disagreement table quotes the texts
+    seg, codes, A, B = coder_labels(result, ua, ub)
+    names = list(codes.values())
+    if args.themes:
+        missing = [t for t in args.themes if t not in names]
+        if missing:
+            raise InputError(args.a, f"no code {missing[0]!r} applied by {ua} or {ub} (codes: {', '.join(names)})")
+        keep = [names.index(t) for t in args.themes]
+        A, B, names = A[:, keep], B[:, keep], [names[k] for k in keep]
+        codes = {g: n for g, n in codes.items() if n in names}
+    report = {"a": ua, "b": ub, "project": Path(args.a).name, "aligned_by": "segment_id",
+              **agreement(A, B, names)}
+    if args.out:
+        from insightkit.export import write_tables
+
+        write_tables([(disagreements(seg, codes, A, B, ua, ub), Path(args.out))])
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{ua} vs {ub} in {report['project']}: {report['n_texts']} segments of the sources both coded")
+        print(format_agreement(report))
+        if args.out:
+            print(f"disagreements: {int((A != B).sum())} -> {args.out}")
     return 0

@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     # before any work: no output may overwrite an input or another output
     check_outputs([out, rejected_path(out), log], [*args.paths, args.participants])
     config = CleaningConfig().without(*args.keep) if args.keep else CleaningConfig()
+    if any(str(p).lower().endswith(".qdpx") for p in args.paths):
+        return _clean_qdpx(args, out, log, config)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = read_batch(
@@ -129,6 +131,42 @@ def run(args: argparse.Namespace) -> int:
     for err in result.errors:
         print(f"insightkit clean: error: {err.message}", file=sys.stderr)
     return 2 if result.errors else 0
+
+
+def codings_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.codings{out.suffix}")
+
+
+def _clean_qdpx(args: argparse.Namespace, out: Path, log: Path | None, config) -> int:
+    """A REFI-QDA project: its text sources' segment table, and the codings beside it
+    (segments.csv -> segments.codings.csv, linked by segment_id)."""
+    from insightkit.export import check_outputs, write_tables
+    from insightkit.pipeline.qdpx import read_qdpx
+    from insightkit.segments import DEFAULT_ATTRIBUTION_TEMPLATE
+
+    if len(args.paths) != 1:
+        raise InputError(args.paths[0], "a .qdpx project is read on its own: give one project per run")
+    check_outputs([codings_path(out)], [*args.paths])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = read_qdpx(args.paths[0], level=args.level, redact=not args.no_redact, interviewers=args.interviewers,
+                           guess_interviewers=not args.no_guess_interviewer, cleaning=config,
+                           pseudonyms=args.pseudonyms, show_progress=False if args.quiet else None,
+                           attribution_template=args.attribution or DEFAULT_ATTRIBUTION_TEMPLATE)
+    for w in caught:
+        if not args.quiet:
+            print(f"insightkit clean: warning: {w.message}", file=sys.stderr)
+    items = [(result.segments, out), (result.rejected, rejected_path(out)), (result.codings, codings_path(out))]
+    items += [(result.redactions, log)] if log is not None else []
+    write_tables(items, private=[log] if log is not None else [])
+    if not args.quiet:
+        cod = result.codings
+        print(f"sources: {len(result.documents):,} read, {len(result.skipped):,} skipped")
+        print(f"segments: {len(result.segments):,}; codings: {cod['coding_guid'].nunique():,} by "
+              f"{cod['user'].nunique():,} user(s) on {cod.loc[cod['segment_id'] != '', 'segment_id'].nunique():,} "
+              "segment(s)")
+        print(f"wrote {out}, {rejected_path(out)}, {codings_path(out)}")
+    return 0
 
 
 def with_source_folders(seg, paths):

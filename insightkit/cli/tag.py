@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.stream import tag_table
 
     out = Path(args.out)
+    if str(args.input).lower().endswith(".qdpx"):
+        return _tag_qdpx(args, out)
     if out.suffix.lower() not in TABLE_EXTENSIONS:
         raise InputError(out, f"unsupported output type {out.suffix or '(none)'!r}; use one of: {', '.join(TABLE_EXTENSIONS)}")
     from insightkit.export import check_outputs
@@ -161,3 +163,40 @@ def _columns(path) -> list:
     from insightkit.io.tables import table_columns
 
     return table_columns(path)
+
+
+def _tag_qdpx(args: argparse.Namespace, out: Path) -> int:
+    """A REFI-QDA project: its text sources read (redacted) and tagged, and the same project written
+    to OUT with the model's codings added under a user of its own; every human coding untouched."""
+    import sys
+    import warnings
+
+    from insightkit.classify import load_model
+    from insightkit.cli import model_pin
+    from insightkit.export import check_outputs
+    from insightkit.io.qdpx import write_project
+    from insightkit.pipeline.qdpx import add_model_codings, model_user_name, read_qdpx
+    from insightkit.stream import tag_frame
+
+    if out.suffix.lower() != ".qdpx":
+        raise InputError(out, "tagging a .qdpx project writes a .qdpx project: name OUT with .qdpx")
+    check_outputs([out], [args.input])
+    model = load_model(args.model, sha256=model_pin(args))
+    speed = "fast" if args.fast else "default"
+    model.at_speed(speed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = read_qdpx(args.input, show_progress=False if args.quiet else None)
+    if not args.quiet:
+        for w in caught:
+            print(f"insightkit tag: warning: {w.message}", file=sys.stderr)
+    tagged, stats = tag_frame(model, result.segments, text_column="text", chunk_rows=args.chunk_rows, speed=speed,
+                              show_progress=False if args.quiet else None)
+    name = Path(args.model).name if args.model else "nhs-digital"
+    user = model_user_name(model, name)
+    counts = add_model_codings(result, tagged, model.codebook_, user)
+    write_project(result.project, out)
+    if not args.quiet:
+        print(f"tagged {len(tagged):,} segments of {len(result.documents):,} source(s) -> {out} (as user {user!r})")
+        print("  segments per code: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    return 0

@@ -69,6 +69,13 @@ def register(subparsers) -> None:
                         "the heads then learn on its embeddings")
     p.add_argument("--fine-tune-epochs", type=_positive_float, default=None, metavar="E",
                    help="epochs of that fine-tuning (default 3)")
+    p.add_argument("--user", action="append", default=[], metavar="NAME", dest="qdpx_users",
+                   help="with a REFI-QDA project (.qdpx) as TRAIN: train on this coder's codings only (repeatable; "
+                        "default: every user's)")
+    p.add_argument("--fully-coded", nargs="+", default=[], metavar="SOURCE",
+                   help="with a .qdpx: these sources were coded completely, so their uncoded segments count as "
+                        "'none of the codes' (elsewhere uncoded text is left out)")
+    p.add_argument("--fully-coded-all", action="store_true", help="with a .qdpx: every source was coded completely")
     p.add_argument("--copy-to", action="append", default=[], metavar="DIR",
                    help="also write an identical copy of the model folder here (repeatable)")
     add_quiet(p, help="no progress bars")
@@ -202,7 +209,13 @@ def run(args: argparse.Namespace) -> int:
     from insightkit.integrity import file_sha256
 
     _check_folders(args)
-    codebook = load_codebook(args.codebook)
+    qdpx = bool(args.train) and str(args.train).lower().endswith(".qdpx")
+    if qdpx:
+        codebook, q_texts, q_Y = _qdpx_training(args)
+    else:
+        if args.qdpx_users or args.fully_coded or args.fully_coded_all:
+            raise ParameterError("--user, --fully-coded and --fully-coded-all are for a .qdpx project as TRAIN")
+        codebook = load_codebook(args.codebook)
     if args.zero_shot and (args.add or args.fine_tune):
         raise ParameterError("--zero-shot takes no labelled texts: drop --add and --fine-tune")
     if args.groups and not args.add:
@@ -227,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.train:
             raise ParameterError("TRAIN is required (or use --zero-shot)")
-        texts, Y, _ = read_labelled(args.train, codebook, args.text_column)
+        texts, Y = (q_texts, q_Y) if qdpx else read_labelled(args.train, codebook, args.text_column)[:2]
         training_file = {"name": Path(args.train).name, "sha256": file_sha256(Path(args.train))}
         added = _read_added(args, codebook)
         if added:
@@ -305,3 +318,27 @@ def run(args: argparse.Namespace) -> int:
     for w in warnings_:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def _qdpx_training(args):
+    """A REFI-QDA project as training data: its codes as the codebook, its codings as the labels
+    (:func:`insightkit.pipeline.qdpx.training_set`); prints how many segments each code has."""
+    import warnings
+
+    from insightkit.pipeline.qdpx import read_qdpx, training_set
+
+    if args.codebook:
+        raise ParameterError("a .qdpx project brings its own codebook: drop --codebook")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = read_qdpx(args.train, show_progress=False if args.quiet else None)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    full = "all" if args.fully_coded_all else args.fully_coded
+    codebook, texts, Y, counts, notes = training_set(result, args.qdpx_users, full)
+    print(f"{Path(args.train).name}: {len(texts):,} labelled segments, {len(codebook)} codes")
+    for t in codebook.themes:
+        print(f"  {t.label:<32} segments {counts[t.id]:>5}")
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    return codebook, texts, Y

@@ -38,6 +38,8 @@ from insightkit.segments import make_doc_id
 __all__ = [
     "load_documents",
     "LoadedDocuments",
+    "transcript_document",
+    "reader_options",
     "Document",
     "Item",
     "FileError",
@@ -217,11 +219,18 @@ def load_file(path: Path, fmt: str, opts: dict) -> Document:
             note = f"{path.name}: read as {'WebVTT' if sniffed == 'vtt' else 'SubRip'} (what its content is)"
             fmt = sniffed
     parsed = _load_transcript(path, fmt, text, participants, opts["interviewers"])
-    doc = Document(doc_id, path.name, path, "transcript", fmt, text)
+    doc = transcript_document(path, fmt, text, data, parsed, opts)
+    doc.warnings[:0] = ([note] if note else []) + notes
+    return doc
+
+
+def transcript_document(path: Path, fmt: str, text: str, data: bytes, parsed: TranscriptParse,
+                        opts: dict) -> Document:
+    """The :class:`Document` of a parsed transcript: header lines set aside, one item per turn,
+    over-long turns left out with a reason, speakers named (roles, attributes, P01/I01). Also the
+    builder for texts that come from inside another file (the sources of a REFI-QDA project)."""
+    doc = Document(make_doc_id(path.name, data), path.name, path, "transcript", fmt, text)
     doc.digest = hashlib.sha1(data).hexdigest()
-    if note:
-        doc.warnings.append(note)
-    doc.warnings += notes
     starts = line_starts(text)
     first_turn = min((t.line_offset for t in parsed.turns), default=len(text))
     for s, e in parsed.header:
@@ -245,7 +254,7 @@ def load_file(path: Path, fmt: str, opts: dict) -> Document:
     for nm in parsed.extra_names:
         names += name_variants(nm)
     doc.names = list(dict.fromkeys(names))
-    _assign_speakers(doc, participants, opts)
+    _assign_speakers(doc, opts["participants"], opts)
     return doc
 
 
@@ -340,6 +349,15 @@ class LoadedDocuments:
     participants: Participants
 
 
+def reader_options(participants: Participants | None = None, *, interviewers: Sequence[str] = (),
+                   text_columns=None, id_column: str | None = None, redact: bool = True,
+                   guess_interviewers: bool = True, keep_columns: Sequence[str] = ()) -> dict:
+    """The options every reader takes (:func:`load_file`, :func:`transcript_document`)."""
+    return {"participants": participants if participants is not None else Participants(None),
+            "interviewers": list(interviewers), "text_columns": text_columns, "id_column": id_column,
+            "redact": redact, "guess_interviewers": guess_interviewers, "keep_columns": list(keep_columns)}
+
+
 def load_documents(paths, participants=None, *, text_columns: Sequence[str] | str | None = None,
                    id_column: str | None = None, redact: bool = True, interviewers: Sequence[str] = (),
                    guess_interviewers: bool = True, force_format: str | None = None,
@@ -406,9 +424,8 @@ def load_documents(paths, participants=None, *, text_columns: Sequence[str] | st
     if table is not None:
         table = table.astype(str)
     parts = Participants(table)
-    opts = {"participants": parts, "interviewers": list(interviewers), "text_columns": text_columns,
-            "id_column": id_column, "redact": redact, "guess_interviewers": guess_interviewers,
-            "keep_columns": keep_columns}
+    opts = reader_options(parts, interviewers=interviewers, text_columns=text_columns, id_column=id_column,
+                          redact=redact, guess_interviewers=guess_interviewers, keep_columns=keep_columns)
     docs: list[Document] = []
     seen_ids: dict[str, str] = {}
     for f, fmt in progress(todo, desc="reading", unit="file", disable=progress_off(show_progress, len(todo) * 10)):
