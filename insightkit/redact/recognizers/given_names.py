@@ -52,18 +52,22 @@ FAMILY = frozenset({
     "son", "daughter", "sister", "brother", "auntie", "aunty", "aunt", "uncle", "baby", "partner", "hubby",
     "god", "jesus", "lord", "christ", "sir", "madam", "lady", "gentleman", "doctor", "nurse", "matron",
 })
+#: words that start sentences and are never names, missing from WordNet ("Anything else?")
+FUNCTION_WORDS = frozenset({"anything", "everything", "something", "nothing", "anyone", "everyone", "someone",
+                            "anybody", "everybody", "somebody", "nobody", "whatever", "whoever", "whichever",
+                            "im", "ive", "id", "ill", "youre", "theyre", "dont", "didnt", "cant", "wont", "isnt"})
 #: staff titles and cues right before a name ("nurse yvonne", "thanks to Becky", "Dr P")
 _CUE_BEFORE_RX = re.compile(
     r"(?:\b(?:nurse|sister|dr|doctor|matron|midwife|cpn|hca|physio|physiotherapist|therapist|counsellor|"
     r"psychologist|psychiatrist|consultant|surgeon|receptionist|carer|worker|practitioner|paramedic|porter|"
     r"mr|mrs|ms|miss|mx|prof|professor|named|called|thank(?:s| you)?(?:[ \t]+(?:to|you))?|"
-    r"especially|particularly|namely|from|with|by|and|&)[.,:]?[ \t]+)$",
+    r"especially|particularly|namely|from|with|by|and|&)(?:(?:(?<=\bdr)|(?<=\bmr)|(?<=\bms)|(?<=\bmrs)|(?<=\bprof))\.)?[,:]?[ \t]+)$",
     re.I,
 )
 _STRONG_CUE_RX = re.compile(
     r"(?:\b(?:nurse|sister|dr|doctor|matron|midwife|cpn|hca|physio|physiotherapist|therapist|counsellor|"
     r"psychologist|psychiatrist|consultant|surgeon|receptionist|carer|practitioner|paramedic|"
-    r"mr|mrs|ms|miss|mx|prof|professor|named|called|thank(?:s| you)?(?:[ \t]+to)?)[.,:]?[ \t]+)$",
+    r"mr|mrs|ms|miss|mx|prof|professor|named|called|thank(?:s| you)?(?:[ \t]+to)?)(?:(?:(?<=\bdr)|(?<=\bmr)|(?<=\bms)|(?<=\bmrs)|(?<=\bprof))\.)?[,:]?[ \t]+)$",
     re.I,
 )
 #: after a name: a role in brackets, or praise ("Emma(physio)", "Faye was lovely", "Dawn is amazing")
@@ -129,8 +133,9 @@ class GivenNameRecognizer(Recognizer):
             if len(core) < 2 or not core[0].isalpha():
                 continue
             lw = _lookup_form(core)
-            if (lw in FAMILY or lw.removesuffix("s") in FAMILY or lw in STOP or vocab.generic(core)
-                    or (core.isupper() and len(core) > 1)):
+            if (lw in FAMILY or lw.removesuffix("s") in FAMILY or lw in STOP or lw in FUNCTION_WORDS
+                    or vocab.generic(core) or (core.isupper() and len(core) > 1)
+                    or re.fullmatch(r"[A-Z]{2,}['’]?s", core)):  # "CNIOs": an acronym's plural
                 continue
             cap = core[0].isupper()
             freq = names.get(lw, 0)
@@ -197,8 +202,9 @@ class GivenNameRecognizer(Recognizer):
                     core = strip_possessive(toks[j].text)
                     lw = _lookup_form(core)
                     if (len(core) < 2 or not core[0].isupper() or core.isupper() or lw in FAMILY or lw in STOP
-                            or vocab.generic(core)):
-                        continue
+                            or lw in FUNCTION_WORDS or vocab.generic(core)
+                            or (is_english(lw) and not given_names_freq().get(lw))):
+                        continue  # "Morning, Hannah", "It's Manchester, Tom": a word or a place, not a name
                     nxt = toks[j + 1].text.lower() if j + 1 < len(toks) else ""
                     if nxt in PLACE_AFTER:
                         continue
