@@ -52,3 +52,19 @@ def test_clean_sets_small_talk_turns_aside_with_a_reason():
     assert set(rejected["reason"]) == {"small_talk"}
     # off by default: every turn stays
     assert len(clean(table).segments) == 4
+
+
+def test_quote_candidates_leave_small_talk_out(tmp_path):
+    from insightkit import read
+    from insightkit.quotes.candidates import build_candidates
+
+    (tmp_path / "call.txt").write_text(
+        "Interviewer: How has the year gone?\n"
+        "Ada Quill: Thanks so much, lovely to meet you, take care, bye now.\n"
+        "Interviewer: And the record?\n"
+        "Ada Quill: We moved every ward onto the electronic record in March and the night staff finally "
+        "trust the observations they see on the screen.\n", encoding="utf-8")
+    segs = read(tmp_path / "call.txt", interviewers=["Interviewer"], show_progress=False).segments
+    keep, drop = build_candidates(segs)
+    assert "small_talk" in set(drop["reason"])
+    assert not keep["quote"].str.contains("take care").any() and keep["quote"].str.contains("electronic record").any()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from insightkit.alignment import AlignedText, edits_to_json
 from insightkit.errors import InputError
+from insightkit.clean.smalltalk import is_small_talk
 from insightkit.quotes.config import QuoteConfig
 from insightkit.quotes.restarts import collapse_false_starts
 from insightkit.quotes.voice import spoken_voice
@@ -169,7 +170,9 @@ def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None,
                      splitter: SentenceSplitter | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All quote windows of participants' and respondents' segments, and the ones filtered out.
 
-    Interviewers never give candidates. Each rejected window records its ``reason``.
+    Interviewers never give candidates, nor call turns that are only small talk
+    (:func:`insightkit.clean.is_small_talk`: reason ``small_talk``). Each rejected window records
+    its ``reason``.
     """
     config = config or QuoteConfig()
     for col in _NEEDED:
@@ -182,5 +185,9 @@ def build_candidates(segments: pd.DataFrame, config: QuoteConfig | None = None,
     keep: list[dict] = []
     drop: list[dict] = []
     for (_, seg), text, sents in zip(eligible.iterrows(), texts, spans):
+        talk = is_small_talk(PLACEHOLDER_RX.sub(" ", text)) if str(seg.get("kind", "")) == "transcript" else None
+        if talk:  # greetings, thanks, goodbyes: set aside before quotes, as before topics
+            drop.append({"segment_id": seg["segment_id"], "quote": text, "reason": "small_talk", "detail": talk})
+            continue
         _segment_windows(seg, text, sents, config, keep, drop)
     return pd.DataFrame(keep, columns=CANDIDATE_COLUMNS), pd.DataFrame(drop, columns=REJECTED_COLUMNS)
