@@ -317,7 +317,7 @@ def _emergent(out: pd.DataFrame, rows: _Rows, emb: np.ndarray, open_: np.ndarray
         model.set_row_ids([rows.ids[i] for i in idx])
         messages.extend(f"emergent themes: {m}" for m in model.messages_)
         cand_table = emergent_candidates(model, idx, topics, dict(zip(table["topic"], table["emergent"])))
-        cand_table = _drop_chit_chat(out, rows, idx, model.topics_, cand_table, messages)
+        cand_table = _drop_chit_chat(out, rows, idx, np.asarray(model.topics_), cand_table, messages)
         n_left = int((model._fitted_topics() == -1).sum())
         if n_left:
             messages.append(f"emergent themes: {n_left} open segment(s) fit no candidate")
